@@ -1,0 +1,7 @@
+"""Commands of mineaction.simulate (being built; see the issue that delivers them)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,15 @@
+"""Domain model: entities, controlled vocabularies and validation rules. No I/O."""
+
+from mineaction.domain.schema import ENTITIES, EntitySchema, Field, entity, format_id, parse_id
+from mineaction.domain.vocab import VOCABULARIES, normalize_term
+
+__all__ = [
+    "ENTITIES",
+    "VOCABULARIES",
+    "EntitySchema",
+    "Field",
+    "entity",
+    "format_id",
+    "normalize_term",
+    "parse_id",
+]

@@ -1,0 +1,87 @@
+"""The one error tree of mineaction: every error the package raises on purpose.
+
+::
+
+    MineActionError
+     +-- ConfigError (ValueError)          a setting or option is wrong
+     +-- InputError (ValueError)           a file, row or field cannot be used as given
+     |    +-- ValidationError              rows failed validation; carries the ValidationReport
+     |    +-- MappingError                 a column mapping names a missing column or a bad value
+     +-- StoreError                        the store cannot do what was asked
+     |    +-- NotFoundError (LookupError)  a record id, plan or layer does not exist
+     |    +-- SchemaError                  the store's schema is missing, newer or damaged
+     +-- ModelError (ValueError)           a risk model is unfitted or used on wrong columns
+     +-- PlanError (ValueError)            a planning problem is infeasible or contradictory
+
+    MineActionWarning (UserWarning)        recoverable data problems worth a look
+
+Messages name the value and the fix, for example "finds.csv row 17: longitude 147.2 is outside the area of
+interest (44.5 to 50.9); check the lon/lat order". The command line prints the message as one line and exits
+non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "MappingError",
+    "MineActionError",
+    "MineActionWarning",
+    "ModelError",
+    "NotFoundError",
+    "PlanError",
+    "SchemaError",
+    "StoreError",
+    "ValidationError",
+]
+
+
+class MineActionError(Exception):
+    """Root of every error mineaction raises on purpose."""
+
+
+class ConfigError(MineActionError, ValueError):
+    """A setting, option or scenario file is wrong."""
+
+
+class InputError(MineActionError, ValueError):
+    """A file, row or field cannot be used as given."""
+
+
+class ValidationError(InputError):
+    """Rows failed validation; ``report`` holds every issue found (file, row, field, value, reason, fix)."""
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class MappingError(InputError):
+    """A column mapping names a column the file lacks, or maps to an unknown field or value."""
+
+
+class StoreError(MineActionError):
+    """The store cannot do what was asked."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """A record id, plan or layer does not exist in the store."""
+
+
+class SchemaError(StoreError):
+    """The store's schema is missing, damaged, or newer than this version of mineaction."""
+
+
+class ModelError(MineActionError, ValueError):
+    """A risk model is used before fitting, or on data lacking the columns it was trained on."""
+
+
+class PlanError(MineActionError, ValueError):
+    """A planning problem is infeasible or contradictory."""
+
+
+class MineActionWarning(UserWarning):
+    """A recoverable data problem worth a look (duplicate content, an implausible value kept)."""

@@ -1,0 +1,90 @@
+"""The one typed settings object, loaded at the edge (command line, server) and passed explicitly.
+
+Every setting has a default and a help line (``Settings.describe()``). ``load_settings`` reads a YAML file and
+then ``MINEACTION_*`` environment variables (``MINEACTION_POSITIONAL_TOLERANCE_M=50``); nothing here is read at
+import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from mineaction.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+def _setting(default: Any, help: str) -> Any:
+    if isinstance(default, (list, dict, tuple)):
+        return field(default_factory=lambda: default, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of mineaction; each field has a default and a help line."""
+
+    aoi: tuple[float, float, float, float] = _setting(
+        (44.5, 38.3, 50.9, 41.95),
+        "area of interest [west, south, east, north] in degrees (WGS84); default: Azerbaijan")
+    metric_crs: str = _setting("EPSG:32638", "metric CRS for areas and distances (UTM 38N for Azerbaijan)")
+    positional_tolerance_m: float = _setting(25.0, "distance within which a find confirms a record, m")
+    completeness_band: tuple[float, float] = _setting(
+        (0.5, 1.5), "found/claimed ratio band within which a record counts as complete")
+    ceasefire: date = _setting(date(2020, 11, 10), "end of the last conflict period (new-contamination cut-off)")
+    max_manual_m2_per_deminer_day: float = _setting(
+        100.0, "manual clearance productivity above this is implausible, m2 per deminer-day (norm 25)")
+    max_edge_m: float = _setting(5000.0, "polygon edges longer than this are flagged as suspicious, m")
+    author: str = _setting("mineaction", "name written as the author of changes made from this session")
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def describe(cls) -> dict[str, str]:
+        """Help line of every setting, by name."""
+        return {f.name: f.metadata["help"] for f in dataclasses.fields(cls)}
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, tuple):
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            return tuple(float(x) for x in items)
+        if isinstance(default, date):
+            return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        if isinstance(default, float):
+            return float(raw)
+        return type(default)(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name}: {raw!r} is not a valid {type(default).__name__} ({exc})") from None
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from defaults, then a YAML file (if given), then ``MINEACTION_<NAME>`` variables."""
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: cannot read settings ({exc}); give a YAML mapping of setting: value")
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: settings must be a YAML mapping of setting: value")
+        values.update(loaded)
+    env = os.environ if environ is None else environ
+    for f in dataclasses.fields(Settings):
+        key = f"MINEACTION_{f.name.upper()}"
+        if key in env:
+            values[f.name] = env[key]
+    unknown = set(values) - {f.name for f in dataclasses.fields(Settings)}
+    if unknown:
+        raise ConfigError(f"unknown settings {sorted(unknown)}; known: {sorted(Settings.describe())}")
+    return defaults.replace(**{k: _coerce(k, v, getattr(defaults, k)) for k, v in values.items()})
