@@ -5,9 +5,9 @@ from mineaction.domain.vocab import VOCABULARIES, normalize_term
 
 __all__ = [
     "ENTITIES",
-    "VOCABULARIES",
     "EntitySchema",
     "Field",
+    "VOCABULARIES",
     "entity",
     "format_id",
     "normalize_term",
