@@ -1,0 +1,150 @@
+"""The validation report: every issue found in a file's rows, with where, what, why and the fix.
+
+``ValidationReport`` is what ``mineaction.domain.validate.validate_frame`` returns and what a failed import
+carries (``ValidationError.report``). Issues are held as one table (columns ``ISSUE_COLUMNS``), never as one
+Python object per row, so a report of a million issues costs little; ``Issue`` objects are built on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ISSUE_COLUMNS", "Issue", "IssueCollector", "ValidationReport"]
+
+ISSUE_COLUMNS = ("file", "kind", "row", "field", "value", "reason", "fix", "severity")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in one row: where it is, what is wrong and how to fix it."""
+
+    file: str
+    kind: str
+    row: int
+    field: str
+    value: str
+    reason: str
+    fix: str
+    severity: str
+
+    def message(self) -> str:
+        """The issue as one line: ``finds.csv row 17, geometry = 'POINT (147.2 40)': reason; fix``."""
+        value = f" = {self.value!r}" if self.value != "" else ""
+        return f"{self.file} row {self.row}, {self.field}{value}: {self.reason}; {self.fix}"
+
+
+class ValidationReport:
+    """Every issue found in a frame (or in several, merged), and the normalised frame when there is one.
+
+    ``frame`` holds the schema's columns, typed, with vocabulary codes; rows with errors are still in it
+    (their unparseable values empty) so that ``error_rows`` can pick them out.
+    """
+
+    def __init__(self, issues: pd.DataFrame | None = None, frame: pd.DataFrame | None = None) -> None:
+        self._issues = issues if issues is not None else pd.DataFrame(columns=list(ISSUE_COLUMNS))
+        self.frame = frame
+
+    @classmethod
+    def merge(cls, reports: Sequence[ValidationReport]) -> ValidationReport:
+        """One report holding the issues of all ``reports`` ordered by row (no frame)."""
+        parts = [r._issues for r in reports if len(r._issues)]
+        if not parts:
+            return cls()
+        merged = pd.concat(parts, ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
+        return cls(merged)
+
+    def __len__(self) -> int:
+        return len(self._issues)
+
+    def _issue_list(self, severity: str | None) -> list[Issue]:
+        frame = self._issues if severity is None else self._issues[self._issues["severity"] == severity]
+        return [Issue(*values) for values in frame[list(ISSUE_COLUMNS)].itertuples(index=False)]
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self._issue_list(None)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return self._issue_list("error")
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return self._issue_list("warning")
+
+    @property
+    def n_errors(self) -> int:
+        return int((self._issues["severity"] == "error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self._issues["severity"] == "warning").sum())
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return self.n_errors == 0
+
+    def error_rows(self, kind: str | None = None) -> np.ndarray:
+        """Sorted 1-based rows with at least one error (of ``kind`` only, if given)."""
+        issues = self._issues[self._issues["severity"] == "error"]
+        if kind is not None:
+            issues = issues[issues["kind"] == kind]
+        return np.unique(issues["row"].to_numpy(dtype=np.int64))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The issues as a table with columns ``ISSUE_COLUMNS``."""
+        return self._issues.copy()
+
+    def summary(self) -> str:
+        """One line: counts, then the first error (or warning) in full."""
+        if not len(self._issues):
+            return "no issues"
+        first = self.errors[:1] or self.warnings[:1]
+        counts = f"{self.n_errors:,} error(s), {self.n_warnings:,} warning(s)"
+        return f"{counts}; first: {first[0].message()}"
+
+
+class IssueCollector:
+    """Gathers issues rule by rule as column arrays (no Python object per row), sorted by row."""
+
+    def __init__(self, file: str, kind: str, rows: np.ndarray) -> None:
+        self.file, self.kind, self.rows = file, kind, rows
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self, mask: np.ndarray, field: str, values: Any, reason: Any, fix: Any, severity: str = "error"
+    ) -> None:
+        index = np.flatnonzero(mask)
+        if not len(index):
+            return
+        picked = pd.Series(np.asarray(values, dtype=object)[index], dtype=object)
+        text = picked.where(picked.notna(), "").astype(str)
+
+        def column(x: Any) -> Any:
+            return np.asarray(x, dtype=object)[index] if isinstance(x, (np.ndarray, pd.Series)) else x
+
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": self.file,
+                    "kind": self.kind,
+                    "row": self.rows[index],
+                    "field": field,
+                    "value": text.to_numpy(),
+                    "reason": column(reason),
+                    "fix": column(fix),
+                    "severity": severity,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=list(ISSUE_COLUMNS))
+        issues = pd.concat(self.parts, ignore_index=True)
+        return issues.sort_values("row", kind="stable", ignore_index=True)[list(ISSUE_COLUMNS)]
