@@ -8,6 +8,7 @@ Python object per row, so a report of a million issues costs little; ``Issue`` o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
