@@ -1,14 +1,14 @@
-"""YAML column mappings: how the columns of someone else's export become mineaction records of one or more kinds.
+"""YAML column mappings: how the columns of someone else's export become mineaction records of several kinds.
 
 A mapping file (see docs/import.md and examples/mappings/) says, per kind of record, which rows of the file
 belong to it (``where``), which column fills which field (``columns``: field -> column), constant values
-(``values``), value maps (``maps``: e.g. "Accidente por MAP" -> AP), dates built from a year column (``dates``),
-and, for polygon kinds, a radius that turns point reports into small polygons (``buffer_m``). Top-level keys
-give the coordinate columns (``lon``, ``lat`` or ``wkt``), the CRS (``crs``), a GeoPackage ``layer`` and
-``defaults`` shared by every kind. Fields not mentioned are taken from a column of the same name, if any.
+(``values``), value maps (``maps``: e.g. "Accidente por MAP" -> AP), dates built from a year column
+(``dates``), and for polygon kinds, a radius that turns point reports into small polygons (``buffer_m``).
+Top-level keys give the coordinate columns (``lon``, ``lat`` or ``wkt``), the CRS (``crs``), a GeoPackage
+``layer`` and ``defaults`` shared by every kind. Fields not mentioned are taken from a column of the same
+name, if any.
 
-``apply_mapping`` is vectorised: each rule is one pandas operation over the whole file.
-"""
+``apply_mapping`` is vectorised: each rule is one pandas operation over the whole file."""
 
 from __future__ import annotations
 
@@ -288,7 +288,8 @@ def apply_mapping(frame: pd.DataFrame, mapping: ColumnMapping, *, file: str) -> 
     Returns
     -------
     dict of kind -> frame
-        Schema columns present in the mapping or file, ``geometry`` where the kind has one, and ``ROW_COLUMN``.
+        Schema columns present in the mapping or file, ``geometry`` where the kind has one, and
+        ``ROW_COLUMN``.
     """
     if ROW_COLUMN not in frame.columns:
         frame = frame.assign(**{ROW_COLUMN: np.arange(1, len(frame) + 1)})

@@ -1,11 +1,10 @@
 """Reading record files (GeoJSON, GeoPackage, Shapefile, CSV, KML) into frames in WGS84 (EPSG:4326).
 
-``read_table(path)`` picks the reader by the file's suffix. Spatial files go through pyogrio (GDAL) with Arrow;
-CSV through pandas' pyarrow engine, with points from lon/lat columns or geometries from a WKT column. Whatever
-CRS the file declares (or the caller declares for it) is reprojected to EPSG:4326. Rows keep their file order,
-so row ``i`` of the frame is data row ``i + 1`` of the file. A file that cannot be read at all raises one
-``InputError`` naming the file and the fix; row-level problems are left to validation.
-"""
+``read_table(path)`` picks the reader by the file's suffix. Spatial files go through pyogrio (GDAL) with
+Arrow; CSV through pandas' pyarrow engine, with points from lon/lat columns or geometries from a WKT column.
+Whatever CRS the file declares (or the caller declares for it) is reprojected to EPSG:4326. Rows keep their
+file order, so row ``i`` of the frame is data row ``i + 1`` of the file. A file that cannot be read at all
+raises one ``InputError`` naming the file and the fix; row-level problems are left to validation."""
 
 from __future__ import annotations
 
