@@ -32,8 +32,12 @@ def _figure() -> ReportFigure:
 def test_write_report_is_offline_and_images_exist(tmp_path: Path) -> None:
     sections = [
         ReportSection("Later", "<p>second</p>", order=20),
-        ReportSection("Casualties", table_html(pd.DataFrame({"year": [2021], "casualties (people)": [3]})),
-                      figures=[_figure()], order=10),
+        ReportSection(
+            "Casualties",
+            table_html(pd.DataFrame({"year": [2021], "casualties (people)": [3]})),
+            figures=[_figure()],
+            order=10,
+        ),
     ]
     index = write_report(tmp_path / "out", sections, title="Test report", simulated=True)
     page = index.read_text()

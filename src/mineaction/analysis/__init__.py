@@ -1,1 +1,68 @@
-"""mineaction.analysis"""
+"""Evidence analytics as pure functions over frames: record accuracy, outside share, new-contamination alerts,
+land release, funding, casualties and data quality (definitions in docs/metrics.md).
+
+Nothing here opens a file or a connection: callers read frames from a store and pass them in, with the
+settings.
+"""
+
+from mineaction.analysis.alerts import flag_new_contamination, new_contamination_alerts
+from mineaction.analysis.casualties import CHILD_AGE, casualties_by, casualty_table, casualty_totals
+from mineaction.analysis.ledger import (
+    AREA_FIELDS,
+    funding_by_source,
+    funding_by_year,
+    funding_totals,
+    land_release_ledger,
+    release_totals,
+)
+from mineaction.analysis.outside import (
+    event_dates,
+    outside_flags,
+    outside_share,
+    outside_share_by,
+    share_farther_than,
+)
+from mineaction.analysis.quality import QUALITY_COLUMNS, data_quality, quality_summary
+from mineaction.analysis.records import (
+    MINE_CATEGORIES,
+    processed_share,
+    record_accuracy,
+    record_accuracy_by_source,
+    record_assessment,
+    record_recall,
+)
+from mineaction.analysis.spatial import metric_crs_for
+from mineaction.analysis.summary import assess_records, choose_metric_crs, summary_stats
+
+__all__ = [
+    "AREA_FIELDS",
+    "CHILD_AGE",
+    "MINE_CATEGORIES",
+    "QUALITY_COLUMNS",
+    "assess_records",
+    "casualties_by",
+    "casualty_table",
+    "casualty_totals",
+    "choose_metric_crs",
+    "data_quality",
+    "event_dates",
+    "flag_new_contamination",
+    "funding_by_source",
+    "funding_by_year",
+    "funding_totals",
+    "land_release_ledger",
+    "metric_crs_for",
+    "new_contamination_alerts",
+    "outside_flags",
+    "outside_share",
+    "outside_share_by",
+    "processed_share",
+    "quality_summary",
+    "record_accuracy",
+    "record_accuracy_by_source",
+    "record_assessment",
+    "record_recall",
+    "release_totals",
+    "share_farther_than",
+    "summary_stats",
+]

@@ -42,13 +42,19 @@ def is_simulated(frames: dict[str, pd.DataFrame] | Any, *, flag: Any = None) -> 
     return False
 
 
-def context_from_store(store: Any, *, settings: Settings | None = None,
-                       results: dict[str, Any] | None = None) -> ReportContext:
+def context_from_store(
+    store: Any, *, settings: Settings | None = None, results: dict[str, Any] | None = None
+) -> ReportContext:
     """A :class:`ReportContext` with every kind read from ``store`` (current state, no personal fields)."""
     frames = {kind: store.read(kind) for kind in ENTITIES}
     simulated = is_simulated(frames, flag=store.get_setting("simulated"))
-    return ReportContext(frames=frames, settings=settings or Settings(), simulated=simulated, store=store,
-                         results=dict(results or {}))
+    return ReportContext(
+        frames=frames,
+        settings=settings or Settings(),
+        simulated=simulated,
+        store=store,
+        results=dict(results or {}),
+    )
 
 
 def _as_list(value: ReportSection | Iterable[ReportSection] | None) -> list[ReportSection]:
@@ -59,8 +65,9 @@ def _as_list(value: ReportSection | Iterable[ReportSection] | None) -> list[Repo
     return list(value)
 
 
-def collect_sections(context: ReportContext, *,
-                     modules: Iterable[str] = SECTION_MODULES) -> list[ReportSection]:
+def collect_sections(
+    context: ReportContext, *, modules: Iterable[str] = SECTION_MODULES
+) -> list[ReportSection]:
     """Sections from every existing module in ``modules``; a module that fails gives a section saying so
     (the rest of the report is still written)."""
     sections: list[ReportSection] = []
@@ -75,16 +82,26 @@ def collect_sections(context: ReportContext, *,
         try:
             sections.extend(_as_list(module.build_section(context)))
         except Exception as exc:  # a broken contributed section must not lose the whole report
-            sections.append(ReportSection(
-                f"Section {name} could not be built", order=99, key=f"error-{name}",
-                body_html=f"<p class='error'>{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>"))
+            message = f"{type(exc).__name__}: {exc}"
+            sections.append(
+                ReportSection(
+                    f"Section {name} could not be built",
+                    order=99,
+                    key=f"error-{name}",
+                    body_html=f"<p class='error'>{html.escape(message)}</p>",
+                )
+            )
             context.results.setdefault("report_errors", []).append(f"{name}: {exc}")
     return sections
 
 
-def build_report(context: ReportContext, out_dir: str | Path, *,
-                 title: str = "Mine action evidence report",
-                 modules: Iterable[str] = SECTION_MODULES) -> Path:
+def build_report(
+    context: ReportContext,
+    out_dir: str | Path,
+    *,
+    title: str = "Mine action evidence report",
+    modules: Iterable[str] = SECTION_MODULES,
+) -> Path:
     """Write the full report (every section module) to ``out_dir/index.html``; returns its path."""
     sections = collect_sections(context, modules=modules)
     return write_report(out_dir, sections, title=title, simulated=context.simulated)

@@ -158,13 +158,20 @@ def _save_figures(sections: Sequence[ReportSection], figure_dir: Path) -> list[d
             fig.figure.savefig(figure_dir / name, dpi=110, bbox_inches="tight")
             plt.close(fig.figure)
             images.append({"src": f"figures/{name}", "caption": fig.caption, "alt": fig.caption or fig.name})
-        rendered.append({"title": section.title, "key": section.key, "body": section.body_html,
-                         "images": images})
+        rendered.append(
+            {"title": section.title, "key": section.key, "body": section.body_html, "images": images}
+        )
     return rendered
 
 
-def write_report(out_dir: str | Path, sections: Sequence[ReportSection], *, title: str,
-                 simulated: bool, generated_at: datetime | None = None) -> Path:
+def write_report(
+    out_dir: str | Path,
+    sections: Sequence[ReportSection],
+    *,
+    title: str,
+    simulated: bool,
+    generated_at: datetime | None = None,
+) -> Path:
     """Write ``out_dir/index.html`` and its figures; returns the path of index.html.
 
     The page is written to a temporary folder first and moved into place, so a failure leaves no half-written
@@ -186,15 +193,17 @@ def write_report(out_dir: str | Path, sections: Sequence[ReportSection], *, titl
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ordered = sorted(sections, key=lambda s: (s.order, s.title))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR), autoescape=jinja2.select_autoescape(["html", "j2"])
+    )
     stamp = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     with tempfile.TemporaryDirectory(dir=out, prefix=".report-") as tmp:
         staging = Path(tmp)
         (staging / "figures").mkdir()
         rendered = _save_figures(ordered, staging / "figures")
         page = env.get_template("index.html.j2").render(
-            title=title, simulated=simulated, sections=rendered, generated_at=stamp)
+            title=title, simulated=simulated, sections=rendered, generated_at=stamp
+        )
         (staging / "index.html").write_text(page, encoding="utf-8")
         if (out / "figures").exists():
             shutil.rmtree(out / "figures")

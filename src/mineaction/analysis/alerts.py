@@ -1,0 +1,166 @@
+"""New-contamination alerts: finds made after the last conflict, or found in land released earlier, clustered.
+
+Definitions (docs/metrics.md):
+
+- A find is **post-conflict** when its ``manufacture_year`` is later than the year of ``settings.ceasefire``
+  (default 2020-11-10, so made in 2021 or later).
+- A find is **in released land** when it lies inside the polygon of another activity that ended before the
+  find's date and released (cancelled + reduced + cleared) at least ``released_min`` (0.9) of its polygon's
+  area: land declared free earlier yet holding ordnance.
+- Flagged finds are clustered with DBSCAN on their metric coordinates (``eps_m``, default 500 m;
+  ``min_finds``, default 5): each cluster is an **alert** with its finds count, models, first and last find
+  dates, district (the most frequent), centroid (WGS84) and a severity: ``high`` when post-conflict finds are
+  ``high_min`` (20) or more, ``medium`` when there are any post-conflict finds or ``high_min`` finds in
+  released land, else ``low``. Flagged finds outside any cluster stay visible in ``flag_new_contamination``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sklearn.cluster import DBSCAN
+
+from mineaction.analysis.spatial import column, to_metric, to_timestamps
+from mineaction.settings import Settings
+
+__all__ = ["flag_new_contamination", "new_contamination_alerts"]
+
+_ALERT_COLUMNS = [
+    "alert",
+    "n_finds",
+    "n_post_conflict",
+    "n_in_released_land",
+    "models",
+    "first_found",
+    "last_found",
+    "district",
+    "severity",
+    "lon",
+    "lat",
+    "find_ids",
+]
+
+
+def _released_polygons(activities: pd.DataFrame | None, crs: str, released_min: float) -> gpd.GeoDataFrame:
+    acts = to_metric(activities, crs)
+    if acts.empty or "ended_on" not in acts.columns:
+        return acts.iloc[0:0]
+    released = sum(
+        column(acts, c, numeric=True, fill=0.0) for c in ("cancelled_m2", "reduced_m2", "cleared_m2")
+    )
+    area = acts.geometry.area
+    ended = to_timestamps(acts["ended_on"]).set_axis(acts.index)
+    keep = ended.notna() & (area > 0) & (released >= released_min * area)
+    return acts.loc[keep].assign(_ended=ended[keep])
+
+
+def flag_new_contamination(
+    finds: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    *,
+    settings: Settings,
+    crs: str | None = None,
+    released_min: float = 0.9,
+) -> gpd.GeoDataFrame:
+    """Finds that signal new contamination, in the metric CRS, with bools ``post_conflict`` and
+    ``in_released_land`` (at least one true on every row)."""
+    crs = crs or settings.metric_crs
+    fin = to_metric(finds, crs)
+    if fin.empty:
+        return fin.assign(post_conflict=pd.Series(dtype=bool), in_released_land=pd.Series(dtype=bool))
+    year = column(fin, "manufacture_year", numeric=True)
+    post = (year > settings.ceasefire.year).fillna(False).to_numpy(dtype=bool)
+    in_released = np.zeros(len(fin), dtype=bool)
+    rel = _released_polygons(activities, crs, released_min)
+    if not rel.empty:
+        f_idx, a_idx = shapely.STRtree(rel.geometry.to_numpy()).query(
+            fin.geometry.to_numpy(), predicate="within"
+        )
+        found = to_timestamps(fin["found_on"]).to_numpy()[f_idx]
+        earlier = rel["_ended"].to_numpy()[a_idx] < found
+        if "activity" in fin.columns and "id" in rel.columns:
+            earlier &= fin["activity"].to_numpy()[f_idx] != rel["id"].to_numpy()[a_idx]
+        in_released[np.unique(f_idx[earlier])] = True
+    flagged = fin.assign(post_conflict=post, in_released_land=in_released)
+    return flagged.loc[post | in_released]
+
+
+def _mode(values: pd.Series) -> str | None:
+    counts = values.dropna().astype(str).value_counts()
+    return str(counts.index[0]) if len(counts) else None
+
+
+def _summarise(cluster: gpd.GeoDataFrame, high_min: int) -> dict[str, object]:
+    dates = to_timestamps(cluster["found_on"])
+    n_post, n_rel = int(cluster["post_conflict"].sum()), int(cluster["in_released_land"].sum())
+    severity = "high" if n_post >= high_min else "medium" if (n_post or n_rel >= high_min) else "low"
+    centre = (
+        gpd.GeoSeries([shapely.centroid(shapely.multipoints(cluster.geometry.to_numpy()))], crs=cluster.crs)
+        .to_crs(4326)
+        .iloc[0]
+    )
+    models = sorted(cluster["model"].dropna().astype(str).unique()) if "model" in cluster else []
+    return {
+        "n_finds": int(len(cluster)),
+        "n_post_conflict": n_post,
+        "n_in_released_land": n_rel,
+        "models": models,
+        "first_found": dates.min().date(),
+        "last_found": dates.max().date(),
+        "district": _mode(cluster["district"]) if "district" in cluster else None,
+        "severity": severity,
+        "lon": round(centre.x, 5),
+        "lat": round(centre.y, 5),
+        "find_ids": sorted(cluster["id"].astype(str)) if "id" in cluster else [],
+    }
+
+
+def new_contamination_alerts(
+    finds: pd.DataFrame | None,
+    activities: pd.DataFrame | None,
+    *,
+    settings: Settings,
+    crs: str | None = None,
+    eps_m: float = 500.0,
+    min_finds: int = 5,
+    high_min: int = 20,
+    released_min: float = 0.9,
+) -> pd.DataFrame:
+    """Alerts of new contamination: clusters of flagged finds, most finds first.
+
+    Parameters
+    ----------
+    finds, activities : DataFrame
+        Frames with the schema's columns (EPSG:4326).
+    settings : Settings
+        ``ceasefire`` (cut-off date) and ``metric_crs``.
+    crs : str, optional
+        Metric CRS for clustering distances.
+    eps_m : float
+        DBSCAN neighbourhood radius, m.
+    min_finds : int
+        Fewest flagged finds that make an alert (DBSCAN ``min_samples``).
+    high_min : int
+        Post-conflict finds from which an alert is ``high`` severity.
+    released_min : float
+        Released share (0-1) of an activity's polygon from which its land counts as released.
+
+    Returns
+    -------
+    DataFrame
+        ``alert, n_finds, n_post_conflict, n_in_released_land, models, first_found, last_found, district,
+        severity, lon, lat`` (centroid, degrees WGS84) and ``find_ids``.
+    """
+    flagged = flag_new_contamination(finds, activities, settings=settings, crs=crs, released_min=released_min)
+    if len(flagged) < min_finds:
+        return pd.DataFrame(columns=_ALERT_COLUMNS)
+    xy = shapely.get_coordinates(flagged.geometry.to_numpy())
+    labels = DBSCAN(eps=eps_m, min_samples=min_finds).fit_predict(xy)
+    rows = [_summarise(flagged.loc[labels == label], high_min) for label in np.unique(labels[labels >= 0])]
+    if not rows:
+        return pd.DataFrame(columns=_ALERT_COLUMNS)
+    alerts = pd.DataFrame(rows).sort_values(["n_finds", "first_found"], ascending=[False, True])
+    alerts.insert(0, "alert", [f"ALERT-{i + 1:03d}" for i in range(len(alerts))])
+    return alerts.reset_index(drop=True)[_ALERT_COLUMNS]

@@ -1,0 +1,220 @@
+"""Data quality: invalid or duplicate geometries, long edges, outside the area of interest, future dates,
+implausible productivity and finds without activity; each issue names the record and the fix.
+
+Every check is vectorised over a kind's frame and returns rows of the issues table
+(``kind, id, check, value, fix``; ``id`` is the record id, or ``row N`` (1-based) when the frame has no ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mineaction.analysis.spatial import as_geoframe, column, to_timestamps
+from mineaction.domain.schema import ENTITIES
+from mineaction.settings import Settings
+
+__all__ = ["QUALITY_COLUMNS", "data_quality", "quality_summary"]
+
+QUALITY_COLUMNS = ["kind", "id", "check", "value", "fix"]
+
+
+def _issues(
+    kind: str, frame: pd.DataFrame, mask: np.ndarray, check: str, values: pd.Series | np.ndarray, fix: str
+) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return pd.DataFrame(columns=QUALITY_COLUMNS)
+    if "id" in frame.columns and frame["id"].notna().all():
+        ids = frame["id"].astype(str).to_numpy()
+    else:
+        ids = np.array([f"row {i + 1}" for i in range(len(frame))])
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "id": ids[mask],
+            "check": check,
+            "value": pd.Series(np.asarray(values, dtype=object)[mask]).astype(str).to_numpy(),
+            "fix": fix,
+        }
+    )
+
+
+def _geometry_checks(kind: str, gdf: pd.DataFrame, settings: Settings) -> list[pd.DataFrame]:
+    geoms = gdf.geometry.to_numpy()
+    present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    valid = shapely.is_valid(geoms) | ~present
+    reasons = np.where(valid, "", shapely.is_valid_reason(geoms).astype(object))
+    out = [
+        _issues(
+            kind,
+            gdf,
+            ~valid,
+            "invalid geometry",
+            reasons,
+            "repair the geometry (e.g. shapely make_valid or QGIS 'Fix geometries') and re-import",
+        )
+    ]
+    wkb = pd.Series(shapely.to_wkb(np.where(present, geoms, None)), index=gdf.index)
+    dup = wkb.notna() & wkb.duplicated(keep="first")
+    out.append(
+        _issues(
+            kind,
+            gdf,
+            dup.to_numpy(),
+            "duplicate geometry",
+            wkb.map(lambda _: "same as an earlier record"),
+            "merge or delete the duplicate record",
+        )
+    )
+    west, south, east, north = settings.aoi
+    x, y = shapely.get_x(shapely.point_on_surface(geoms)), shapely.get_y(shapely.point_on_surface(geoms))
+    outside = present & ~((x >= west) & (x <= east) & (y >= south) & (y <= north))
+    flipped = outside & (-x >= west) & (-x <= east) & (y >= south) & (y <= north)
+    hint = np.where(flipped, "; the longitude with the opposite sign is inside: check the sign", "")
+    values = np.char.add(
+        np.char.add(
+            np.char.add("lon ", np.round(x, 5).astype(str)), np.char.add(" lat ", np.round(y, 5).astype(str))
+        ),
+        hint.astype(str),
+    )
+    out.append(
+        _issues(
+            kind,
+            gdf,
+            outside,
+            "outside the area of interest",
+            values,
+            f"check the coordinates (lon/lat order, sign, CRS); area of interest {settings.aoi}",
+        )
+    )
+    return out
+
+
+def _long_edges(kind: str, gdf: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    metric = as_geoframe(gdf).to_crs(settings.metric_crs)
+    polys = metric.geom_type.isin(["Polygon", "MultiPolygon", "LineString", "MultiLineString"])
+    if not polys.any():
+        return pd.DataFrame(columns=QUALITY_COLUMNS)
+    coords, index = shapely.get_coordinates(metric.geometry[polys].boundary.to_numpy(), return_index=True)
+    seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    same = index[1:] == index[:-1]
+    longest = pd.Series(np.where(same, seg, 0.0)).groupby(index[1:]).max()
+    edge = pd.Series(0.0, index=range(int(polys.sum())))
+    edge.loc[longest.index] = longest.to_numpy()
+    full = np.zeros(len(metric))
+    full[np.flatnonzero(polys.to_numpy())] = edge.to_numpy()
+    return _issues(
+        kind,
+        metric,
+        full > settings.max_edge_m,
+        "long edge",
+        np.round(full).astype(int).astype(str) + " m",
+        f"check for a stray vertex; edges over {settings.max_edge_m:,.0f} m are suspicious",
+    )
+
+
+def _future_dates(kind: str, frame: pd.DataFrame, today: date) -> list[pd.DataFrame]:
+    out = []
+    for field in ENTITIES[kind].fields:
+        if field.type in ("date", "datetime") and field.name in frame.columns and field.name != "recorded_at":
+            when = to_timestamps(frame[field.name])
+            if when.dt.tz is not None:
+                when = when.dt.tz_convert(None)
+            future = (when > pd.Timestamp(today)).to_numpy()
+            out.append(
+                _issues(
+                    kind,
+                    frame,
+                    future,
+                    f"future date in {field.name}",
+                    frame[field.name],
+                    f"correct {field.name}: it is after {today.isoformat()}",
+                )
+            )
+    return out
+
+
+def _activity_checks(
+    acts: pd.DataFrame, finds: pd.DataFrame | None, settings: Settings
+) -> list[pd.DataFrame]:
+    out = []
+    if {"cleared_m2", "deminer_days"} <= set(acts.columns):
+        cleared = pd.to_numeric(acts["cleared_m2"], errors="coerce")
+        days = pd.to_numeric(acts["deminer_days"], errors="coerce")
+        manual = column(acts, "method") == "manual"
+        rate = cleared / days.where(days > 0)
+        bad = (manual & (rate > settings.max_manual_m2_per_deminer_day)).to_numpy()
+        out.append(
+            _issues(
+                "activities",
+                acts,
+                bad,
+                "implausible productivity",
+                rate.round(1).astype(str) + " m2 per deminer-day",
+                "check cleared_m2 and deminer_days (norm 25 m2 per "
+                f"deminer-day; limit {settings.max_manual_m2_per_deminer_day:g})",
+            )
+        )
+    if finds is not None and len(finds) and "activity" in finds.columns:
+        known = set(acts["id"].dropna()) if "id" in acts.columns else set()
+        missing = finds["activity"].isna() | ~finds["activity"].isin(known)
+        out.append(
+            _issues(
+                "finds",
+                finds,
+                missing.to_numpy(),
+                "find without activity",
+                finds["activity"],
+                "link the find to the activity (AT-...) that found it, or record that activity",
+            )
+        )
+    return out
+
+
+def data_quality(
+    frames: Mapping[str, pd.DataFrame], *, settings: Settings, today: date | None = None
+) -> pd.DataFrame:
+    """Every data-quality issue in ``frames`` (kind -> frame), one row each: kind, id, check, value, fix.
+
+    Parameters
+    ----------
+    frames : mapping of str to DataFrame
+        Frames with the schema's columns (EPSG:4326), by kind.
+    settings : Settings
+        ``aoi`` (degrees), ``max_edge_m`` (m), ``max_manual_m2_per_deminer_day``, ``metric_crs``.
+    today : date, optional
+        Dates after it are future dates; defaults to today (UTC).
+    """
+    today = today or date.today()
+    parts: list[pd.DataFrame] = []
+    for kind, frame in frames.items():
+        if frame is None or frame.empty or kind not in ENTITIES:
+            continue
+        if "geometry" in frame.columns:
+            gdf = (
+                frame
+                if isinstance(frame, gpd.GeoDataFrame)
+                else gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+            )
+            parts += _geometry_checks(kind, gdf, settings)
+            parts.append(_long_edges(kind, gdf, settings))
+        parts += _future_dates(kind, frame, today)
+    if frames.get("activities") is not None:
+        parts += _activity_checks(frames["activities"], frames.get("finds"), settings)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=QUALITY_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def quality_summary(issues: pd.DataFrame) -> pd.DataFrame:
+    """Number of issues by kind and check."""
+    if issues.empty:
+        return pd.DataFrame(columns=["kind", "check", "n_issues"])
+    return issues.groupby(["kind", "check"]).size().rename("n_issues").reset_index()
