@@ -45,9 +45,15 @@ class ValidationReport:
     (their unparseable values empty) so that ``error_rows`` can pick them out.
     """
 
-    def __init__(self, issues: pd.DataFrame | None = None, frame: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        issues: pd.DataFrame | None = None,
+        frame: pd.DataFrame | None = None,
+        rows: np.ndarray | None = None,
+    ) -> None:
         self._issues = issues if issues is not None else pd.DataFrame(columns=list(ISSUE_COLUMNS))
         self.frame = frame
+        self.rows = rows  # 1-based file row of each row of ``frame``
 
     @classmethod
     def merge(cls, reports: Sequence[ValidationReport]) -> ValidationReport:

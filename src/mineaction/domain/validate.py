@@ -330,4 +330,4 @@ def validate_frame(
         import geopandas as gpd
 
         records = gpd.GeoDataFrame(records, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
-    return ValidationReport(out.frame(), frame=records)
+    return ValidationReport(out.frame(), frame=records, rows=row_numbers)

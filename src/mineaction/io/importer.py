@@ -1,0 +1,307 @@
+"""Importing a file into a store: read, map, validate everything, then write all kinds in one transaction.
+
+``import_file(store, "finds.csv", kind="finds", author="ana", reason="weekly report")`` reads the file
+(``mineaction.io.readers``), turns its columns into records of one or more kinds (``mineaction.io.mapping``),
+validates every row (``mineaction.domain.validate``) and only then writes. By default any error refuses the
+whole import (``ValidationError`` carrying the report) and the store is not touched; with ``skip_invalid`` the
+valid rows land and the rejected rows go to a rejects CSV (the file's own columns plus ``row``, ``kind``,
+``field``, ``reason``, ``fix``). Writes are keyed by id or content, so importing the same file twice adds
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mineaction.domain.issues import ValidationReport
+from mineaction.domain.schema import ENTITIES, entity
+from mineaction.domain.validate import validate_frame
+from mineaction.errors import InputError, MappingError, ValidationError
+from mineaction.io.mapping import ROW_COLUMN, ColumnMapping, apply_mapping, identity_mapping, load_mapping
+from mineaction.io.readers import list_layers, read_table
+from mineaction.store.base import Store
+
+__all__ = ["ImportResult", "KindCounts", "import_file"]
+
+
+@dataclass(frozen=True)
+class KindCounts:
+    """What an import did to one kind: rows read for it, inserted, updated, unchanged, rejected."""
+
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Counts per kind, the validation report, and where rejected rows were written (if any)."""
+
+    path: str
+    counts: Mapping[str, KindCounts]
+    report: ValidationReport
+    rejects_path: str | None = None
+    unrouted: int = 0  # rows of the file that the mapping sent to no kind
+    ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # ids inserted per kind
+
+    def total(self, what: str) -> int:
+        """Sum of one count (``"inserted"``, ``"rejected"`` ...) over the kinds."""
+        return sum(getattr(c, what) for c in self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {
+            "file": self.path,
+            "rejects": self.rejects_path,
+            "unrouted_rows": self.unrouted,
+            "errors": self.report.n_errors,
+            "warnings": self.report.n_warnings,
+            "kinds": {k: vars(c) for k, c in self.counts.items()},
+        }
+
+
+@dataclass
+class _Source:
+    label: str  # file name as shown in issues (with the layer for multi-layer GeoPackages)
+    frame: pd.DataFrame
+    mapping: ColumnMapping
+
+
+def _resolve_mapping(mapping: ColumnMapping | str | Path | None, kind: str | None) -> ColumnMapping | None:
+    if mapping is None:
+        return identity_mapping(kind) if kind is not None else None
+    loaded = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
+    if kind is None:
+        return loaded
+    chosen = tuple(k for k in loaded.kinds if k.kind == kind)
+    if not chosen:
+        raise MappingError(
+            f"the mapping has no rules for kind {kind!r}; it maps: {', '.join(loaded.kind_names)}"
+        )
+    return ColumnMapping(
+        chosen, loaded.name, loaded.crs, loaded.lon, loaded.lat, loaded.wkt, loaded.layer, loaded.encoding
+    )
+
+
+def _needs_geometry(mapping: ColumnMapping) -> bool:
+    schemas = [entity(k) for k in mapping.kind_names]
+    return any(s.geometry is not None and s.geometry_required for s in schemas)
+
+
+def _read_sources(path: Path, mapping: ColumnMapping | None, crs: str | None) -> list[_Source]:
+    if mapping is None:
+        if path.suffix.lower() != ".gpkg":
+            raise InputError(
+                f"{path.name}: which kind of record is it? give --kind (one of: "
+                f"{', '.join(ENTITIES)}) or a --mapping"
+            )
+        layers = [layer for layer in list_layers(path) if layer in ENTITIES]
+        if not layers:
+            raise InputError(
+                f"{path.name}: no layer is named after a kind of record; give --kind and the "
+                "layer in a mapping (layer:), or rename the layers"
+            )
+        return [
+            _Source(f"{path.name}:{layer}", read_table(path, layer=layer, crs=crs), identity_mapping(layer))
+            for layer in layers
+        ]
+    frame = read_table(
+        path,
+        layer=mapping.layer,
+        crs=crs or mapping.crs,
+        lon=mapping.lon,
+        lat=mapping.lat,
+        wkt=mapping.wkt,
+        require_geometry=_needs_geometry(mapping),
+        encoding=mapping.encoding,
+    )
+    return [_Source(path.name, frame, mapping)]
+
+
+def _validate(source: _Source, store: Store, today: date | None) -> dict[str, ValidationReport]:
+    aoi = store.get_setting("aoi")
+    metric = store.get_setting("metric_crs") or "auto"
+    frame = source.frame.assign(**{ROW_COLUMN: np.arange(1, len(source.frame) + 1)})
+    routed = apply_mapping(frame, source.mapping, file=source.label)
+    return {
+        kind: validate_frame(
+            part,
+            kind,
+            file=source.label,
+            rows=part[ROW_COLUMN].to_numpy(),
+            aoi=aoi,
+            today=today,
+            metric_crs=metric,
+        )
+        for kind, part in routed.items()
+    }
+
+
+def _original_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    picked = frame.iloc[rows - 1]
+    if isinstance(picked, gpd.GeoDataFrame):
+        geoms = np.asarray(picked.geometry, dtype=object)
+        text = np.full(len(geoms), None, dtype=object)
+        present = ~shapely.is_missing(geoms)
+        text[present] = shapely.to_wkt(geoms[present], rounding_precision=-1)
+        picked = pd.DataFrame(picked.drop(columns=picked.geometry.name))
+        if "wkt" not in picked.columns:
+            picked = picked.assign(wkt=text)
+    return pd.DataFrame(picked).reset_index(drop=True)
+
+
+def _write_rejects(sources: list[_Source], reports: dict[str, dict[str, ValidationReport]], out: Path) -> int:
+    parts = []
+    for source in sources:
+        merged = ValidationReport.merge(list(reports[source.label].values())).to_frame()
+        errors = merged[merged["severity"] == "error"]
+        if errors.empty:
+            continue
+        why = (
+            errors.groupby(["kind", "row"], sort=True)
+            .agg(
+                field=("field", lambda s: "; ".join(dict.fromkeys(s))),
+                reason=("reason", "; ".join),
+                fix=("fix", lambda s: "; ".join(dict.fromkeys(s))),
+            )
+            .reset_index()
+        )
+        original = _original_rows(source.frame, why["row"].to_numpy(dtype=np.int64))
+        parts.append(pd.concat([original, why[["row", "kind", "field", "reason", "fix"]]], axis=1))
+    table = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["row", "kind", "field", "reason", "fix"])
+    )
+    table.to_csv(out, index=False)
+    return len(table)
+
+
+def _default_rejects(path: Path) -> Path:
+    return Path.cwd() / f"{path.stem}.rejects.csv"
+
+
+def _clean(report: ValidationReport, kind: str, skip_invalid: bool) -> pd.DataFrame:
+    frame = report.frame if report.frame is not None else pd.DataFrame()
+    if not skip_invalid:
+        return frame
+    rows = report.rows if report.rows is not None else np.arange(1, len(frame) + 1)
+    return frame[~np.isin(rows, report.error_rows(kind))]
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    author: str,
+    reason: str,
+    kind: str | None = None,
+    mapping: ColumnMapping | str | Path | None = None,
+    skip_invalid: bool = False,
+    rejects_path: str | Path | None = None,
+    crs: str | None = None,
+    today: date | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import one file into ``store``, validated, all kinds in one transaction.
+
+    Parameters
+    ----------
+    store : Store
+        The store; its ``aoi`` setting (degrees, WGS84) bounds where records may lie.
+    path : path
+        GeoJSON, GeoPackage, Shapefile, CSV (lon/lat or WKT) or KML. A GeoPackage whose layers are named
+        after kinds (an export) imports every such layer when neither ``kind`` nor ``mapping`` is given.
+    author, reason : str
+        Who imports and why; kept in the history of every record written.
+    kind : str, optional
+        Kind of record in the file (or the one kind of the mapping to import).
+    mapping : ColumnMapping or path to a YAML mapping, optional
+        How the file's columns become fields (see ``mineaction.io.mapping``).
+    skip_invalid : bool
+        Store the valid rows and write the rejected rows to ``rejects_path`` instead of refusing the file.
+    rejects_path : path, optional
+        Rejects CSV (default ``<file stem>.rejects.csv`` in the current folder); written only with
+        ``skip_invalid``.
+    crs : str, optional
+        CRS of the file's coordinates, overriding the file and the mapping; reprojected to EPSG:4326.
+    today : date, optional
+        Dates after this day are errors (default: today, UTC).
+    on_stage : callable, optional
+        Called with "read", "validate", "write" as the import advances (progress display).
+
+    Raises
+    ------
+    ValidationError
+        Some row has an error and ``skip_invalid`` is false; ``.report`` holds every issue; nothing is stored.
+    InputError, MappingError
+        The file or the mapping cannot be used at all.
+    """
+    path = Path(path)
+    stage = on_stage or (lambda _: None)
+    stage("read")
+    sources = _read_sources(path, _resolve_mapping(mapping, kind), crs)
+    stage("validate")
+    reports = {source.label: _validate(source, store, today) for source in sources}
+    merged = ValidationReport.merge([r for per_kind in reports.values() for r in per_kind.values()])
+    if not merged.ok and not skip_invalid:
+        raise ValidationError(
+            f"{path.name}: import refused, nothing stored: {merged.summary()} (use "
+            "--skip-invalid to store the valid rows and write the rest to a rejects file)",
+            merged,
+        )
+    written_rejects = None
+    if skip_invalid and not merged.ok:
+        written_rejects = Path(rejects_path) if rejects_path is not None else _default_rejects(path)
+        _write_rejects(sources, reports, written_rejects)
+    stage("write")
+    counts, ids = _write_all(store, reports, skip_invalid, author=author, reason=reason, source_doc=path.name)
+    unrouted = sum(len(s.frame) - _routed_rows(reports[s.label]) for s in sources)
+    return ImportResult(
+        str(path), counts, merged, None if written_rejects is None else str(written_rejects), unrouted, ids
+    )
+
+
+def _routed_rows(per_kind: dict[str, ValidationReport]) -> int:
+    rows = [r.rows for r in per_kind.values() if r.rows is not None]
+    return len(np.unique(np.concatenate(rows))) if rows else 0
+
+
+def _write_all(
+    store: Store,
+    reports: dict[str, dict[str, ValidationReport]],
+    skip_invalid: bool,
+    *,
+    author: str,
+    reason: str,
+    source_doc: str,
+) -> tuple[dict[str, KindCounts], dict[str, tuple]]:
+    counts: dict[str, KindCounts] = {}
+    ids: dict[str, tuple[str, ...]] = {}
+    with store.transaction():
+        for per_kind in reports.values():
+            for kind in [k for k in ENTITIES if k in per_kind]:
+                report = per_kind[kind]
+                frame = _clean(report, kind, skip_invalid)
+                read = len(report.frame) if report.frame is not None else 0
+                rejected = read - len(frame)
+                if len(frame) == 0:
+                    counts[kind] = KindCounts(read=read, rejected=rejected)
+                    continue
+                result = store.write(kind, frame, author=author, reason=reason, source_doc=source_doc)
+                counts[kind] = KindCounts(
+                    read, len(result.inserted), len(result.updated), result.unchanged, rejected
+                )
+                ids[kind] = result.inserted
+    return counts, ids
