@@ -1,0 +1,199 @@
+"""From a store's frames to a risk surface: grid, features, labels, fit, predict and grid-mode evaluation.
+
+The cut-off date splits time: features use only what was known before it (records received, hazards open,
+past events), labels use only results from it onwards. Predicting today's surface uses everything known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mineaction.errors import InputError
+from mineaction.risk.features import FeatureStack, compute_features, layer_geometries
+from mineaction.risk.grid import Grid, grid_from_bounds
+from mineaction.risk.labels import event_dates, reland_labels
+from mineaction.risk.model import RiskModel
+from mineaction.risk.validation import block_folds, compare_schemes, shuffled_folds
+
+__all__ = [
+    "CellData",
+    "aoi_mask",
+    "default_cutoff",
+    "evaluate_layers",
+    "grid_for_layers",
+    "predict_surface",
+    "prepare_cells",
+]
+
+GEOMETRY_KINDS = (
+    "context_layers",
+    "assets",
+    "minefield_records",
+    "hazardous_areas",
+    "finds",
+    "accidents",
+    "activities",
+)
+
+
+@dataclass(frozen=True)
+class CellData:
+    """Features and labels on one grid, with the cut-off that separates them."""
+
+    stack: FeatureStack
+    labels: np.ndarray
+    mask: np.ndarray
+    cutoff: date | None
+
+    @property
+    def grid(self) -> Grid:
+        return self.stack.grid
+
+    def frame(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """Features of the cells inside the area of interest, and their labels (flat, row-major)."""
+        rows = np.flatnonzero(self.mask.ravel())
+        return self.stack.to_frame(rows), self.labels.ravel()[rows].astype(np.int64)
+
+
+def grid_for_layers(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    cell_m: float = 100.0,
+    crs: str = "EPSG:32638",
+    pad_m: float = 1000.0,
+) -> Grid:
+    """A grid over the area of interest (``context_layers`` of kind ``area_of_interest``), else over every
+    geometry in the layers, padded by ``pad_m`` m."""
+    aoi = layer_geometries(layers.get("context_layers"), crs, layer_kind="area_of_interest")
+    geoms = (
+        aoi
+        if len(aoi)
+        else np.concatenate(
+            [layer_geometries(layers.get(k), crs) for k in GEOMETRY_KINDS] + [np.array([], dtype=object)]
+        )
+    )
+    if not len(geoms):
+        raise InputError(
+            "the store holds no geometry to lay a grid over; import an area of interest or layers"
+        )
+    import shapely
+
+    west, south, east, north = shapely.total_bounds(geoms)
+    pad = 0.0 if len(aoi) else pad_m
+    return grid_from_bounds((west - pad, south - pad, east + pad, north + pad), cell_m, crs)
+
+
+def aoi_mask(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> np.ndarray:
+    """Cells inside the area of interest; every cell when the layers define none."""
+    aoi = layer_geometries(layers.get("context_layers"), grid.crs, layer_kind="area_of_interest")
+    return grid.rasterize(aoi) > 0 if len(aoi) else np.ones(grid.shape, dtype=bool)
+
+
+def default_cutoff(layers: Mapping[str, pd.DataFrame], *, share: float = 0.3) -> date | None:
+    """The date before which ``share`` of the dated finds and accidents happened (None without any)."""
+    dates = event_dates(layers)
+    return None if dates.empty else dates.quantile(share).date()
+
+
+def prepare_cells(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    grid: Grid | None = None,
+    cell_m: float = 100.0,
+    crs: str = "EPSG:32638",
+    cutoff: date | None = None,
+    record_weights: Mapping[str, float] | None = None,
+    dem: np.ndarray | None = None,
+) -> CellData:
+    """Features known before ``cutoff`` and labels from ``cutoff`` on, on ``grid`` (laid over the layers
+    with ``cell_m`` m cells when not given)."""
+    grid = grid or grid_for_layers(layers, cell_m=cell_m, crs=crs)
+    stack = compute_features(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
+    labels = reland_labels(grid, layers, start=cutoff)
+    return CellData(stack, labels, aoi_mask(grid, layers), cutoff)
+
+
+def predict_surface(
+    model: RiskModel, stack: FeatureStack, *, mask: np.ndarray | None = None, chunk_cells: int = 1_000_000
+) -> np.ndarray:
+    """Calibrated probability of contamination of every cell (float32, grid shape; NaN outside ``mask``),
+    predicted in chunks to bound memory."""
+    out = np.full(stack.grid.size, np.nan, dtype=np.float32)
+    rows = np.flatnonzero(np.ones(stack.grid.size, bool) if mask is None else mask.ravel())
+    for start in range(0, len(rows), chunk_cells):
+        part = rows[start : start + chunk_cells]
+        out[part] = model.predict_proba(stack.to_frame(part))[:, 1]
+    return out.reshape(stack.grid.shape)
+
+
+def evaluate_layers(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    model: RiskModel | None = None,
+    cell_m: float = 100.0,
+    crs: str = "EPSG:32638",
+    cutoff: date | None = None,
+    split: date | None = None,
+    block_m: float = 5000.0,
+    folds: int = 5,
+    record_weights: Mapping[str, float] | None = None,
+    truth: pd.DataFrame | None = None,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Shuffled, spatial-block and temporal validation side by side on a store's layers.
+
+    Parameters
+    ----------
+    cutoff : date, optional
+        Features before it, labels from it (default: when 30 % of the finds and accidents had happened).
+    split : date, optional
+        Temporal split: train on results in ``[cutoff, split)``, test on those after (default: the median
+        date of the results after the cut-off).
+    block_m : float
+        Side of the square blocks held out together in spatial validation, m.
+    truth : frame, optional
+        True mines (simulated data): adds the capture of all true mines.
+    """
+    from mineaction.risk.labels import truth_counts
+
+    cutoff = cutoff or default_cutoff(layers)
+    cells = prepare_cells(layers, cell_m=cell_m, crs=crs, cutoff=cutoff, record_weights=record_weights)
+    X, labels = cells.frame()
+    grid, rows = cells.grid, np.flatnonzero(cells.mask.ravel())
+    xs, ys = (a.ravel()[rows] for a in grid.centres())
+    after = event_dates(layers)
+    after = after[after >= pd.Timestamp(cutoff)] if cutoff else after
+    split = split or (after.quantile(0.5).date() if len(after) else None)
+    temporal = None
+    if split is not None:
+        train = reland_labels(grid, layers, start=cutoff, end=split).ravel()[rows]
+        test = reland_labels(grid, layers, start=split).ravel()[rows]
+        temporal = (train.astype(np.int64), test.astype(np.int64), split.isoformat())
+    true = None if truth is None else truth_counts(grid, truth).ravel()[rows]
+    result = compare_schemes(
+        model or RiskModel(random_state=random_state),
+        X,
+        labels,
+        folds={
+            "shuffled": shuffled_folds(len(X), k=folds, random_state=random_state),
+            "spatial": block_folds(xs, ys, block_m=block_m, k=folds, random_state=random_state),
+        },
+        temporal=temporal,
+        truth=true,
+    )
+    result.update(
+        {
+            "cutoff": None if cutoff is None else cutoff.isoformat(),
+            "cell_m": grid.cell_m,
+            "block_m": block_m,
+            "grid": grid.to_dict(),
+            "features": list(X.columns),
+        }
+    )
+    return result
