@@ -1,0 +1,79 @@
+"""The one-page briefing at the top of the report: the headline figures, each computed from the data.
+
+Each card gives a figure with its unit and the definition it rests on (docs/metrics.md), the way a briefing
+would quote it: record accuracy, accidents outside the records and the known hazards, new contamination,
+casualties, land released, cost and foreign share.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from mineaction.report.evidence_section import evidence_results
+from mineaction.report.framework import ReportContext, ReportSection
+
+__all__ = ["briefing_cards", "build_section"]
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None or value != value else f"{100 * float(value):.0f} %"
+
+
+def briefing_cards(res: dict[str, Any]) -> list[tuple[str, str]]:
+    """(value with unit, label) of every headline figure, from ``evidence_results``."""
+    assess, alerts = res["assess"], res["alerts"]
+    victims, release, funding = res["casualty_totals"], res["release_totals"], res["funding_totals"]
+    parts = assess["parts"]
+    n_post = int(alerts["n_post_conflict"].sum()) if len(alerts) else 0
+    cards = [
+        (
+            _pct(assess["record_accuracy"]),
+            f"of {parts['n_processed']} fully processed minefield records are accurate (confirmed, complete, "
+            "positioned)",
+        ),
+        (_pct(assess["record_recall"]), "of mine finds lie inside a minefield record (record recall)"),
+        (
+            _pct(assess["outside_share_records"]),
+            f"of {assess['n_accidents_located']} located accidents happened outside every minefield record",
+        ),
+        (
+            _pct(assess["outside_share_known_hazards"]),
+            "of located accidents happened outside every hazardous area known at the time",
+        ),
+        (
+            f"{len(alerts)} alerts",
+            f"of new contamination ({n_post} finds made after the ceasefire, clustered)",
+        ),
+        (
+            f"{victims['total']:,} casualties",
+            f"{victims['children']:,} children, {victims['women']:,} women, {victims['killed']:,} killed",
+        ),
+        (f"{release['released_ha']:,.0f} ha", "released (cancelled, reduced and cleared)"),
+        (
+            "n/a"
+            if release["cost_per_m2_usd"] != release["cost_per_m2_usd"]
+            else f"{release['cost_per_m2_usd']:.2f} US$/m2",
+            "cost per m2 released",
+        ),
+        (_pct(funding["foreign_share"]), "of funding is foreign (world norm: 78 to 91 %)"),
+        (f"{len(res['quality']):,} issues", "of data quality to fix (see Data quality)"),
+    ]
+    return cards
+
+
+def build_section(context: ReportContext) -> ReportSection:
+    """The briefing section (first in the report)."""
+    res = evidence_results(context)
+    cards = "".join(
+        f'<div class="figure-card"><div class="value">{html.escape(value)}</div>'
+        f'<div class="label">{html.escape(label)}</div></div>'
+        for value, label in briefing_cards(res)
+    )
+    lead = (
+        "<p><b>SIMULATED data.</b> These figures come from a simulated scenario; they show what the "
+        "method measures, not the real situation.</p>"
+        if context.simulated
+        else ""
+    )
+    return ReportSection("Briefing", lead + f'<div class="headline">{cards}</div>', order=0)
