@@ -55,7 +55,10 @@ def to_plain_frame(frame: pd.DataFrame, kind: str, *, include_personal: bool = F
             values = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
         elif f.type == "json":
             values = values.map(_json_text)
-        columns[f.name] = values.to_numpy()
+        elif f.type in ("int", "float"):
+            values = pd.to_numeric(values, errors="coerce").astype("float64")
+        # pandas' NA would be written as the text "<NA>": missing values go out as None (null)
+        columns[f.name] = values.astype(object).where(values.notna(), None).to_numpy()
     plain = pd.DataFrame(columns, index=frame.index)
     if schema.geometry is not None and isinstance(frame, gpd.GeoDataFrame):
         return gpd.GeoDataFrame(plain, geometry=frame.geometry.to_crs("EPSG:4326"))
