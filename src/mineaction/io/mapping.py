@@ -8,7 +8,8 @@ Top-level keys give the coordinate columns (``lon``, ``lat`` or ``wkt``), the CR
 ``layer`` and ``defaults`` shared by every kind. Fields not mentioned are taken from a column of the same
 name, if any.
 
-``apply_mapping`` is vectorised: each rule is one pandas operation over the whole file."""
+``apply_mapping`` is vectorised: each rule is one pandas operation over the whole file.
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@
 Arrow; CSV through pandas' pyarrow engine, with points from lon/lat columns or geometries from a WKT column.
 Whatever CRS the file declares (or the caller declares for it) is reprojected to EPSG:4326. Rows keep their
 file order, so row ``i`` of the frame is data row ``i + 1`` of the file. A file that cannot be read at all
-raises one ``InputError`` naming the file and the fix; row-level problems are left to validation."""
+raises one ``InputError`` naming the file and the fix; row-level problems are left to validation.
+"""
 
 from __future__ import annotations
 
