@@ -48,8 +48,9 @@ class Store(ABC):
     # --- reading -------------------------------------------------------------------------------------------
 
     @abstractmethod
-    def read(self, kind: str, *, as_of: date | datetime | None = None,
-             include_personal: bool = False) -> pd.DataFrame:
+    def read(
+        self, kind: str, *, as_of: date | datetime | None = None, include_personal: bool = False
+    ) -> pd.DataFrame:
         """Records of ``kind`` as a frame with the schema's columns (a GeoDataFrame in EPSG:4326 for kinds
         with a geometry); ``as_of`` gives the state known at the end of that day (or at that instant);
         personal fields (victims' names, contacts) are empty unless ``include_personal``."""
@@ -71,8 +72,9 @@ class Store(ABC):
     # --- writing -------------------------------------------------------------------------------------------
 
     @abstractmethod
-    def write(self, kind: str, frame: pd.DataFrame, *, author: str, reason: str,
-              source_doc: str | None = None) -> WriteResult:
+    def write(
+        self, kind: str, frame: pd.DataFrame, *, author: str, reason: str, source_doc: str | None = None
+    ) -> WriteResult:
         """Insert or update records from a validated frame with the schema's columns.
 
         Rows with an ``id`` that exists and whose content differs become a new revision (update); the same
@@ -82,8 +84,9 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def delete(self, kind: str, ids: Sequence[str], *, author: str, reason: str,
-               source_doc: str | None = None) -> int:
+    def delete(
+        self, kind: str, ids: Sequence[str], *, author: str, reason: str, source_doc: str | None = None
+    ) -> int:
         """Delete live records (their history stays); returns how many were deleted; unknown ids raise
         NotFoundError and delete nothing."""
 
@@ -102,8 +105,9 @@ class Store(ABC):
         """Store a JSON value with the data."""
 
     @abstractmethod
-    def save_document(self, collection: str, key: str, payload: dict[str, Any], *, author: str,
-                      reason: str) -> None:
+    def save_document(
+        self, collection: str, key: str, payload: dict[str, Any], *, author: str, reason: str
+    ) -> None:
         """Save a JSON document (a plan, a model card) under ``collection``/``key``; saving again keeps the
         previous versions."""
 
@@ -129,4 +133,3 @@ class Store(ABC):
         from mineaction.domain.schema import ENTITIES
 
         return iter(ENTITIES)
-

@@ -1,0 +1,495 @@
+"""The shared SQL store: every piece of store logic, written once over DB-API; dialects fill in the rest.
+
+Tables (``K`` is a kind of ``mineaction.domain.schema.ENTITIES``):
+
+- ``K``: current state, one row per live record: ``fid`` (integer key), the schema's fields, ``content_key``
+  and, for kinds with a geometry, ``geom``;
+- ``K_history``: append-only revisions: ``revision`` (serial), ``op`` (insert, update, delete), ``changed_at``,
+  ``author``, ``reason``, ``revision_source_doc``, then the fields, ``content_key`` and ``geom`` as they were
+  after that revision;
+- ``mineaction_settings`` (key, JSON value), ``mineaction_documents`` (collection, key, version, saved_at,
+  author, reason, JSON payload), ``mineaction_counters`` (next id number per kind) and the schema version table.
+
+SQL here uses ``?`` placeholders; a dialect (``GeoPackageStore``, ``PostGISStore``) overrides only the pieces
+that differ: connection, DDL types, geometry encoding and decoding, bulk insert and placeholder style.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mineaction.domain.schema import ENTITIES, EntitySchema, Field, entity
+from mineaction.errors import NotFoundError
+from mineaction.store.base import Store, WriteResult
+from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
+from mineaction.store.migrations import VERSION_TABLE
+from mineaction.store.writes import WritePlan, plan_write
+
+__all__ = ["REVISION_FIELDS", "SQLStore"]
+
+REVISION_FIELDS = ("op", "changed_at", "author", "reason", "revision_source_doc")
+_CHUNK = 900  # ids per IN (...) query: below SQLite's variable limit
+
+
+class SQLStore(Store):
+    """A store over one DB-API connection (autocommit, explicit BEGIN/COMMIT); subclasses are dialects."""
+
+    def __init__(self, url: str, connection: Any) -> None:
+        self.url = url
+        self._conn = connection
+        self._depth = 0
+
+    # --- dialect hooks -----------------------------------------------------------------------------------
+
+    def sql(self, text: str) -> str:
+        """``text`` with ``?`` placeholders rewritten for the driver (identity for sqlite3)."""
+        return text
+
+    @abstractmethod
+    def table_exists(self, name: str) -> bool:
+        """Whether a table ``name`` exists."""
+
+    @abstractmethod
+    def column_type(self, field_type: str) -> str:
+        """SQL column type of a schema field type (str, int, float, bool, date, datetime, json)."""
+
+    @abstractmethod
+    def serial_key(self) -> str:
+        """Column definition of an auto-incrementing integer primary key."""
+
+    @abstractmethod
+    def geometry_column(self, schema: EntitySchema, *, history: bool) -> str:
+        """Column definition of ``geom`` for the current (or history) table of a kind."""
+
+    @abstractmethod
+    def prepare_container(self) -> None:
+        """Create what must exist before any table (GeoPackage core tables, the PostGIS extension)."""
+
+    def register_table(self, table: str, schema: EntitySchema | None, *, history: bool = False) -> None:
+        """Declare a new table to the container (GeoPackage contents, spatial index); default nothing."""
+
+    @abstractmethod
+    def geometry_params(self, encoded: EncodedFrame) -> list[Any]:
+        """Geometry of each row as the parameter the driver stores in ``geom``."""
+
+    @abstractmethod
+    def decode_geometry(self, values: Sequence[Any]) -> np.ndarray:
+        """Shapely geometries (None where missing) from the selected ``geom`` values."""
+
+    def geometry_select(self) -> str:
+        """Expression selecting ``geom`` for ``decode_geometry``."""
+        return "geom"
+
+    def field_select(self, field: Field) -> str:
+        """Expression selecting a field in the form ``codec.decode_columns`` reads (ISO text for dates)."""
+        return field.name
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        geometry: np.ndarray | None = None,
+    ) -> None:
+        """Insert many rows in one go; ``geometry`` (shapely, aligned with ``rows``) is given when ``table`` is
+        the current table of a kind with a geometry, for dialects that keep a spatial index by hand."""
+        placeholders = ", ".join("?" for _ in columns)
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(self.sql(text), tuple(params))
+
+    def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._conn.cursor().executemany(self.sql(text), rows)
+
+    def query(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(text, params).fetchall())
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: they land together on success and not at all on an exception (nesting joins)."""
+        if self._depth == 0:
+            self.execute("BEGIN")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if self._depth == 0:
+            self.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # --- schema ------------------------------------------------------------------------------------------
+
+    def create_version_table(self) -> None:
+        self.execute(
+            f"CREATE TABLE {VERSION_TABLE} ({self.serial_key()}, version INTEGER NOT NULL, "
+            "description TEXT, applied_at TEXT NOT NULL)"
+        )
+        self.register_table(VERSION_TABLE, None)
+
+    def _field_columns(self, schema: EntitySchema) -> list[str]:
+        return [f"{f.name} {self.column_type(f.type)}" for f in schema.fields]
+
+    def _create_kind(self, schema: EntitySchema) -> None:
+        k = schema.table
+        geom = [self.geometry_column(schema, history=False)] if schema.geometry else []
+        fields = self._field_columns(schema)
+        fields[0] = "id TEXT NOT NULL UNIQUE"
+        self.execute(
+            f"CREATE TABLE {k} ({', '.join([self.serial_key(), *fields, 'content_key TEXT NOT NULL', *geom])})"
+        )
+        self.execute(f"CREATE INDEX {k}_content_key ON {k} (content_key)")
+        self.register_table(k, schema)
+        hgeom = [self.geometry_column(schema, history=True)] if schema.geometry else []
+        revision = [
+            "op TEXT NOT NULL",
+            f"changed_at {self.column_type('datetime')} NOT NULL",
+            "author TEXT",
+            "reason TEXT",
+            "revision_source_doc TEXT",
+        ]
+        cols = [
+            self.serial_key().replace("fid", "revision", 1),
+            *revision,
+            *self._field_columns(schema),
+            "content_key TEXT",
+            *hgeom,
+        ]
+        self.execute(f"CREATE TABLE {k}_history ({', '.join(cols)})")
+        self.execute(f"CREATE INDEX {k}_history_id ON {k}_history (id, changed_at)")
+        self.register_table(f"{k}_history", schema, history=True)
+
+    def create_initial_schema(self) -> None:
+        """The first migration: every kind's tables plus settings, documents and counters."""
+        self.prepare_container()
+        for schema in ENTITIES.values():
+            self._create_kind(schema)
+        self.execute(
+            f"CREATE TABLE mineaction_settings ({self.serial_key()}, key TEXT NOT NULL UNIQUE, value TEXT)"
+        )
+        self.execute(
+            f"CREATE TABLE mineaction_documents ({self.serial_key()}, collection TEXT NOT NULL, "
+            "key TEXT NOT NULL, version INTEGER NOT NULL, saved_at TEXT NOT NULL, author TEXT, "
+            "reason TEXT, payload TEXT NOT NULL, UNIQUE (collection, key, version))"
+        )
+        self.execute(
+            f"CREATE TABLE mineaction_counters ({self.serial_key()}, kind TEXT NOT NULL UNIQUE, "
+            "next_number INTEGER NOT NULL)"
+        )
+        for table in ("mineaction_settings", "mineaction_documents", "mineaction_counters"):
+            self.register_table(table, None)
+        self.executemany(
+            "INSERT INTO mineaction_counters (kind, next_number) VALUES (?, ?)",
+            [(kind, 1) for kind in ENTITIES],
+        )
+
+    # --- reading -----------------------------------------------------------------------------------------
+
+    def _select_list(self, schema: EntitySchema, include_personal: bool) -> str:
+        exprs = [
+            ("NULL" if f.personal and not include_personal else self.field_select(f)) for f in schema.fields
+        ]
+        if schema.geometry:
+            exprs.append(self.geometry_select())
+        return ", ".join(exprs)
+
+    def _frame(
+        self, schema: EntitySchema, rows: list[tuple[Any, ...]], *, lead: Sequence[Field] = ()
+    ) -> pd.DataFrame:
+        width = len(lead) + len(schema.fields) + (1 if schema.geometry else 0)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * width
+        geometry = self.decode_geometry(columns[-1]) if schema.geometry else None
+        lead_data = {f.name: values for f, values in zip(lead, columns, strict=False)}
+        frame = decode_columns(lead, [lead_data[f.name] for f in lead], None) if lead else None
+        body = decode_columns(schema.fields, columns[len(lead) : len(lead) + len(schema.fields)], geometry)
+        if frame is None:
+            return body
+        return body.__class__(
+            pd.concat([frame, body], axis=1),
+            **({"geometry": "geometry", "crs": "EPSG:4326"} if schema.geometry else {}),
+        )
+
+    def _select(
+        self, schema: EntitySchema, *, as_of: Any, include_personal: bool, record_id: str | None
+    ) -> pd.DataFrame:
+        select = self._select_list(schema, include_personal)
+        params: list[Any] = []
+        where = ""
+        if record_id is not None:
+            where, params = " AND id = ?", [record_id]
+        if as_of is None:
+            sql = f"SELECT {select} FROM {schema.table} WHERE 1 = 1{where} ORDER BY id"
+        else:
+            sql = (
+                f"SELECT {select} FROM (SELECT h.*, ROW_NUMBER() OVER (PARTITION BY id ORDER BY changed_at "
+                f"DESC, revision DESC) AS rn FROM {schema.table}_history h WHERE changed_at <= ?{where}) s "
+                "WHERE rn = 1 AND op <> 'delete' ORDER BY id"
+            )
+            params = [parse_cutoff(as_of), *params]
+        return self._frame(schema, self.query(sql, params))
+
+    def read(
+        self, kind: str, *, as_of: date | datetime | None = None, include_personal: bool = False
+    ) -> pd.DataFrame:
+        return self._select(entity(kind), as_of=as_of, include_personal=include_personal, record_id=None)
+
+    def get(
+        self,
+        kind: str,
+        record_id: str,
+        *,
+        as_of: date | datetime | None = None,
+        include_personal: bool = False,
+    ) -> dict[str, Any]:
+        """One record as a dict (geometry as a shapely object, missing values None); NotFoundError if absent."""
+        frame = self._select(
+            entity(kind), as_of=as_of, include_personal=include_personal, record_id=record_id
+        )
+        if frame.empty:
+            when = "" if as_of is None else f" as of {as_of}"
+            raise NotFoundError(f"{kind}: no record {record_id!r}{when}; list the ids with read({kind!r})")
+        record = frame.iloc[0].to_dict()
+        return {
+            k: (None if not isinstance(v, (list, dict)) and v is not None and pd.isna(v) is True else v)
+            for k, v in record.items()
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {kind: int(self.query(f"SELECT COUNT(*) FROM {kind}")[0][0]) for kind in ENTITIES}
+
+    def history(
+        self, kind: str, record_id: str | None = None, *, include_personal: bool = False
+    ) -> pd.DataFrame:
+        schema = entity(kind)
+        lead = (
+            Field("revision", "int"),
+            Field("op"),
+            Field("changed_at", "datetime"),
+            Field("author"),
+            Field("reason"),
+            Field("revision_source_doc"),
+        )
+        select = ", ".join(
+            [*(self.field_select(f) for f in lead), self._select_list(schema, include_personal)]
+        )
+        where, params = ("WHERE id = ?", [record_id]) if record_id is not None else ("", [])
+        rows = self.query(f"SELECT {select} FROM {schema.table}_history {where} ORDER BY revision", params)
+        frame = self._frame(schema, rows, lead=lead)
+        frame["revision"] = frame["revision"].astype("int64")
+        return frame
+
+    # --- writing -----------------------------------------------------------------------------------------
+
+    def _stored(self, schema: EntitySchema, encoded: EncodedFrame) -> dict[str, tuple[str, str | None]]:
+        """Live records this write may touch: id -> (content key, recorded_at text)."""
+        select = (
+            f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
+        )
+        if len(encoded) > 20_000:
+            return {r[0]: (r[1], r[2]) for r in self.query(select)}
+        found: dict[str, tuple[str, str | None]] = {}
+        ids = [i for i in encoded.columns["id"] if i is not None]
+        for column, values in (("id", ids), ("content_key", encoded.content_keys)):
+            for start in range(0, len(values), _CHUNK):
+                chunk = values[start : start + _CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                found.update(
+                    {r[0]: (r[1], r[2]) for r in self.query(f"{select} WHERE {column} IN ({marks})", chunk)}
+                )
+        return found
+
+    def _next_number(self, kind: str) -> int:
+        return int(self.query("SELECT next_number FROM mineaction_counters WHERE kind = ?", [kind])[0][0])
+
+    def write(
+        self, kind: str, frame: pd.DataFrame, *, author: str, reason: str, source_doc: str | None = None
+    ) -> WriteResult:
+        schema = entity(kind)
+        encoded = encode_frame(schema, frame)
+        if not len(encoded):
+            return WriteResult(kind)
+        now = format_instant(datetime.now(UTC))
+        with self.transaction():
+            plan = plan_write(
+                schema,
+                encoded,
+                self._stored(schema, encoded),
+                self._next_number(kind),
+                now=now,
+                source_doc=source_doc,
+            )
+            self._apply(schema, encoded, plan, author=author, reason=reason, source_doc=source_doc)
+        return WriteResult(
+            kind, inserted=tuple(plan.inserted_ids), updated=tuple(plan.updated_ids), unchanged=plan.unchanged
+        )
+
+    def _apply(
+        self,
+        schema: EntitySchema,
+        encoded: EncodedFrame,
+        plan: WritePlan,
+        *,
+        author: str,
+        reason: str,
+        source_doc: str | None,
+    ) -> None:
+        k = schema.table
+        names = [*schema.field_names, "content_key", *(["geom"] if schema.geometry else [])]
+        columns = [encoded.columns[f.name] for f in schema.fields] + [encoded.content_keys]
+        if schema.geometry:
+            columns.append(self.geometry_params(encoded))
+        inserts = _pick_rows(columns, plan.insert_rows)
+        if inserts:
+            before = int(self.query(f"SELECT COALESCE(MAX(fid), 0) FROM {k}")[0][0])
+            geometry = None if encoded.geometry is None else encoded.geometry[np.asarray(plan.insert_rows)]
+            self.insert_rows(k, names, inserts, geometry=geometry)
+            # The history of new rows is copied inside the database: no second round of parameter binding.
+            self.execute(
+                self._revision_sql(schema, "insert", "fid > ?"), (author, reason, source_doc, before)
+            )
+        updates = _pick_rows(columns, plan.update_rows)
+        if updates:
+            assignments = ", ".join(f"{n} = ?" for n in names[1:])
+            self.executemany(
+                f"UPDATE {k} SET {assignments} WHERE id = ?", [(*row[1:], row[0]) for row in updates]
+            )
+            self.executemany(
+                self._revision_sql(schema, "update", "id = ?"),
+                [(author, reason, source_doc, row[0]) for row in updates],
+            )
+        if plan.next_number is not None:
+            self.execute(
+                "UPDATE mineaction_counters SET next_number = ? WHERE kind = ?", (plan.next_number, k)
+            )
+
+    def _revision_sql(self, schema: EntitySchema, op: str, where: str) -> str:
+        """SQL appending revisions ``op`` of the live rows matching ``where``; parameters: author, reason,
+        the write's source document (else the row's), then those of ``where``. The revision is dated by the
+        row's ``recorded_at`` (inserts, updates) or ``changed_at`` given as author's neighbour (deletes)."""
+        names = [*schema.field_names, "content_key", *(["geom"] if schema.geometry else [])]
+        when = "recorded_at" if op != "delete" else "?"
+        return (
+            f"INSERT INTO {schema.table}_history ({', '.join([*REVISION_FIELDS, *names])}) "
+            f"SELECT '{op}', {when}, ?, ?, COALESCE(?, source_doc), {', '.join(names)} FROM {schema.table} "
+            f"WHERE {where} ORDER BY fid"
+        )
+
+    def delete(
+        self, kind: str, ids: Sequence[str], *, author: str, reason: str, source_doc: str | None = None
+    ) -> int:
+        schema = entity(kind)
+        wanted = list(dict.fromkeys(ids))
+        with self.transaction():
+            present: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                present.update(
+                    r[0] for r in self.query(f"SELECT id FROM {kind} WHERE id IN ({marks})", chunk)
+                )
+            missing = [i for i in wanted if i not in present]
+            if missing:
+                raise NotFoundError(
+                    f"{kind}: cannot delete {missing[:5]}: no such live records; nothing was "
+                    f"deleted; check the ids with read({kind!r})"
+                )
+            now = format_instant(datetime.now(UTC))
+            self.executemany(
+                self._revision_sql(schema, "delete", "id = ?"),
+                [(now, author, reason, source_doc, i) for i in wanted],
+            )
+            self.executemany(f"DELETE FROM {kind} WHERE id = ?", [(i,) for i in wanted])
+        return len(wanted)
+
+    # --- settings and documents --------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        rows = self.query("SELECT value FROM mineaction_settings WHERE key = ?", [key])
+        return default if not rows or rows[0][0] is None else json.loads(rows[0][0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction():
+            self.execute(
+                "INSERT INTO mineaction_settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value, sort_keys=True, default=str)),
+            )
+
+    def save_document(
+        self, collection: str, key: str, payload: dict[str, Any], *, author: str, reason: str
+    ) -> None:
+        text = json.dumps(payload, sort_keys=True, default=str)
+        with self.transaction():
+            version = self.query(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM mineaction_documents "
+                "WHERE collection = ? AND key = ?",
+                [collection, key],
+            )[0][0]
+            self.execute(
+                "INSERT INTO mineaction_documents (collection, key, version, saved_at, author, reason, "
+                "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    collection,
+                    key,
+                    int(version),
+                    format_instant(datetime.now(UTC)),
+                    author,
+                    reason,
+                    text,
+                ),
+            )
+
+    def load_document(self, collection: str, key: str) -> dict[str, Any]:
+        rows = self.query(
+            "SELECT payload FROM mineaction_documents WHERE collection = ? AND key = ? "
+            "ORDER BY version DESC LIMIT 1",
+            [collection, key],
+        )
+        if not rows:
+            raise NotFoundError(
+                f"no document {key!r} in {collection!r}; list them with list_documents({collection!r})"
+            )
+        return dict(json.loads(rows[0][0]))
+
+    def document_versions(self, collection: str, key: str) -> int:
+        """How many versions of a document are kept (0 when there is none)."""
+        return int(
+            self.query(
+                "SELECT COUNT(*) FROM mineaction_documents WHERE collection = ? AND key = ?",
+                [collection, key],
+            )[0][0]
+        )
+
+    def list_documents(self, collection: str) -> list[str]:
+        rows = self.query(
+            "SELECT key FROM mineaction_documents WHERE collection = ? GROUP BY key ORDER BY MIN(fid)",
+            [collection],
+        )
+        return [r[0] for r in rows]
+
+
+def _pick_rows(columns: Sequence[list[Any]], index: Sequence[int]) -> list[tuple[Any, ...]]:
+    if len(index) == len(columns[0]):
+        return list(zip(*columns, strict=True))
+    return [tuple(column[i] for column in columns) for i in index]
