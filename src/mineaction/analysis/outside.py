@@ -45,8 +45,8 @@ def event_dates(events: pd.DataFrame) -> pd.Series:
 def _located(events: pd.DataFrame | None, crs: str) -> gpd.GeoDataFrame:
     metric = to_metric(events, crs)
     if "location_known" in metric.columns:
-        known = metric["location_known"].map(lambda v: v is not False and v != 0 and v != "false")
-        metric = metric.loc[known.astype(bool)]
+        unknown = metric["location_known"].astype(object).isin([False, "false", "False"])
+        metric = metric.loc[~unknown.to_numpy(dtype=bool)]
     return metric
 
 

@@ -2,7 +2,8 @@
 implausible productivity and finds without activity; each issue names the record and the fix.
 
 Every check is vectorised over a kind's frame and returns rows of the issues table
-(``kind, id, check, value, fix``; ``id`` is the record id, or ``row N`` (1-based) when the frame has no ids).
+(``kind, id, check, value, fix``; ``id`` is the record id, or ``row N`` when a record has no id: N is the
+source file's 1-based row when the frame carries the readers' ``_row`` column, else the frame's position).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mineaction.settings import Settings
 __all__ = ["QUALITY_COLUMNS", "data_quality", "quality_summary"]
 
 QUALITY_COLUMNS = ["kind", "id", "check", "value", "fix"]
+_ROW = "_row"  # 1-based row of the source file, when frames come straight from a reader
 
 
 def _issues(
@@ -30,10 +32,10 @@ def _issues(
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return pd.DataFrame(columns=QUALITY_COLUMNS)
-    if "id" in frame.columns and frame["id"].notna().all():
-        ids = frame["id"].astype(str).to_numpy()
-    else:
-        ids = np.array([f"row {i + 1}" for i in range(len(frame))])
+    rows = frame[_ROW].to_numpy() if _ROW in frame.columns else np.arange(1, len(frame) + 1)
+    ids = np.array([f"row {r}" for r in rows], dtype=object)
+    if "id" in frame.columns:
+        ids = np.where(frame["id"].notna().to_numpy(), frame["id"].astype(str).to_numpy(), ids)
     return pd.DataFrame(
         {
             "kind": kind,
