@@ -7,8 +7,8 @@ or the label in any case, with spaces or hyphens for underscores (``normalize_te
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = [
     "ACCIDENT_ACTIVITIES",
@@ -32,12 +32,30 @@ __all__ = [
     "VICTIM_GROUPS",
     "VICTIM_OUTCOMES",
     "VOCABULARIES",
+    "Vocabulary",
     "normalize_term",
 ]
 
 
-def _vocab(**items: str) -> Mapping[str, str]:
-    return MappingProxyType(dict(items))
+class Vocabulary(Mapping[str, str]):
+    """Codes and their labels, plus common aliases importers accept (``"F"`` for ``female``)."""
+
+    def __init__(self, items: Mapping[str, str], aliases: Mapping[str, str] | None = None) -> None:
+        self._items = dict(items)
+        self.aliases: Mapping[str, str] = MappingProxyType(dict(aliases or {}))
+
+    def __getitem__(self, code: str) -> str:
+        return self._items[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _vocab(aliases: Mapping[str, str] | None = None, **items: str) -> Vocabulary:
+    return Vocabulary(items, aliases)
 
 
 HAZARD_KINDS = _vocab(SHA="suspected hazardous area", CHA="confirmed hazardous area")
@@ -97,8 +115,10 @@ ACCIDENT_ACTIVITIES = _vocab(
     unknown="unknown",
 )
 VICTIM_GROUPS = _vocab(civilian="civilian", military="military", deminer="deminer")
-VICTIM_OUTCOMES = _vocab(killed="killed", injured="injured")
-SEXES = _vocab(male="male", female="female", unknown="unknown")
+VICTIM_OUTCOMES = _vocab({"dead": "killed", "died": "killed", "fatal": "killed", "wounded": "injured"},
+                         killed="killed", injured="injured")
+SEXES = _vocab({"m": "male", "f": "female", "man": "male", "woman": "female", "boy": "male", "girl": "female"},
+               male="male", female="female", unknown="unknown")
 DONOR_KINDS = _vocab(
     national_state="national state",
     foreign_government="foreign government",
@@ -180,6 +200,9 @@ def normalize_term(value: str, vocabulary: Mapping[str, str]) -> str | None:
     'SHA'
     """
     text = _SEPARATORS.sub("_", str(value).strip()).lower()
+    aliases = getattr(vocabulary, "aliases", {})
+    if text in aliases:
+        return aliases[text]
     for code, label in vocabulary.items():
         if text == code.lower() or text == _SEPARATORS.sub("_", label).lower():
             return code
