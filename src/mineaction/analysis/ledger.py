@@ -91,7 +91,7 @@ def release_totals(activities: pd.DataFrame | None, finds: pd.DataFrame | None =
     )
     row = total.iloc[0].to_dict()
     row["released_ha"] = row["released_m2"] / 10_000
-    return {k: float(v) for k, v in row.items()}
+    return {str(k): float(v) for k, v in row.items()}
 
 
 def _funding_table(funding: pd.DataFrame | None) -> pd.DataFrame:

@@ -62,7 +62,7 @@ def _geometry_checks(kind: str, gdf: pd.DataFrame, settings: Settings) -> list[p
             "repair the geometry (e.g. shapely make_valid or QGIS 'Fix geometries') and re-import",
         )
     ]
-    wkb = pd.Series(shapely.to_wkb(np.where(present, geoms, None)), index=gdf.index)
+    wkb = pd.Series(shapely.to_wkb(np.where(present, geoms, np.array(None, dtype=object))), index=gdf.index)
     dup = wkb.notna() & wkb.duplicated(keep="first")
     out.append(
         _issues(

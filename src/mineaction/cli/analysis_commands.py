@@ -152,18 +152,18 @@ def alerts_command(
         ],
         [
             [
-                a.alert,
-                a.n_finds,
-                a.n_post_conflict,
-                a.n_in_released_land,
-                ", ".join(a.models),
-                a.first_found,
-                a.last_found,
-                a.district,
-                a.severity,
-                f"{a.lon:.4f}, {a.lat:.4f}",
+                a["alert"],
+                a["n_finds"],
+                a["n_post_conflict"],
+                a["n_in_released_land"],
+                ", ".join(a["models"]),
+                a["first_found"],
+                a["last_found"],
+                a["district"],
+                a["severity"],
+                f"{a['lon']:.4f}, {a['lat']:.4f}",
             ]
-            for a in alerts.itertuples()
+            for a in alerts.to_dict(orient="records")
         ],
     )
 

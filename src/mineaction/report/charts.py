@@ -75,7 +75,8 @@ def casualties_by_band_chart(by_sex_band: pd.DataFrame, *, note: str = "") -> Fi
     pivot = by_sex_band.pivot_table(
         index="age_band", columns="sex", values="casualties", aggfunc="sum", fill_value=0
     )
-    pivot.plot.bar(ax=ax, rot=0, color=["#e91e63", "#1565c0", "#9e9e9e"][: pivot.shape[1]])
+    colours = {"female": "#e91e63", "male": "#1565c0", "unknown": "#9e9e9e"}
+    pivot.plot.bar(ax=ax, rot=0, color={c: colours.get(str(c), "#9e9e9e") for c in pivot.columns})
     ax.set_xlabel("age band")
     ax.set_ylabel("casualties (people)")
     ax.legend(title="sex", frameon=False)
