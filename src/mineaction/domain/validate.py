@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from mineaction.domain.issues import ISSUE_COLUMNS, Issue, IssueCollector, ValidationReport
@@ -33,7 +34,7 @@ __all__ = ["ISSUE_COLUMNS", "Issue", "ValidationReport", "validate_frame"]
 
 # Dates that describe a plan rather than an event may lie in the future.
 _FUTURE_ALLOWED = frozenset({"target_on"})
-_TEXT = pd.StringDtype("pyarrow")
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # the dtype CSV and Arrow reads give: no copies
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "si", "sí"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -87,6 +88,10 @@ def _parse_bool(f: Field, raw: pd.Series, present: np.ndarray, out: IssueCollect
 def _parse_time(f: Field, raw: pd.Series, present: np.ndarray, out: IssueCollector) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         parsed = raw if getattr(raw.dt, "tz", None) is None else raw.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif raw.dtype == object and isinstance(raw[np.argmax(present)], (date, datetime)):
+        parsed = pd.to_datetime(raw, errors="coerce", utc=True).dt.tz_localize(
+            None
+        )  # a reader's date objects
     else:
         parsed = pd.to_datetime(_text(raw), format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
     parsed = pd.Series(parsed.to_numpy(dtype="datetime64[ms]"))
@@ -156,15 +161,22 @@ def _normalise_terms(f: Field, text: pd.Series, out: IssueCollector) -> pd.Serie
     return pd.Series(known, dtype=_TEXT)
 
 
-_EMPTY: dict[str, Any] = {
-    "int": "Float64",
-    "float": "Float64",
-    "bool": "boolean",
-    "date": "datetime64[ms]",
-    "datetime": "datetime64[ms]",
-    "json": object,
-    "str": _TEXT,
-}
+def _empty(field_type: str, n: int) -> pd.Series:
+    """An all-missing column of the type's parsed dtype, built without touching n Python objects."""
+    nothing = np.ones(n, dtype=bool)
+    if field_type == "str":
+        return pd.Series(pa.nulls(n, pa.large_string()), dtype=_TEXT)
+    if field_type == "int":
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), nothing))
+    if field_type == "float":
+        return pd.Series(pd.arrays.FloatingArray(np.zeros(n), nothing))
+    if field_type == "bool":
+        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), nothing))
+    if field_type in ("date", "datetime"):
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ms]"))
+    return pd.Series([None] * n, dtype=object)
+
+
 _PARSERS = {
     "int": _parse_number,
     "float": _parse_number,
@@ -180,15 +192,20 @@ def _check_fields(schema: EntitySchema, frame: pd.DataFrame, out: IssueCollector
     n = len(frame)
     parsed: dict[str, pd.Series] = {}
     for f in schema.fields:
-        if f.name in frame:
-            raw = frame[f.name].reset_index(drop=True)
-            present = _present(raw)
-        else:
-            raw = pd.Series(pd.array([None] * n, dtype=_EMPTY[f.type]))
-            present = np.zeros(n, dtype=bool)
+        raw = frame[f.name].reset_index(drop=True) if f.name in frame else None
+        present = _present(raw) if raw is not None else np.zeros(n, dtype=bool)
         if f.required:
-            out.add(~present, f.name, raw, "required value missing", f"fill in {f.name} ({f.help})")
-        parsed[f.name] = _PARSERS[f.type](f, raw, present, out)
+            out.add(
+                ~present,
+                f.name,
+                raw if raw is not None else np.full(n, ""),
+                "required value missing",
+                f"fill in {f.name} ({f.help})",
+            )
+        if raw is None or not present.any():
+            parsed[f.name] = _empty(f.type, n)
+        else:
+            parsed[f.name] = _PARSERS[f.type](f, raw, present, out)
     _check_ids(schema, parsed["id"], out)
     return parsed
 

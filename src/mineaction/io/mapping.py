@@ -247,9 +247,9 @@ def _apply_kind(frame: pd.DataFrame, rule: KindMapping) -> pd.DataFrame:
     out = pd.DataFrame({ROW_COLUMN: frame[ROW_COLUMN].to_numpy()})
     for name in schema.field_names:
         if name in rule.columns:
-            out[name] = frame[rule.columns[name]].to_numpy()
+            out[name] = frame[rule.columns[name]].array
         elif name in frame.columns:
-            out[name] = frame[name].to_numpy()
+            out[name] = frame[name].array
     for name, constant in rule.values.items():
         out[name] = constant
     for name, value_map in rule.maps.items():

@@ -1,0 +1,145 @@
+"""Benchmark: import N simulated finds (GeoJSON and CSV) into a GeoPackage store, next to GDAL's ogr2ogr.
+
+Generates N finds (seeded, inside the Azerbaijan area of interest, the schema's columns; every record says
+"simulated"), writes them as GeoJSON and as CSV (lon/lat), then times in the same run, each in its own child
+process with its peak resident memory:
+
+- ``mineaction import STORE FILE --kind finds`` into a new GeoPackage store (read, validate, write);
+- ``ogr2ogr -f GPKG`` of the same file into a new GeoPackage (for CSV with ``-oo X_POSSIBLE_NAMES=lon
+  -oo Y_POSSIBLE_NAMES=lat -a_srs EPSG:4326``).
+
+Writes ``<out>/import.json`` and prints a table. Usage::
+
+    python benchmarks/bench_import.py [--n 1000000] [--out bench-out] [--seed 7] [--keep]
+
+Budget (DESIGN.md section 10): within 2x of ogr2ogr, peak under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+HERE = Path(__file__).resolve().parent
+AOI = (44.5, 38.3, 50.9, 41.95)  # Azerbaijan, degrees (WGS84)
+MODELS = {"AP": ["PMN-2", "PMN-E", "OZM-72", "POMZ-2M"], "AT": ["TM-62M", "TM-57"], "UXO": ["OF-462", "9M22U"]}
+DISTRICTS = ["Aghdam", "Fuzuli", "Jabrayil", "Zangilan", "Gubadli", "Lachin", "Kalbajar", "Khojavend", "Tartar"]
+
+# Runs a command and prints its wall time (s) and its peak resident memory (KiB) as JSON.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(json.dumps({"seconds": time.perf_counter() - started, "exit": done.returncode,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "stderr": done.stderr[-2000:]}))
+"""
+
+
+def simulated_finds(n: int, seed: int) -> gpd.GeoDataFrame:
+    """``n`` simulated finds with the schema's columns, uniformly inside the Azerbaijan area of interest."""
+    rng = np.random.default_rng(seed)
+    category = rng.choice(["AP", "AT", "UXO"], size=n, p=[0.25, 0.15, 0.6])
+    model = np.empty(n, dtype=object)
+    for cat, names in MODELS.items():
+        chosen = category == cat
+        model[chosen] = rng.choice(names, size=int(chosen.sum()))
+    found = np.datetime64("2021-01-01") + rng.integers(0, 4 * 365, size=n).astype("timedelta64[D]")
+    year = rng.integers(1975, 2021, size=n).astype(float)
+    year[rng.random(n) < 0.6] = np.nan
+    frame = pd.DataFrame({
+        "id": None, "source": "simulated (benchmark)", "source_doc": "bench_import simulated",
+        "category": category, "model": model, "manufacture_year": year,
+        "found_on": np.datetime_as_string(found, unit="D"), "depth_cm": np.round(rng.uniform(0, 30, n), 1),
+        "condition": rng.choice(["armed", "unarmed", "damaged", "unknown"], size=n),
+        "district": rng.choice(DISTRICTS, size=n),
+    })
+    west, south, east, north = AOI
+    x = np.round(rng.uniform(west + 0.5, east - 0.5, n), 6)
+    y = np.round(rng.uniform(south + 0.3, north - 0.3, n), 6)
+    return gpd.GeoDataFrame(frame, geometry=shapely.points(x, y), crs="EPSG:4326")
+
+
+def write_inputs(frame: gpd.GeoDataFrame, folder: Path) -> dict[str, Path]:
+    """The same finds as GeoJSON and as CSV with lon/lat columns."""
+    geojson, csv = folder / "finds.geojson", folder / "finds.csv"
+    pyogrio.write_dataframe(frame, geojson, driver="GeoJSON")
+    plain = pd.DataFrame(frame.drop(columns="geometry"))
+    plain.insert(len(plain.columns), "lon", shapely.get_x(frame.geometry.values))
+    plain.insert(len(plain.columns), "lat", shapely.get_y(frame.geometry.values))
+    plain.to_csv(csv, index=False)
+    return {"geojson": geojson, "csv": csv}
+
+
+def measure(command: list[str]) -> dict[str, float]:
+    """Wall seconds and peak memory (MB) of ``command`` run in a fresh child process."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True,
+                          check=True)
+    result = json.loads(done.stdout)
+    if result["exit"] != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result['stderr']}")
+    return {"seconds": round(result["seconds"], 2), "peak_mb": round(result["peak_kib"] / 1024, 1)}
+
+
+def run_one(fmt: str, source: Path, folder: Path, mineaction: str) -> dict[str, object]:
+    """Time mineaction's import and ogr2ogr on one input file."""
+    store, plain = folder / f"store_{fmt}.gpkg", folder / f"ogr_{fmt}.gpkg"
+    subprocess.run([mineaction, "init", str(store)], check=True, capture_output=True)
+    ours = measure([mineaction, "import", str(store), str(source), "--kind", "finds", "--reason", "benchmark"])
+    options = ["-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat", "-a_srs", "EPSG:4326"]
+    ogr = measure(["ogr2ogr", "-f", "GPKG", str(plain), str(source), *(options if fmt == "csv" else [])])
+    stored = int(pyogrio.read_info(store, layer="finds")["features"])
+    return {"format": fmt, "file_mb": round(source.stat().st_size / 2**20, 1), "mineaction": ours,
+            "ogr2ogr": ogr, "ratio": round(ours["seconds"] / ogr["seconds"], 2), "stored": stored}
+
+
+def print_table(results: list[dict[str, object]], n: int) -> None:
+    print(f"import of {n:,} simulated finds into a GeoPackage (2-core machine)")
+    print(f"{'format':8} {'file MB':>8} {'mineaction s':>13} {'peak MB':>8} {'ogr2ogr s':>10} {'peak MB':>8} "
+          f"{'ratio':>6} {'stored':>10}")
+    for r in results:
+        ours, ogr = r["mineaction"], r["ogr2ogr"]
+        print(f"{r['format']:8} {r['file_mb']:>8} {ours['seconds']:>13} {ours['peak_mb']:>8} "  # type: ignore[index]
+              f"{ogr['seconds']:>10} {ogr['peak_mb']:>8} {r['ratio']:>6} {r['stored']:>10,}")  # type: ignore[index]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="number of finds (default 1,000,000)")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "bench-out", help="folder for import.json")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--formats", default="geojson,csv", help="comma-separated: geojson,csv")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files (printed folder)")
+    args = parser.parse_args(argv)
+    mineaction = shutil.which("mineaction", path=str(Path(sys.executable).parent)) or "mineaction"
+    folder = Path(tempfile.mkdtemp(prefix="bench_import_"))
+    try:
+        started = time.perf_counter()
+        inputs = write_inputs(simulated_finds(args.n, args.seed), folder)
+        print(f"generated {args.n:,} simulated finds in {time.perf_counter() - started:.1f} s", flush=True)
+        results = [run_one(fmt, inputs[fmt], folder, mineaction) for fmt in args.formats.split(",")]
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    print_table(results, args.n)
+    args.out.mkdir(parents=True, exist_ok=True)
+    payload = {"benchmark": "import", "n": args.n, "seed": args.seed, "data": "simulated", "results": results,
+               "budget": "within 2x of ogr2ogr, peak under 1 GB"}
+    (args.out / "import.json").write_text(json.dumps(payload, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
