@@ -149,7 +149,8 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Raw (uncalibrated) LightGBM score of every row, log-odds."""
-        return np.asarray(self.booster_.predict(self._check(X), raw_score=True), dtype=float)
+        values = self._check(X)
+        return np.asarray(self.booster_.predict(values, raw_score=True), dtype=float)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape (rows, 2): column 1 is the probability the cell is contaminated."""
