@@ -1,0 +1,119 @@
+"""The simulator's entry point: ``simulate(scale=..., seed=...)`` builds a whole seeded scenario in memory.
+
+Order of the work: landscape -> true minefields and mines -> handed-over records -> hazardous areas ->
+activities -> finds of mines -> UXO of 2020 (its density set so finds per cleared hectare meet FACTS.md) ->
+returns -> accidents and victims -> observed frames (WGS84, schema columns) -> calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mineaction.domain.schema import format_id
+from mineaction.simulate import casualties as cas
+from mineaction.simulate.calibration import FRONT_ZONE_M, calibration_report
+from mineaction.simulate.hazards import make_hazards
+from mineaction.simulate.landscape import Landscape, build_landscape
+from mineaction.simulate.observed import observed_layers
+from mineaction.simulate.operations import DETECTION, detect, schedule_activities
+from mineaction.simulate.records import make_records
+from mineaction.simulate.resources import make_funding, make_operators, make_returns
+from mineaction.simulate.scales import get_scale
+from mineaction.simulate.truth import build_minefields, lay_mines, sample_uxo, uxo_field
+
+__all__ = ["FINDS_PER_HA", "Scenario", "simulate"]
+
+#: Finds (all categories) per hectare cleared that the UXO density is set to give (FACTS.md: 0.1 AP, 0.1 AT,
+#: 0.4 UXO).
+FINDS_PER_HA = 0.6
+
+
+@dataclass
+class Scenario:
+    """A simulated scenario.
+
+    ``layers``: observed frames keyed by kind (GeoDataFrames in EPSG:4326 with the schema's columns);
+    ``tables``: other observed tables (``returns``, ``casualties_1991_2020``); ``truth``: ``devices``
+    (every true device, with ``found_by``/``accident`` links), ``minefields`` and ``records`` (record ->
+    minefield and fate); ``calibration``: target vs actual of every FACTS.md figure; ``landscape``: the
+    landscape (metric CRS) with the DEM.
+    """
+
+    scale: str
+    seed: int
+    factor: float
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]
+    tables: dict[str, pd.DataFrame]
+    truth: dict[str, pd.DataFrame]
+    calibration: dict[str, Any]
+    landscape: Landscape
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _uxo(land: Landscape, activities: gpd.GeoDataFrame, mine_finds: int, seed: int) -> pd.DataFrame:
+    """UXO whose density makes the expected finds per cleared hectare reach FINDS_PER_HA."""
+    fld = uxo_field(land)
+    cleared_ha = float(activities["cleared_m2"].sum()) / 1e4
+    goal = max(0.25 * cleared_ha, FINDS_PER_HA * cleared_ha - mine_finds)
+    worked = activities["activity_kind"].isin(list(DETECTION)).to_numpy()
+    geoms = activities.geometry.to_numpy()[worked]
+    kinds = activities["activity_kind"].to_numpy()[worked]
+    share = np.where(activities["ended_on"].notna().to_numpy()[worked], 1.0, 0.5)
+    cell, act = shapely.STRtree(geoms).query(shapely.points(fld["x"].to_numpy(), fld["y"].to_numpy()),
+                                             predicate="intersects")
+    p = np.zeros(len(fld))
+    np.maximum.at(p, cell, np.array([DETECTION[k]["uxo"] for k in kinds[act]]) * share[act])
+    scale = goal / max(float((fld["weight"].to_numpy() * p).sum()), 1e-12)
+    return sample_uxo(fld, scale * fld["weight"].to_numpy(), seed)
+
+
+def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
+    """Simulate a whole scenario: SIMULATED data of the Karabakh region with ground truth.
+
+    Parameters
+    ----------
+    scale : {"tiny", "small", "full", "huge"}
+        Size (see ``mineaction.simulate.scales.SCALES``).
+    seed : int
+        Random seed; the same seed gives the same scenario.
+
+    Returns
+    -------
+    Scenario
+        Observed layers (EPSG:4326), truth and calibration.
+    """
+    spec = get_scale(scale)
+    land = build_landscape(spec, seed)
+    minefields = build_minefields(land, spec, seed)
+    mines, rows = lay_mines(minefields, seed)
+    records = make_records(land, minefields, rows, seed)
+    hazards = make_hazards(land, records, minefields, seed)
+    hazards.insert(0, "id", [format_id("HA", k + 1) for k in range(len(hazards))])
+    activities = schedule_activities(hazards, records, factor=land.factor, seed=seed)
+    mine_hits = detect(mines, activities, seed, "mines")
+    uxo = _uxo(land, activities, len(mine_hits), seed)
+    devices = pd.concat([mines, uxo], ignore_index=True)
+    hits = pd.concat([mine_hits, detect(uxo, activities, seed, "uxo").assign(
+        device=lambda h: h["device"] + len(mines))], ignore_index=True)
+    found_on = np.full(len(devices), np.datetime64("NaT"), dtype="datetime64[D]")
+    found_on[hits["device"].to_numpy()] = hits["found_on"].to_numpy().astype("datetime64[D]")
+    returns = make_returns(land.assets, land.factor, seed)
+    plan = cas.make_accidents(land, devices, found_on, records, returns, FRONT_ZONE_M, seed)
+    hits = hits.loc[~hits["device"].isin(plan["device"])].reset_index(drop=True)
+    accidents = cas.accident_frame(land, plan, devices)
+    history = cas.history_aggregates(land.factor)
+    parts = {"land": land, "devices": devices, "hits": hits, "accidents": accidents, "hazards": hazards,
+             "activities": activities, "records": records, "returns": returns, "history": history,
+             "victims": cas.make_victims(accidents, seed), "funding": make_funding(land.factor, seed),
+             "operators": make_operators(land.factor), "minefields": minefields, "seed": seed}
+    layers, truth = observed_layers(parts)
+    tables = {"returns": returns, "casualties_1991_2020": history}
+    calibration = calibration_report(layers, history, land.factor)
+    return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land,
+                    {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)})
