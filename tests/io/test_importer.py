@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -215,20 +214,25 @@ def test_colombia_register_imports_with_the_shipped_mapping(
     assert (
         result.counts["finds"].rejected == 1 and result.total("rejected") == 1 and result.unrouted == 8 + 28
     )
-    # exact duplicates in the register (same year, place, type and source file) are stored once
+    # rows with the same content (year, category, municipality, point) are stored once
     events = pd.read_csv(COLOMBIA)
-    keys = ["year", "tipo_evento", "municipio", "lon", "lat"]
+    events = events[events["lon"] < 0].assign(
+        category=events["tipo_evento"].map({1: "AP", 2: "UXO", 4: "AP", 5: "AP", 6: "UXO", 8: "AP"})
+    )
+    routes = {"accidents": [1, 2], "finds": [4, 5, 6], "hazardous_areas": [8]}
     distinct = {
         kind: len(
-            events[events["tipo_evento"].isin(tipos) & (events["lon"] < 0)].drop_duplicates(
-                keys + (["tipo_evento"] if kind != "finds" else [])
+            events[events["tipo_evento"].isin(tipos)].drop_duplicates(
+                ["year", "category", "municipio", "lon", "lat"]
             )
         )
-        for kind, tipos in {"accidents": [1, 2], "hazardous_areas": [8]}.items()
+        for kind, tipos in routes.items()
     }
-    assert counts["accidents"] == distinct["accidents"] == 5034
-    assert counts["hazardous_areas"] == distinct["hazardous_areas"] == 1585
-    assert counts["finds"] == 24551
+    assert (
+        {k: counts[k] for k in routes}
+        == distinct
+        == {"accidents": 5034, "finds": 24551, "hazardous_areas": 1585}
+    )
     rejects = pd.read_csv(result.rejects_path)
     assert rejects["row"].tolist() == [5779] and rejects["lon"].iloc[0] == pytest.approx(74.23416667)
-    assert np.isclose(pyogrio.read_info(path, layer="finds")["features"], 24551)
+    assert pyogrio.read_info(path, layer="finds")["features"] == 24551
