@@ -37,7 +37,7 @@ def _belts(rng: np.random.Generator) -> list[shapely.Polygon]:
     return belts
 
 
-def scenario(seed: int = 0, *, extra_clearance: bool = False) -> dict[str, gpd.GeoDataFrame]:
+def scenario(seed: int = 0, *, new_finds: bool = False) -> dict[str, gpd.GeoDataFrame]:
     """Frames by kind plus ``truth`` (true mines as points), all simulated."""
     rng = np.random.default_rng(seed)
     front = shapely.LineString([(X0 + 8000, Y0), (X0 + 8200, Y0 + SIZE)])
@@ -78,11 +78,12 @@ def scenario(seed: int = 0, *, extra_clearance: bool = False) -> dict[str, gpd.G
         shifted,
     )
     worked = [b.buffer(300) for b in belts[::2]] + [shapely.box(X0 + 500, Y0 + 9000, X0 + 4000, Y0 + 15000)]
-    if extra_clearance:
-        worked.append(shapely.box(X0 + 12000, Y0 + 9000, X0 + 15500, Y0 + 15500))
     start = date(2021, 1, 1)
     days = np.sort(rng.integers(0, 4 * 365, len(worked)))
     ended = [start + timedelta(days=int(d)) for d in days]
+    if new_finds:  # a 2024 survey result: mines where nothing was known (feeds back into the model)
+        worked.append(shapely.box(X0 + 12000, Y0 + 9000, X0 + 15500, Y0 + 15500))
+        ended.append(date(2024, 6, 1))
     acts = _frame(
         "activities",
         {"activity_kind": ["clearance"] * len(worked), "started_on": ended, "ended_on": ended},
@@ -104,6 +105,11 @@ def scenario(seed: int = 0, *, extra_clearance: bool = False) -> dict[str, gpd.G
         pick = inside & (rng.random(len(mines_xy)) < 0.8)
         finds_xy.append(mines_xy[pick])
         found_on += [when] * int(pick.sum())
+    if new_finds:
+        finds_xy.append(
+            np.column_stack([rng.uniform(12500, 15000, 40) + X0, rng.uniform(9500, 15000, 40) + Y0])
+        )
+        found_on += [date(2024, 6, 1)] * 40
     finds_xy = np.concatenate(finds_xy)
     finds = _frame(
         "finds", {"category": ["AP"] * len(finds_xy), "found_on": found_on}, shapely.points(finds_xy)

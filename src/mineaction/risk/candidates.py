@@ -56,6 +56,12 @@ def _event_counts(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> np.ndarray:
     return counts
 
 
+def _open(hazardous_areas: pd.DataFrame | None) -> pd.DataFrame | None:
+    if hazardous_areas is None or "status" not in hazardous_areas.columns:
+        return hazardous_areas
+    return hazardous_areas[hazardous_areas["status"] != "released"]
+
+
 def _polygons(grid: Grid, patches: np.ndarray, ids: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(np.isin(patches, ids))
     x0 = grid.west + cols * grid.cell_m
@@ -130,5 +136,10 @@ def find_candidates(
             table["max_risk"], table["mean_risk"], table["cells"], table["nearby_events"], strict=True
         )
     ]
+    # Cells only touched by a hazard's edge are already excluded; cut the last slivers at its exact edge.
+    hazards = layer_geometries(_open(layers.get("hazardous_areas")), grid.crs)
+    if len(hazards) and len(geoms):
+        geoms = shapely.difference(geoms, shapely.union_all(hazards))
     out = gpd.GeoDataFrame(table[list(CANDIDATE_COLUMNS)], geometry=list(geoms), crs=grid.crs)
+    out["area_m2"] = out.geometry.area  # m2 in the metric CRS, after the cut at hazard edges
     return out.to_crs("EPSG:4326")
