@@ -79,8 +79,10 @@ def _num(x: float) -> str:
 
 def _parse_bool(f: Field, raw: pd.Series, present: np.ndarray, out: IssueCollector) -> pd.Series:
     lowered = _text(raw).str.lower()
-    value = pd.Series(np.where(lowered.isin(_TRUE), True, np.where(lowered.isin(_FALSE), False, None)))
-    bad = present & value.isna().to_numpy()
+    true = lowered.isin(_TRUE).to_numpy(dtype=bool)
+    unknown = ~(true | lowered.isin(_FALSE).to_numpy(dtype=bool))
+    value = pd.Series(pd.arrays.BooleanArray(true, unknown))
+    bad = present & unknown
     out.add(bad, f.name, raw, "not a yes/no value", "write true or false")
     return value.astype("boolean")
 
@@ -149,7 +151,7 @@ def _normalise_terms(f: Field, text: pd.Series, out: IssueCollector) -> pd.Serie
     vocabulary = VOCABULARIES[f.vocabulary or ""]
     codes, uniques = pd.factorize(text)
     mapped = np.array([normalize_term(u, vocabulary) for u in uniques], dtype=object)
-    known = np.append(mapped, None)[codes]  # code -1 (missing) picks the trailing None
+    known = np.concatenate([mapped, np.array([None], dtype=object)])[codes]  # code -1 (missing) picks None
     bad = (codes >= 0) & pd.isna(known)
     out.add(
         bad,
