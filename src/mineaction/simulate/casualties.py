@@ -126,7 +126,8 @@ def make_accidents(land: Landscape, devices: pd.DataFrame, found_on: np.ndarray,
     for i, (year, stratum, group) in enumerate(plan[["year", "stratum", "group"]].itertuples(index=False)):
         in_stratum = (in_rec == stratum[0]) & (in_front == stratum[1])
         if group == "deminer":
-            near = (found_on >= dates[i]) & (found_on <= dates[i] + 90) & ~used
+            year_end = np.datetime64(f"{year}-12-31") if year < 2025 else np.datetime64("2025-06-30")
+            near = (found_on >= dates[i]) & (found_on <= min(dates[i] + 90, year_end)) & ~used
             pool = near & in_stratum if (near & in_stratum).any() else near
             if pool.any():
                 chosen[i] = rng.choice(np.flatnonzero(pool))

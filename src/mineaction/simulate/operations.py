@@ -55,7 +55,7 @@ def _queue(hazards: gpd.GeoDataFrame, records: gpd.GeoDataFrame, rng: np.random.
     prio = records.set_index("id")["priority"]
     rank = prio.reindex(h.loc[rec, "record"]).to_numpy().astype(float)
     order = pd.Series(rank).rank(method="first").to_numpy()
-    spread_days = np.where(avail[rec] > np.datetime64("2023-01-01"), 1100.0, 300.0)
+    spread_days = np.where(avail[rec] > np.datetime64("2023-01-01"), 800.0, 300.0)
     avail[rec] = avail[rec] + (30 + order / max(len(order), 1) * spread_days).astype("timedelta64[D]")
     key[rec] = 1.0 + rank / max(len(rank), 1)
     tile = h["unit"].to_numpy() == "tile"

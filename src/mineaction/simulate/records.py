@@ -5,7 +5,8 @@ layout of the CCW Amended Protocol II annex. Each record has a *fate*:
 
 - ``good``: offset under 8 m, rotation under 0.5 degrees, claimed count within -15 %/+20 % of the truth;
 - ``count_wrong``: well placed but the claimed count is 2.2-4 times or 0.15-0.4 times the truth;
-- ``partial``: shifted 30-60 m across its rows (finds fall near the perimeter but far from the rows);
+- ``partial``: shifted 45-80 m obliquely to its rows and turned 2-5 degrees (finds fall near the perimeter
+  but away from the rows);
 - ``shifted``: shifted 80-400 m and rotated 3-20 degrees (finds miss it);
 - ``phantom``: describes a minefield that does not exist.
 
@@ -30,25 +31,27 @@ from mineaction.simulate.scales import METRIC_CRS, stream
 __all__ = ["FATE_BLOCK", "RECEIVED", "make_records"]
 
 #: One block of fates; the proportions are the calibration knob of record accuracy.
-FATE_BLOCK = ("good",) * 6 + ("count_wrong",) * 3 + ("partial",) * 2 + ("shifted",) * 6 + ("phantom",) * 3
+FATE_BLOCK = ("good",) * 5 + ("count_wrong",) * 3 + ("partial",) * 2 + ("shifted",) * 7 + ("phantom",) * 3
 #: Date each district's records were received (the 2021 Aghdam, Fuzuli and Zangilan maps; others in 2024).
 RECEIVED = {"Aghdam": "2021-06-12", "Fuzuli": "2021-07-03", "Zangilan": "2021-07-03"}
 _LATER = "2024-02-15"
-COVERAGE = 0.5
+COVERAGE = 0.4
 
 
-def _fates(n: int, rng: np.random.Generator) -> np.ndarray:
-    blocks = int(np.ceil(n / len(FATE_BLOCK)))
-    seq = np.concatenate([rng.permutation(np.array(FATE_BLOCK, dtype=object)) for _ in range(blocks)])
+def _fates(n: int, rng: np.random.Generator, block: tuple[str, ...]) -> np.ndarray:
+    blocks = max(1, int(np.ceil(n / len(block))))
+    seq = np.concatenate([rng.permutation(np.array(block, dtype=object)) for _ in range(blocks)])
     return seq[:n]
 
 
 def _distortion(fate: np.ndarray, rng: np.random.Generator, angle: np.ndarray) -> tuple[np.ndarray, ...]:
     n = len(fate)
-    rot = np.where(fate == "shifted", rng.uniform(3, 20, n) * rng.choice([-1, 1], n), rng.uniform(-0.5, 0.5, n))
-    dist = np.select([fate == "shifted", fate == "partial"], [rng.uniform(80, 400, n), rng.uniform(30, 60, n)],
+    rot = np.select([fate == "shifted", fate == "partial"], [rng.uniform(3, 20, n), rng.uniform(2, 5, n)],
+                    rng.uniform(0, 0.5, n)) * rng.choice([-1, 1], n)
+    dist = np.select([fate == "shifted", fate == "partial"], [rng.uniform(80, 400, n), rng.uniform(45, 80, n)],
                      rng.uniform(0, 8, n))
-    direction = np.where(fate == "partial", angle + np.pi / 2 * rng.choice([-1, 1], n), rng.uniform(0, 2 * np.pi, n))
+    direction = np.where(fate == "partial", angle + rng.uniform(0.6, 1.0, n) * rng.choice([-1, 1], n),
+                         rng.uniform(0, 2 * np.pi, n))
     ratio = np.select([fate == "count_wrong"], [np.where(rng.uniform(size=n) < 0.5, rng.uniform(2.2, 4, n),
                                                           rng.uniform(0.15, 0.4, n))], rng.uniform(0.85, 1.2, n))
     return np.radians(rot), dist * np.cos(direction), dist * np.sin(direction), ratio
@@ -121,19 +124,24 @@ def _dms(value: float, hemi: str) -> str:
 def make_records(land: Landscape, minefields: gpd.GeoDataFrame, rows: pd.DataFrame,
                  seed: int) -> gpd.GeoDataFrame:
     """Minefield records with the ``minefield_records`` schema's columns (UTM 38N geometry) plus the truth
-    columns ``minefield`` (the MF-... described, empty for phantoms), ``fate`` and ``priority`` (work order).
+    columns ``minefield`` (the MF-... described, empty for phantoms), ``fate`` and ``priority`` (work order:
+    by date received, then at random).
     """
     rng = stream(seed, "records")
     eligible = minefields.loc[(minefields["side"] == "armenian") & minefields["kind"].isin(["belt", "defensive"])]
     chosen = eligible.loc[rng.uniform(size=len(eligible)) < COVERAGE]
-    fate = _fates(int(np.ceil(len(chosen) / (1 - FATE_BLOCK.count("phantom") / len(FATE_BLOCK)))), rng)
-    real = np.flatnonzero(fate != "phantom")[: len(chosen)]
-    ph = _phantoms(land, int((fate == "phantom").sum()), minefields, rng)
-    fake = np.flatnonzero(fate == "phantom")[: len(ph)]
-    priority = np.concatenate([real, fake])
-    fates = fate[priority]
+    n_fake = int(round(len(chosen) * FATE_BLOCK.count("phantom") / (len(FATE_BLOCK) - FATE_BLOCK.count("phantom"))))
+    ph = _phantoms(land, n_fake, minefields, rng)
     base = pd.concat([chosen[["cx", "cy", "angle", "length", "n_rows", "row_spacing", "minefield"]]
                       .reset_index(drop=True), ph], ignore_index=True)
+    district = district_of(land.districts, base["cx"].to_numpy(), base["cy"].to_numpy())
+    received = np.array([RECEIVED.get(d, _LATER) for d in district], dtype="datetime64[D]")
+    priority = np.empty(len(base), int)
+    priority[np.lexsort((rng.uniform(size=len(base)), received))] = np.arange(len(base))
+    fates = np.full(len(base), "phantom", dtype=object)
+    real = np.arange(len(chosen))
+    dealt = _fates(len(real), rng, tuple(f for f in FATE_BLOCK if f != "phantom"))
+    fates[real[np.argsort(priority[real])]] = dealt
     rot, dx, dy, ratio = _distortion(fates, rng, base["angle"].to_numpy())
     geoms = np.concatenate([chosen.geometry.to_numpy(), _phantom_polygons(ph)])
     centre = base[["cx", "cy"]].to_numpy()
@@ -146,7 +154,7 @@ def make_records(land: Landscape, minefields: gpd.GeoDataFrame, rows: pd.DataFra
         xy = _transform(rec_rows[[f"x{end}", f"y{end}"]].to_numpy(), centre[r], rot[r], dx[r], dy[r])
         rec_rows[f"x{end}"], rec_rows[f"y{end}"] = xy[:, 0], xy[:, 1]
     rec_rows["count"] = np.maximum(1, np.round(rec_rows["count"] * ratio[r])).astype(int)
-    return _record_frame(land, base, perimeter, rec_rows, fates, priority, rng)
+    return _record_frame(base, district, received, perimeter, rec_rows, fates, priority, rng)
 
 
 def _phantom_polygons(ph: pd.DataFrame) -> np.ndarray:
@@ -167,11 +175,10 @@ def _record_rows(rows: pd.DataFrame, chosen: gpd.GeoDataFrame, ph: pd.DataFrame,
                                                                               kind="stable")
 
 
-def _record_frame(land: Landscape, base: pd.DataFrame, perimeter: np.ndarray, rec_rows: pd.DataFrame,
-                  fates: np.ndarray, priority: np.ndarray, rng: np.random.Generator) -> gpd.GeoDataFrame:
+def _record_frame(base: pd.DataFrame, district: np.ndarray, received: np.ndarray, perimeter: np.ndarray,
+                  rec_rows: pd.DataFrame, fates: np.ndarray, priority: np.ndarray,
+                  rng: np.random.Generator) -> gpd.GeoDataFrame:
     n = len(base)
-    district = district_of(land.districts, base["cx"].to_numpy(), base["cy"].to_numpy())
-    received = np.array([RECEIVED.get(d, _LATER) for d in district], dtype="datetime64[D]")
     mine_rows, counts, totals, raw = _row_json(rec_rows, n)
     order = np.lexsort((priority, received))
     rp_lon, rp_lat = to_wgs84_xy(base["cx"].to_numpy() + 150.0, base["cy"].to_numpy() + 90.0)

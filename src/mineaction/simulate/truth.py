@@ -28,9 +28,9 @@ UXO_MODELS = {"122 mm rocket": ("UXO", 0.25), "152 mm shell": ("UXO", 0.2), "120
               ("cluster", 0.1)}
 
 #: Minefields per kind at intensity 1 (belts per km of front line).
-BELTS_PER_KM = 2.5
+BELTS_PER_KM = 6.0
 DEFENSIVE = 700
-NUISANCE = 1500
+NUISANCE = 3000
 PMNE_DEVICES = 2700
 
 
@@ -48,7 +48,7 @@ def _days(rng: np.random.Generator, n: int, start: str, end: str) -> np.ndarray:
 def _belts(land: Landscape, n: int, rng: np.random.Generator) -> pd.DataFrame:
     line = land.front_line
     pos = rng.uniform(0, line.length, n)
-    side = rng.choice([land.armenian_side, -land.armenian_side], size=n, p=[0.6, 0.4])
+    side = rng.choice([land.armenian_side, -land.armenian_side], size=n, p=[0.5, 0.5])
     depth = rng.uniform(150, 2500, n) * side
     here = shapely.get_coordinates(shapely.line_interpolate_point(line, pos))
     ahead = shapely.get_coordinates(shapely.line_interpolate_point(line, np.minimum(pos + 50, line.length)))
@@ -59,8 +59,8 @@ def _belts(land: Landscape, n: int, rng: np.random.Generator) -> pd.DataFrame:
     centre = here + normal * depth[:, None]
     return pd.DataFrame({
         "kind": "belt", "cx": centre[:, 0], "cy": centre[:, 1], "angle": angle + rng.normal(0, 0.05, n),
-        "length": rng.uniform(200, 700, n), "n_rows": rng.integers(2, 5, n), "row_spacing": rng.uniform(10, 25, n),
-        "at_share": rng.uniform(0.3, 0.9, n), "jitter": 0.7,
+        "length": rng.uniform(100, 400, n), "n_rows": rng.integers(2, 4, n), "row_spacing": rng.uniform(10, 25, n),
+        "at_share": rng.uniform(0.4, 1.0, n), "jitter": 0.7,
         "laid_on": np.where(rng.uniform(size=n) < 0.75, _days(rng, n, "1992-06-01", "1994-05-12"),
                             _days(rng, n, "1994-05-13", "2020-09-26")),
     })
@@ -159,7 +159,7 @@ def _mine_rows(mf: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
     r = np.concatenate([np.arange(n) for n in mf["n_rows"].to_numpy()])
     rows = pd.DataFrame({"mf": idx, "row": r})
     rows["v"] = (r - (mf["n_rows"].to_numpy()[idx] - 1) / 2) * mf["row_spacing"].to_numpy()[idx]
-    at = rng.uniform(size=len(rows)) < mf["at_share"].to_numpy()[idx] * np.where(r == 0, 1.0, 0.4)
+    at = rng.uniform(size=len(rows)) < mf["at_share"].to_numpy()[idx] * np.where(r == 0, 1.0, 0.5)
     rows["category"] = np.where(at, "AT", "AP")
     rows["model"] = np.where(at, _choice(rng, AT_MODELS, len(rows)), _choice(rng, AP_MODELS, len(rows)))
     post = mf["kind"].to_numpy()[idx] == "post_ceasefire"
