@@ -1,0 +1,137 @@
+"""Run HiGHS on a model in a child process under a hard time limit that cannot overrun.
+
+HiGHS gets the time limit itself; the parent waits that long plus a short grace period and then kills the child
+(``subprocess.run`` with a timeout), so a solver that overruns its own limit cannot hold the plan up. The child is
+a fresh interpreter running this module: the model goes in as a pickle on standard input, the answer comes back
+the same way (HiGHS's own console output goes to the child's standard error, which is discarded). Runs are
+single-threaded with a fixed seed so the same model gives the same answer.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mineaction.plan.model import TimeIndexedModel
+
+__all__ = ["SolverRun", "run_highs"]
+
+_GRACE_S = 3.0
+
+
+@dataclass(frozen=True, eq=False)
+class SolverRun:
+    """What one HiGHS run gave: status text, column values (None if none), objective, bound, gap, seconds."""
+
+    status: str
+    values: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    version: str = "HiGHS"
+    killed: bool = False
+
+
+def _solve(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for key, value in options.items():
+        h.setOptionValue(key, value)
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(arrays["cost"])
+    lp.num_row_ = len(arrays["row_lower"])
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.col_cost_ = arrays["cost"]
+    lp.col_lower_ = arrays["col_lower"]
+    lp.col_upper_ = arrays["col_upper"]
+    lp.row_lower_ = arrays["row_lower"]
+    lp.row_upper_ = arrays["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = arrays["start"]
+    lp.a_matrix_.index_ = arrays["index"]
+    lp.a_matrix_.value_ = arrays["value"]
+    lp.a_matrix_.num_col_ = lp.num_col_
+    lp.a_matrix_.num_row_ = lp.num_row_
+    mip = arrays.get("integrality") is not None
+    if mip:
+        lp.integrality_ = [highspy.HighsVarType(int(v)) for v in arrays["integrality"]]
+    h.passModel(lp)
+    if mip and arrays.get("start_values") is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(arrays["start_values"])
+        sol.value_valid = True
+        h.setSolution(sol)
+    started = time.perf_counter()
+    h.run()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status >= 2
+    return {"status": h.modelStatusToString(h.getModelStatus()),
+            "values": np.asarray(h.getSolution().col_value) if has_sol else None,
+            "objective": float(info.objective_function_value) if has_sol else float("nan"),
+            "bound": float(info.mip_dual_bound) if mip else float(info.objective_function_value),
+            "gap": float(info.mip_gap) if mip else 0.0, "seconds": time.perf_counter() - started,
+            "version": f"HiGHS {h.version()}"}
+
+
+def _child_main() -> None:
+    answer_fd = os.dup(1)
+    os.dup2(2, 1)  # HiGHS prints its banner on standard output; keep the answer channel clean
+    arrays, options = pickle.loads(sys.stdin.buffer.read())
+    payload = pickle.dumps(_solve(arrays, options))
+    with os.fdopen(answer_fd, "wb") as answer:
+        answer.write(payload)
+
+
+def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mip_gap: float = 0.01,
+              seed: int = 0, start: np.ndarray | None = None) -> SolverRun:
+    """Solve ``model`` (as a MIP when ``integer``, else its LP relaxation) in a child process.
+
+    Parameters
+    ----------
+    model : the model to solve (maximisation)
+    integer : solve with the z columns binary (MIP) or continuous (LP relaxation, dual simplex)
+    time_limit_s : HiGHS's own limit, s; the child is killed at this plus a few seconds whatever happens
+    mip_gap : relative gap at which HiGHS may stop the MIP
+    seed : HiGHS random seed
+    start : column values of a feasible schedule to warm-start the MIP
+    """
+    m = model.matrix
+    arrays = {"cost": model.cost, "col_lower": model.col_lower, "col_upper": model.col_upper,
+              "row_lower": model.row_lower, "row_upper": model.row_upper, "start": m.indptr,
+              "index": m.indices, "value": m.data, "integrality": model.integrality if integer else None,
+              "start_values": start if integer else None}
+    options: dict[str, Any] = {"time_limit": float(max(time_limit_s, 0.1)), "random_seed": int(seed),
+                               "threads": 1, "mip_rel_gap": float(mip_gap)}
+    if not integer:
+        options["solver"] = "simplex"
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "mineaction.plan.highs_run"],
+                              input=pickle.dumps((arrays, options)), capture_output=True,
+                              timeout=time_limit_s + _GRACE_S, check=False)
+    except subprocess.TimeoutExpired:
+        return _failed("stopped at the hard time limit", started)
+    if done.returncode != 0 or not done.stdout:
+        return _failed(f"solver process failed ({done.stderr.decode(errors='replace')[-200:].strip()})", started)
+    result = pickle.loads(done.stdout)
+    return SolverRun(result["status"], result["values"], result["objective"], result["bound"], result["gap"],
+                     result["seconds"], result["version"])
+
+
+def _failed(status: str, started: float) -> SolverRun:
+    nan = float("nan")
+    return SolverRun(status, None, nan, nan, float("inf"), time.perf_counter() - started, killed=True)
+
+
+if __name__ == "__main__":
+    _child_main()
