@@ -265,9 +265,10 @@ def import_file(
     if skip_invalid and not merged.ok:
         written_rejects = Path(rejects_path) if rejects_path is not None else _default_rejects(path)
         _write_rejects(sources, reports, written_rejects)
+    unrouted = sum(len(s.frame) - _routed_rows(reports[s.label]) for s in sources)
+    sources.clear()  # the file as read is no longer needed: free it before the store encodes its copy
     stage("write")
     counts, ids = _write_all(store, reports, skip_invalid, author=author, reason=reason, source_doc=path.name)
-    unrouted = sum(len(s.frame) - _routed_rows(reports[s.label]) for s in sources)
     return ImportResult(
         str(path), counts, merged, None if written_rejects is None else str(written_rejects), unrouted, ids
     )
