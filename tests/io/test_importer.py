@@ -236,3 +236,15 @@ def test_colombia_register_imports_with_the_shipped_mapping(
     rejects = pd.read_csv(result.rejects_path)
     assert rejects["row"].tolist() == [5779] and rejects["lon"].iloc[0] == pytest.approx(74.23416667)
     assert pyogrio.read_info(path, layer="finds")["features"] == 24551
+
+
+def test_wrong_crs_declared_is_reported_not_stored(tmp_path: Path, store_path: Path) -> None:
+    source = write_csv(tmp_path, GOOD_CSV)  # degrees, declared as UTM metres: lands near the equator
+    before = digest(store_path)
+    with open_store(store_path) as store, pytest.raises(ValidationError) as caught:
+        import_file(store, source, kind="finds", crs="EPSG:32638", **WHO)
+    assert digest(store_path) == before
+    report = caught.value.report
+    assert report.n_errors == 3 and {i.field for i in report.errors} == {"geometry"}
+    assert "outside the area of interest" in report.errors[0].reason
+    assert "declared CRS" in report.errors[0].fix
