@@ -1,6 +1,7 @@
 """mineaction.simulate: the seeded digital twin of the Karabakh region, with ground truth (SIMULATED data).
 
-``simulate(scale=..., seed=...)`` builds a scenario in memory; ``write_scenario(scenario, out_dir)`` writes the
+``simulate(scale=..., seed=...)`` builds a scenario in memory; ``write_scenario(scenario, out_dir)`` writes
+the
 files a user would import plus ``truth/`` and ``truth/calibration.json``.
 """
 

@@ -1,4 +1,5 @@
-"""Simulated settlements and assets: villages with return targets, roads, bridges, power lines, water, cemeteries,
+"""Simulated settlements and assets: villages with return targets, roads, bridges, power lines, water,
+cemeteries,
 farmland and schools, in UTM 38N (metres).
 
 Families planned follow the Great Return's first phase (34,500 families, FACTS.md) times the scale factor.
@@ -32,14 +33,17 @@ Elevation = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def place_villages(districts: gpd.GeoDataFrame, per: int, elevation: Elevation, seed: int) -> pd.DataFrame:
-    """Each district's town at its centre plus up to ``per`` villages at least 3 km apart, favouring low land."""
+    """Each district's town at its centre plus up to ``per`` villages at least 3 km apart, favouring low
+    land."""
     rng = stream(seed, "villages")
     rows = []
     for name, geom, cx, cy in districts[["name", "geometry", "centre_x", "centre_y"]].itertuples(index=False):
         minx, miny, maxx, maxy = geom.bounds
         cand = np.column_stack([rng.uniform(minx, maxx, 40 * per), rng.uniform(miny, maxy, 40 * per)])
         cand = cand[shapely.contains_xy(geom, cand[:, 0], cand[:, 1])]
-        keep = rng.uniform(size=len(cand)) < np.clip(1.6 - elevation(cand[:, 0], cand[:, 1]) / 2000.0, 0.15, 1)
+        keep = rng.uniform(size=len(cand)) < np.clip(
+            1.6 - elevation(cand[:, 0], cand[:, 1]) / 2000.0, 0.15, 1
+        )
         placed = [(float(cx), float(cy))]
         for px, py in cand[keep]:
             if len(placed) > per:
@@ -57,8 +61,9 @@ def _road_edges(pts: np.ndarray, rng: np.random.Generator) -> list[tuple[int, in
     if len(pts) < 3:
         return [(0, 1)] if len(pts) == 2 else []
     tri = Delaunay(pts)
-    edges = np.array(sorted({tuple(sorted((int(s[i]), int(s[(i + 1) % 3])))) for s in tri.simplices
-                             for i in range(3)}))
+    edges = np.array(
+        sorted({tuple(sorted((int(s[i]), int(s[(i + 1) % 3])))) for s in tri.simplices for i in range(3)})
+    )
     length = np.hypot(*(pts[edges[:, 0]] - pts[edges[:, 1]]).T)
     graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(pts), len(pts)))
     mst = minimum_spanning_tree(graph).tocoo()
@@ -85,12 +90,18 @@ def _settlement_rows(villages: pd.DataFrame, factor: float, rng: np.random.Gener
     families = np.floor(total * weight / weight.sum()).astype(int)
     families[np.argsort(-weight)[: int(round(total)) - families.sum()]] += 1
     target = [date(2022, 6, 30) + timedelta(days=int(d)) for d in rng.integers(0, 4 * 365, len(villages))]
-    return pd.DataFrame({
-        "asset_kind": "settlement", "name": villages["name"], "district": villages["district"],
-        "families_planned": families, "people_planned": np.round(families * PEOPLE_PER_FAMILY).astype(int),
-        "target_on": [d.isoformat() for d in target], "value_usd": families * 60_000.0,
-        "geometry": shapely.points(villages[["x", "y"]].to_numpy()),
-    })
+    return pd.DataFrame(
+        {
+            "asset_kind": "settlement",
+            "name": villages["name"],
+            "district": villages["district"],
+            "families_planned": families,
+            "people_planned": np.round(families * PEOPLE_PER_FAMILY).astype(int),
+            "target_on": [d.isoformat() for d in target],
+            "value_usd": families * 60_000.0,
+            "geometry": shapely.points(villages[["x", "y"]].to_numpy()),
+        }
+    )
 
 
 def _network_rows(villages: pd.DataFrame, rivers: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -98,26 +109,46 @@ def _network_rows(villages: pd.DataFrame, rivers: gpd.GeoDataFrame, rng: np.rand
     names = villages["name"].to_numpy()
     edges = _road_edges(pts, rng)
     roads = [_bent_line(pts[a], pts[b], rng) for a, b in edges]
-    frames = [pd.DataFrame({
-        "asset_kind": "road", "name": [f"SIMULATED road {names[a]} - {names[b]}" for a, b in edges],
-        "district": villages["district"].to_numpy()[[a for a, _ in edges]],
-        "value_usd": [line.length / 1000.0 * 400_000.0 for line in roads], "geometry": roads,
-    })]
-    river_union = shapely.union_all(rivers.geometry.to_numpy()) if len(rivers) else shapely.GeometryCollection()
+    frames = [
+        pd.DataFrame(
+            {
+                "asset_kind": "road",
+                "name": [f"SIMULATED road {names[a]} - {names[b]}" for a, b in edges],
+                "district": villages["district"].to_numpy()[[a for a, _ in edges]],
+                "value_usd": [line.length / 1000.0 * 400_000.0 for line in roads],
+                "geometry": roads,
+            }
+        )
+    ]
+    river_union = (
+        shapely.union_all(rivers.geometry.to_numpy()) if len(rivers) else shapely.GeometryCollection()
+    )
     crossings = shapely.get_parts(shapely.intersection(np.asarray(roads, dtype=object), river_union))
     bridges = [p for p in crossings if p.geom_type == "Point"]
-    frames.append(pd.DataFrame({
-        "asset_kind": "road", "name": [f"SIMULATED bridge {k + 1:03d}" for k in range(len(bridges))],
-        "value_usd": 2_000_000.0, "geometry": bridges,
-    }))
+    frames.append(
+        pd.DataFrame(
+            {
+                "asset_kind": "road",
+                "name": [f"SIMULATED bridge {k + 1:03d}" for k in range(len(bridges))],
+                "value_usd": 2_000_000.0,
+                "geometry": bridges,
+            }
+        )
+    )
     towns = villages.loc[villages["town"], ["x", "y"]].to_numpy()
     hub = np.array(shapely.get_coordinates(_hub_point()))
     grid_pts = np.vstack([hub, towns])
     lines = [shapely.LineString([grid_pts[a], grid_pts[b]]) for a, b in _road_edges(grid_pts, rng)]
-    frames.append(pd.DataFrame({
-        "asset_kind": "power_line", "name": [f"SIMULATED power line {k + 1:02d}" for k in range(len(lines))],
-        "value_usd": [line.length / 1000.0 * 150_000.0 for line in lines], "geometry": lines,
-    }))
+    frames.append(
+        pd.DataFrame(
+            {
+                "asset_kind": "power_line",
+                "name": [f"SIMULATED power line {k + 1:02d}" for k in range(len(lines))],
+                "value_usd": [line.length / 1000.0 * 150_000.0 for line in lines],
+                "geometry": lines,
+            }
+        )
+    )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -139,22 +170,41 @@ def _local_rows(villages: pd.DataFrame, elevation: Elevation, rng: np.random.Gen
     half = rng.uniform(150, 450, len(fields))
     farms = shapely.box(fields[:, 0] - half, fields[:, 1] - half, fields[:, 0] + half, fields[:, 1] + half)
     towns = villages["town"].to_numpy()
-    return pd.DataFrame({
-        "asset_kind": ["water"] * len(pts) + ["cemetery"] * len(pts) + ["farmland"] * len(fields)
-        + ["school"] * int(towns.sum()),
-        "name": [f"SIMULATED spring near {n}" for n in label] + [f"SIMULATED cemetery of {n}" for n in label]
-        + [f"SIMULATED fields of {n}" for n in np.repeat(label[low], 2)]
-        + [f"SIMULATED school of {n}" for n in label[towns]],
-        "district": np.concatenate([district, district, np.repeat(district[low], 2), district[towns]]),
-        "value_usd": np.concatenate([np.full(len(pts), 50_000.0), np.full(len(pts), 0.0),
-                                     shapely.area(farms) / 1e4 * 2_000.0, np.full(int(towns.sum()), 1.5e6)]),
-        "geometry": np.concatenate([shapely.points(springs), shapely.points(graves), farms,
-                                    shapely.points(pts[towns] + 120.0)]),
-    })
+    return pd.DataFrame(
+        {
+            "asset_kind": ["water"] * len(pts)
+            + ["cemetery"] * len(pts)
+            + ["farmland"] * len(fields)
+            + ["school"] * int(towns.sum()),
+            "name": [f"SIMULATED spring near {n}" for n in label]
+            + [f"SIMULATED cemetery of {n}" for n in label]
+            + [f"SIMULATED fields of {n}" for n in np.repeat(label[low], 2)]
+            + [f"SIMULATED school of {n}" for n in label[towns]],
+            "district": np.concatenate([district, district, np.repeat(district[low], 2), district[towns]]),
+            "value_usd": np.concatenate(
+                [
+                    np.full(len(pts), 50_000.0),
+                    np.full(len(pts), 0.0),
+                    shapely.area(farms) / 1e4 * 2_000.0,
+                    np.full(int(towns.sum()), 1.5e6),
+                ]
+            ),
+            "geometry": np.concatenate(
+                [shapely.points(springs), shapely.points(graves), farms, shapely.points(pts[towns] + 120.0)]
+            ),
+        }
+    )
 
 
-def place_assets(districts: gpd.GeoDataFrame, elevation: Elevation, rivers: gpd.GeoDataFrame, *, scale: Scale,
-                 factor: float, seed: int) -> gpd.GeoDataFrame:
+def place_assets(
+    districts: gpd.GeoDataFrame,
+    elevation: Elevation,
+    rivers: gpd.GeoDataFrame,
+    *,
+    scale: Scale,
+    factor: float,
+    seed: int,
+) -> gpd.GeoDataFrame:
     """Settlements and assets with the ``assets`` schema's columns, in UTM 38N.
 
     Parameters
@@ -174,8 +224,14 @@ def place_assets(districts: gpd.GeoDataFrame, elevation: Elevation, rivers: gpd.
     """
     rng = stream(seed, "assets")
     villages = place_villages(districts, scale.villages_per_district, elevation, seed)
-    frame = pd.concat([_settlement_rows(villages, factor, rng), _network_rows(villages, rivers, rng),
-                       _local_rows(villages, elevation, rng)], ignore_index=True)
+    frame = pd.concat(
+        [
+            _settlement_rows(villages, factor, rng),
+            _network_rows(villages, rivers, rng),
+            _local_rows(villages, elevation, rng),
+        ],
+        ignore_index=True,
+    )
     frame["id"] = [format_id("ST", k + 1) for k in range(len(frame))]
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=METRIC_CRS)
     roads = gdf.loc[gdf["geometry"].geom_type == "LineString"]
@@ -183,7 +239,8 @@ def place_assets(districts: gpd.GeoDataFrame, elevation: Elevation, rivers: gpd.
     settle = gdf["asset_kind"] == "settlement"
     if len(roads):
         idx = shapely.STRtree(roads.geometry.to_numpy()).query_nearest(
-            gdf.geometry.to_numpy()[settle.to_numpy()], return_distance=False, all_matches=False)
+            gdf.geometry.to_numpy()[settle.to_numpy()], return_distance=False, all_matches=False
+        )
         access = np.empty(int(settle.sum()), dtype=object)
         access[idx[0]] = roads["id"].to_numpy()[idx[1]]
         gdf.loc[settle, "access_road"] = access

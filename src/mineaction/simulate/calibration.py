@@ -1,6 +1,7 @@
 """Calibration figures of a scenario: each FACTS.md target next to the value the generated data actually has.
 
-Every figure is computed from the *observed* frames a user would import (records, finds, activities, accidents,
+Every figure is computed from the *observed* frames a user would import (records, finds, activities,
+accidents,
 victims, funding, the 1991-2020 aggregates and the front-line context layer), in the metric CRS (UTM 38N,
 metres), with the definitions of DESIGN.md section 5 (the same as ``mineaction.analysis``), so an analysis of
 the imported data recovers them:
@@ -11,7 +12,8 @@ the imported data recovers them:
   those finds to the record's nearest mine row, or to the perimeter without rows, at most 25 m);
 - **record_recall**: share of AP/AT finds lying within 25 m of any record's perimeter;
 - **outside_share_records**: share of located accidents strictly outside every record's perimeter;
-- **outside_share_front_line**: share of located accidents farther than ``FRONT_ZONE_M`` (3 km) from the former
+- **outside_share_front_line**: share of located accidents farther than ``FRONT_ZONE_M`` (3 km) from the
+  former
   line of contact (context layer ``front_line``);
 - **casualties_per_year**: victims of accidents in the last full calendar year (2024);
 - **killed_share**: killed / all victims since the ceasefire;
@@ -45,7 +47,8 @@ TOLERANCE_M = 25.0
 BAND = (0.5, 1.5)
 PROCESSED_MIN = 0.9
 
-#: target, whether it scales with the scenario, and the tolerance: ("abs", d) or ("range", lo, hi) or ("rel", r).
+#: target, whether it scales with the scenario, and the tolerance: ("abs", d) or ("range", lo, hi) or
+#: ("rel", r).
 TARGETS: dict[str, tuple[float, bool, tuple]] = {
     "record_accuracy": (0.25, False, ("abs", 0.05)),
     "record_recall": (0.40, False, ("rel", 0.2)),
@@ -75,7 +78,9 @@ def _row_lines(records: gpd.GeoDataFrame) -> dict[str, shapely.Geometry]:
     return lines
 
 
-def record_table(records: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, activities: gpd.GeoDataFrame) -> pd.DataFrame:
+def record_table(
+    records: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, activities: gpd.GeoDataFrame
+) -> pd.DataFrame:
     """One row per record: ``id, processed_share, n_finds, median_offset_m, confirmed, complete, positioned,
     accurate`` (frames in any CRS; distances in m)."""
     rec, fnd, act = _metric(records), _metric(finds), _metric(activities)
@@ -84,8 +89,9 @@ def record_table(records: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, activities:
     geoms = rec.geometry.to_numpy()
     share = shapely.area(shapely.intersection(geoms, covered)) / shapely.area(geoms)
     mines = fnd.loc[fnd["category"].isin(["AP", "AT"])]
-    f_idx, r_idx = shapely.STRtree(geoms).query(mines.geometry.to_numpy(), predicate="dwithin",
-                                                distance=TOLERANCE_M)
+    f_idx, r_idx = shapely.STRtree(geoms).query(
+        mines.geometry.to_numpy(), predicate="dwithin", distance=TOLERANCE_M
+    )
     pts = mines.geometry.to_numpy()[f_idx]
     lines = _row_lines(rec)
     ids = rec["id"].to_numpy()
@@ -107,8 +113,11 @@ def record_table(records: gpd.GeoDataFrame, finds: gpd.GeoDataFrame, activities:
 def _outside(points: gpd.GeoDataFrame, geoms: np.ndarray, distance: float) -> np.ndarray:
     outside = np.ones(len(points), bool)
     if len(geoms) and len(points):
-        idx = shapely.STRtree(geoms).query(points.geometry.to_numpy(), predicate="dwithin" if distance > 0
-                                           else "intersects", **({"distance": distance} if distance > 0 else {}))
+        idx = shapely.STRtree(geoms).query(
+            points.geometry.to_numpy(),
+            predicate="dwithin" if distance > 0 else "intersects",
+            **({"distance": distance} if distance > 0 else {}),
+        )
         outside[idx[0]] = False
     return outside
 
@@ -123,8 +132,9 @@ def measure(layers: dict[str, pd.DataFrame], history: pd.DataFrame) -> dict[str,
     mines = _metric(finds.loc[finds["category"].isin(["AP", "AT"])])
     ctx = _metric(layers["context_layers"])
     front = ctx.loc[ctx["layer_kind"] == "front_line"].geometry.to_numpy()
-    victims = layers["victims"].merge(layers["accidents"][["id", "occurred_on"]], left_on="accident",
-                                      right_on="id", suffixes=("", "_acc"))
+    victims = layers["victims"].merge(
+        layers["accidents"][["id", "occurred_on"]], left_on="accident", right_on="id", suffixes=("", "_acc")
+    )
     year = victims["occurred_on"].astype(str).str[:4].astype(int)
     ended = acts.loc[acts["ended_on"].notna()]
     released = (ended["cancelled_m2"] + ended["reduced_m2"] + ended["cleared_m2"]) / 1e4
@@ -135,15 +145,19 @@ def measure(layers: dict[str, pd.DataFrame], history: pd.DataFrame) -> dict[str,
         "record_accuracy": float(done["accurate"].mean()) if len(done) else float("nan"),
         "record_recall": float((~_outside(mines, rec_m, TOLERANCE_M)).mean()) if len(mines) else float("nan"),
         "outside_share_records": float(_outside(acc, rec_m, 0.0).mean()) if len(acc) else float("nan"),
-        "outside_share_front_line": float(_outside(acc, front, FRONT_ZONE_M).mean()) if len(acc) else float("nan"),
+        "outside_share_front_line": float(_outside(acc, front, FRONT_ZONE_M).mean())
+        if len(acc)
+        else float("nan"),
         "casualties_per_year": float((year == 2024).sum()),
         "killed_share": float((victims["outcome"] == "killed").mean()) if len(victims) else float("nan"),
         "children_share": float(((victims["age"] < 18).sum() + history["children"].sum()) / max(n_all, 1)),
         "women_share": float(((victims["sex"] == "female").sum() + history["women"].sum()) / max(n_all, 1)),
         "hectares_released_per_year": float(by_year.reindex(range(2021, 2025), fill_value=0.0).mean()),
         "finds_per_ha": float(len(finds) / max(acts["cleared_m2"].sum() / 1e4, 1e-9)),
-        "foreign_share": float(funding.loc[funding["donor_kind"] != "national_state", "amount_usd"].sum()
-                               / funding["amount_usd"].sum()),
+        "foreign_share": float(
+            funding.loc[funding["donor_kind"] != "national_state", "amount_usd"].sum()
+            / funding["amount_usd"].sum()
+        ),
     }
 
 
@@ -155,7 +169,9 @@ def _tolerance(target: float, rule: tuple) -> tuple[float, float]:
     return target * (1 - rule[1]), target * (1 + rule[1])
 
 
-def calibration_report(layers: dict[str, pd.DataFrame], history: pd.DataFrame, factor: float) -> dict[str, Any]:
+def calibration_report(
+    layers: dict[str, pd.DataFrame], history: pd.DataFrame, factor: float
+) -> dict[str, Any]:
     """``{figure: {"target", "actual", "low", "high", "within"}}`` for every figure of ``TARGETS``; national
     targets are multiplied by ``factor``; ``low``/``high`` are the accepted range."""
     actual = measure(layers, history)
@@ -164,6 +180,11 @@ def calibration_report(layers: dict[str, pd.DataFrame], history: pd.DataFrame, f
         goal = target * factor if scaled else target
         low, high = _tolerance(goal, rule)
         value = actual[name]
-        out[name] = {"target": round(goal, 4), "actual": round(value, 4), "low": round(low, 4),
-                     "high": round(high, 4), "within": bool(low <= value <= high)}
+        out[name] = {
+            "target": round(goal, 4),
+            "actual": round(value, 4),
+            "low": round(low, 4),
+            "high": round(high, 4),
+            "within": bool(low <= value <= high),
+        }
     return out

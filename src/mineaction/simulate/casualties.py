@@ -1,8 +1,11 @@
-"""Accidents (AC-...) and victims (VI-...) since the November 2020 ceasefire, and 1991-2020 casualty aggregates.
+"""Accidents (AC-...) and victims (VI-...) since the November 2020 ceasefire, and 1991-2020 casualty
+aggregates.
 
-Yearly casualties follow the public series (FACTS.md) times the scale factor. Each accident is set off by a true
+Yearly casualties follow the public series (FACTS.md) times the scale factor. Each accident is set off by a
+true
 device still live on its date, chosen by exposure (returned families, roads, fields, cemeteries, springs) x
-contamination. The place of the accident is drawn stratum by stratum (inside or outside the minefield records x
+contamination. The place of the accident is drawn stratum by stratum (inside or outside the minefield
+records x
 inside or outside the former front-line zone) in fixed proportions: that is the calibration of "about 60 % of
 accidents outside the records" and "71 % outside the former line of contact" (FACTS.md). Victims' age, sex,
 outcome and group are dealt in exact shares. All SIMULATED.
@@ -85,11 +88,16 @@ def _exposure(land: Landscape, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
     pts = shapely.points(x, y)
     assets = land.assets
     settle = assets.loc[assets["asset_kind"] == "settlement"]
-    s_idx, d_s = shapely.STRtree(settle.geometry.to_numpy()).query_nearest(pts, return_distance=True,
-                                                                          all_matches=False)
+    s_idx, d_s = shapely.STRtree(settle.geometry.to_numpy()).query_nearest(
+        pts, return_distance=True, all_matches=False
+    )
     other = np.full(len(x), 0.05)
-    for kind, scale_m, weight in (("road", 200.0, 0.5), ("cemetery", 300.0, 0.4), ("water", 300.0, 0.4),
-                                  ("farmland", 50.0, 0.8)):
+    for kind, scale_m, weight in (
+        ("road", 200.0, 0.5),
+        ("cemetery", 300.0, 0.4),
+        ("water", 300.0, 0.4),
+        ("farmland", 50.0, 0.8),
+    ):
         geoms = assets.loc[assets["asset_kind"] == kind].geometry.to_numpy()
         if len(geoms):
             _, d = shapely.STRtree(geoms).query_nearest(pts, return_distance=True, all_matches=False)
@@ -97,8 +105,15 @@ def _exposure(land: Landscape, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
     return s_idx[1], np.exp(-d_s / 1500.0), other
 
 
-def make_accidents(land: Landscape, devices: pd.DataFrame, found_on: np.ndarray, records: gpd.GeoDataFrame, returns: pd.DataFrame, front_zone_m: float,
-                   seed: int) -> pd.DataFrame:
+def make_accidents(
+    land: Landscape,
+    devices: pd.DataFrame,
+    found_on: np.ndarray,
+    records: gpd.GeoDataFrame,
+    returns: pd.DataFrame,
+    front_zone_m: float,
+    seed: int,
+) -> pd.DataFrame:
     """Accidents on true devices: ``year, date, victims, stratum, group, device`` (row of ``devices``).
 
     ``found_on`` (datetime64[D], NaT if never) is when each device would be found; a device is live on a day
@@ -158,8 +173,11 @@ def _groups(plan: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     key = rng.uniform(size=len(plan)) + np.where(plan["year"] <= 2021, 0.6, 0.0)
     order = np.argsort(-key, kind="stable")
     cum = np.cumsum(plan["victims"].to_numpy()[order]) / max(plan["victims"].sum(), 1)
-    labels = np.where(cum <= GROUPS["military"] + 1e-9, "military",
-                      np.where(cum <= GROUPS["military"] + GROUPS["deminer"] + 1e-9, "deminer", "civilian"))
+    labels = np.where(
+        cum <= GROUPS["military"] + 1e-9,
+        "military",
+        np.where(cum <= GROUPS["military"] + GROUPS["deminer"] + 1e-9, "deminer", "civilian"),
+    )
     out = np.empty(len(plan), dtype=object)
     out[order] = labels
     return out
@@ -169,9 +187,13 @@ def _setting(land: Landscape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     pts = shapely.points(x, y)
     assets = land.assets
     out = np.where(land.elevation(x, y) > 1000, "forest", "pasture").astype(object)
-    for kind, dist, label in (("water", 150.0, "water_source"), ("cemetery", 150.0, "cemetery"),
-                              ("farmland", 0.0, "farmland"), ("road", 60.0, "road"),
-                              ("settlement", 400.0, "settlement")):
+    for kind, dist, label in (
+        ("water", 150.0, "water_source"),
+        ("cemetery", 150.0, "cemetery"),
+        ("farmland", 0.0, "farmland"),
+        ("road", 60.0, "road"),
+        ("settlement", 400.0, "settlement"),
+    ):
         geoms = assets.loc[assets["asset_kind"] == kind].geometry.to_numpy()
         if len(geoms):
             hit = shapely.STRtree(geoms).query(pts, predicate="dwithin", distance=max(dist, 1e-6))[0]
@@ -179,9 +201,16 @@ def _setting(land: Landscape, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-_ACTIVITY = {"farmland": "farming", "pasture": "herding", "road": "travelling", "settlement": "construction",
-             "cemetery": "other", "water_source": "collecting", "forest": "collecting",
-             "infrastructure_site": "construction"}
+_ACTIVITY = {
+    "farmland": "farming",
+    "pasture": "herding",
+    "road": "travelling",
+    "settlement": "construction",
+    "cemetery": "other",
+    "water_source": "collecting",
+    "forest": "collecting",
+    "infrastructure_site": "construction",
+}
 
 
 def accident_frame(land: Landscape, plan: pd.DataFrame, devices: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -190,19 +219,31 @@ def accident_frame(land: Landscape, plan: pd.DataFrame, devices: pd.DataFrame) -
     x, y = devices["x"].to_numpy()[d], devices["y"].to_numpy()[d]
     setting = _setting(land, x, y)
     group = plan["group"].to_numpy()
-    activity = np.where(group == "deminer", "demining", np.where(group == "military", "military",
-                                                                  [_ACTIVITY.get(s, "other") for s in setting]))
+    activity = np.where(
+        group == "deminer",
+        "demining",
+        np.where(group == "military", "military", [_ACTIVITY.get(s, "other") for s in setting]),
+    )
     date = plan["date"].to_numpy().astype("datetime64[D]")
-    frame = pd.DataFrame({
-        "id": [format_id("AC", k + 1) for k in range(len(plan))],
-        "source": "SIMULATED police and ANAMA incident reports",
-        "source_doc": [f"SIMULATED incident report {k + 1}" for k in range(len(plan))],
-        "recorded_at": [f"{s}T10:00:00Z" for s in (date + 2).astype(str)],
-        "occurred_on": date.astype(str), "category": devices["category"].to_numpy()[d],
-        "model": devices["model"].to_numpy()[d], "setting": setting, "activity_at_time": activity,
-        "demining": group == "deminer", "district": district_of(land.districts, x, y), "location_known": True,
-        "device": d, "group": group, "victims": plan["victims"].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [format_id("AC", k + 1) for k in range(len(plan))],
+            "source": "SIMULATED police and ANAMA incident reports",
+            "source_doc": [f"SIMULATED incident report {k + 1}" for k in range(len(plan))],
+            "recorded_at": [f"{s}T10:00:00Z" for s in (date + 2).astype(str)],
+            "occurred_on": date.astype(str),
+            "category": devices["category"].to_numpy()[d],
+            "model": devices["model"].to_numpy()[d],
+            "setting": setting,
+            "activity_at_time": activity,
+            "demining": group == "deminer",
+            "district": district_of(land.districts, x, y),
+            "location_known": True,
+            "device": d,
+            "group": group,
+            "victims": plan["victims"].to_numpy(),
+        }
+    )
     return gpd.GeoDataFrame(frame, geometry=shapely.points(x, y), crs=METRIC_CRS)
 
 
@@ -218,15 +259,26 @@ def make_victims(accidents: pd.DataFrame, seed: int) -> pd.DataFrame:
     child[civ] = exact_flags(len(civ), CHILD_SHARE_CIVILIAN, rng)
     female = np.zeros(n, bool)
     female[civ] = exact_flags(len(civ), WOMEN_SHARE_CIVILIAN, rng)
-    age = np.where(child, rng.integers(6, 18, n), np.where(group == "civilian", rng.integers(18, 76, n),
-                                                           rng.integers(19, 50, n)))
-    return pd.DataFrame({
-        "id": [format_id("VI", k + 1) for k in range(n)], "source": "SIMULATED victim register",
-        "source_doc": "SIMULATED victim register", "recorded_at": accidents["recorded_at"].to_numpy()[acc],
-        "accident": accidents["id"].to_numpy()[acc], "age": age, "sex": np.where(female, "female", "male"),
-        "outcome": np.where(exact_flags(n, KILLED_SHARE, rng), "killed", "injured"), "victim_group": group,
-        "name": None, "contact": None,
-    })
+    age = np.where(
+        child,
+        rng.integers(6, 18, n),
+        np.where(group == "civilian", rng.integers(18, 76, n), rng.integers(19, 50, n)),
+    )
+    return pd.DataFrame(
+        {
+            "id": [format_id("VI", k + 1) for k in range(n)],
+            "source": "SIMULATED victim register",
+            "source_doc": "SIMULATED victim register",
+            "recorded_at": accidents["recorded_at"].to_numpy()[acc],
+            "accident": accidents["id"].to_numpy()[acc],
+            "age": age,
+            "sex": np.where(female, "female", "male"),
+            "outcome": np.where(exact_flags(n, KILLED_SHARE, rng), "killed", "injured"),
+            "victim_group": group,
+            "name": None,
+            "contact": None,
+        }
+    )
 
 
 def history_aggregates(factor: float) -> pd.DataFrame:

@@ -1,6 +1,8 @@
-"""Approximate geography of the simulated Karabakh region: district centres, outline, former front line, rivers.
+"""Approximate geography of the simulated Karabakh region: district centres, outline, former front line,
+rivers.
 
-Coordinates are (longitude, latitude) in degrees, WGS84 (EPSG:4326), taken from FACTS.md "Geography" and good to
+Coordinates are (longitude, latitude) in degrees, WGS84 (EPSG:4326), taken from FACTS.md "Geography" and
+good to
 about +/- 0.05 degrees: enough for a plausible landscape, never survey-grade. Nothing here is a mine location.
 """
 
@@ -22,7 +24,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class District:
-    """A district of the region: English, Azerbaijani and Russian names, code and centre (lon, lat; degrees)."""
+    """A district of the region: English, Azerbaijani and Russian names, code and centre (lon, lat;
+    degrees)."""
 
     name: str
     name_az: str
@@ -54,22 +57,55 @@ HORADIZ: tuple[float, float] = (47.34, 39.45)
 
 #: A plausible outline of the simulated region (lon, lat), closed implicitly; not an official boundary.
 OUTLINE: tuple[tuple[float, float], ...] = (
-    (45.62, 40.05), (45.80, 40.32), (46.10, 40.40), (46.55, 40.42), (46.95, 40.50), (47.20, 40.40),
-    (47.25, 40.10), (47.30, 39.85), (47.50, 39.62), (47.48, 39.47), (47.20, 39.35), (47.00, 39.22),
-    (46.80, 39.10), (46.62, 38.88), (46.50, 38.95), (46.45, 39.20), (46.40, 39.50), (46.38, 39.70),
-    (46.20, 39.80), (45.95, 39.85), (45.75, 39.92),
+    (45.62, 40.05),
+    (45.80, 40.32),
+    (46.10, 40.40),
+    (46.55, 40.42),
+    (46.95, 40.50),
+    (47.20, 40.40),
+    (47.25, 40.10),
+    (47.30, 39.85),
+    (47.50, 39.62),
+    (47.48, 39.47),
+    (47.20, 39.35),
+    (47.00, 39.22),
+    (46.80, 39.10),
+    (46.62, 38.88),
+    (46.50, 38.95),
+    (46.45, 39.20),
+    (46.40, 39.50),
+    (46.38, 39.70),
+    (46.20, 39.80),
+    (45.95, 39.85),
+    (45.75, 39.92),
 )
 
 #: The former line of contact (1994-2020), north-west to south-east (lon, lat).
 FRONT_LINE: tuple[tuple[float, float], ...] = (
-    (46.00, 40.25), (46.30, 40.27), (46.60, 40.26), (46.70, 40.28), (46.85, 40.27), (46.92, 40.20),
-    (46.97, 40.10), (47.02, 39.98), (47.05, 39.88), (47.10, 39.78), (47.18, 39.70), (47.23, 39.60),
-    (47.26, 39.52), (47.30, 39.45),
+    (46.00, 40.25),
+    (46.30, 40.27),
+    (46.60, 40.26),
+    (46.70, 40.28),
+    (46.85, 40.27),
+    (46.92, 40.20),
+    (46.97, 40.10),
+    (47.02, 39.98),
+    (47.05, 39.88),
+    (47.10, 39.78),
+    (47.18, 39.70),
+    (47.23, 39.60),
+    (47.26, 39.52),
+    (47.30, 39.45),
 )
 
 #: The Araz river along the southern edge, west to east (lon, lat).
 ARAZ: tuple[tuple[float, float], ...] = (
-    (46.60, 38.90), (46.70, 39.00), (46.81, 39.12), (47.00, 39.24), (47.20, 39.37), (47.35, 39.44),
+    (46.60, 38.90),
+    (46.70, 39.00),
+    (46.81, 39.12),
+    (47.00, 39.24),
+    (47.20, 39.37),
+    (47.35, 39.44),
     (47.49, 39.50),
 )
 

@@ -1,4 +1,5 @@
-"""Simulated hazardous areas (HA-...): CHAs from the handed-over records and the 2022 discovery of post-ceasefire
+"""Simulated hazardous areas (HA-...): CHAs from the handed-over records and the 2022 discovery of
+post-ceasefire
 mines, and SHAs from a tiling of the most suspect land (front line, settlements, roads, 2020 battle areas).
 
 The SHA area totals about 11,667 km2 (FACTS.md) times the scale factor. Geometry is in UTM 38N (metres).
@@ -30,9 +31,12 @@ def _evidence(kind: str, source: str, ids: list[str] | None = None, direct: bool
 
 
 def hazard_tiles(land: Landscape, seed: int) -> pd.DataFrame:
-    """Every TILE_M square of the region with a suspicion score: ``x, y`` (centre, m), ``score``, ``d_front``."""
+    """Every TILE_M square of the region with a suspicion score: ``x, y`` (centre, m), ``score``,
+    ``d_front``."""
     minx, miny, maxx, maxy = land.region.bounds
-    gx, gy = np.meshgrid(np.arange(minx, maxx, TILE_M) + TILE_M / 2, np.arange(miny, maxy, TILE_M) + TILE_M / 2)
+    gx, gy = np.meshgrid(
+        np.arange(minx, maxx, TILE_M) + TILE_M / 2, np.arange(miny, maxy, TILE_M) + TILE_M / 2
+    )
     x, y = gx.ravel(), gy.ravel()
     keep = shapely.contains_xy(land.region, x, y)
     x, y = x[keep], y[keep]
@@ -45,39 +49,62 @@ def hazard_tiles(land: Landscape, seed: int) -> pd.DataFrame:
     _, d_road = shapely.STRtree(roads).query_nearest(pts, return_distance=True, all_matches=False)
     held = land.front_side(x, y) == land.armenian_side
     rng = stream(seed, "tiles")
-    score = (np.exp(-d_front / 3000.0) + 0.6 * np.exp(-d_settle / 1500.0) + 0.4 * np.exp(-d_road / 500.0)
-             + 0.3 * held + rng.uniform(0, 0.5, len(x)))
+    score = (
+        np.exp(-d_front / 3000.0)
+        + 0.6 * np.exp(-d_settle / 1500.0)
+        + 0.4 * np.exp(-d_road / 500.0)
+        + 0.3 * held
+        + rng.uniform(0, 0.5, len(x))
+    )
     return pd.DataFrame({"x": x, "y": y, "score": score, "d_front": d_front})
 
 
 def _record_chas(records: gpd.GeoDataFrame) -> pd.DataFrame:
     models = records["claimed_counts"].map(lambda s: set(json.loads(s)))
     at = models.map(lambda m: any(k.startswith("TM") for k in m))
-    return pd.DataFrame({
-        "name": "SIMULATED CHA from record " + records["record_ref"],
-        "hazard_kind": "CHA", "district": records["district"].to_numpy(),
-        "contamination": np.where(at, "mixed", "AP"), "reported_on": records["received_on"].to_numpy(),
-        "evidence": [_evidence("minefield_record", "SIMULATED handed-over minefield maps", [r], True)
-                     for r in records["id"]],
-        "confidence": 0.6, "unit": "record", "record": records["id"].to_numpy(),
-        "geometry": shapely.buffer(records.geometry.to_numpy(), 20.0, join_style="mitre"),
-    })
+    return pd.DataFrame(
+        {
+            "name": "SIMULATED CHA from record " + records["record_ref"],
+            "hazard_kind": "CHA",
+            "district": records["district"].to_numpy(),
+            "contamination": np.where(at, "mixed", "AP"),
+            "reported_on": records["received_on"].to_numpy(),
+            "evidence": [
+                _evidence("minefield_record", "SIMULATED handed-over minefield maps", [r], True)
+                for r in records["id"]
+            ],
+            "confidence": 0.6,
+            "unit": "record",
+            "record": records["id"].to_numpy(),
+            "geometry": shapely.buffer(records.geometry.to_numpy(), 20.0, join_style="mitre"),
+        }
+    )
 
 
 def _cluster_chas(minefields: gpd.GeoDataFrame) -> pd.DataFrame:
     post = minefields.loc[minefields["kind"] == "post_ceasefire"]
-    return pd.DataFrame({
-        "name": "SIMULATED CHA: newly laid AP mines found near " + post["district"],
-        "hazard_kind": "CHA", "district": post["district"].to_numpy(), "contamination": "AP",
-        "reported_on": [_DISCOVERED.get(d, "2022-09-15") for d in post["district"]],
-        "evidence": [_evidence("find", "SIMULATED MoD report of 2021-made mines", [], True) for _ in range(len(post))],
-        "confidence": 0.95, "unit": "cluster", "record": None,
-        "geometry": shapely.buffer(post.geometry.to_numpy(), 150.0, join_style="mitre"),
-    })
+    return pd.DataFrame(
+        {
+            "name": "SIMULATED CHA: newly laid AP mines found near " + post["district"],
+            "hazard_kind": "CHA",
+            "district": post["district"].to_numpy(),
+            "contamination": "AP",
+            "reported_on": [_DISCOVERED.get(d, "2022-09-15") for d in post["district"]],
+            "evidence": [
+                _evidence("find", "SIMULATED MoD report of 2021-made mines", [], True)
+                for _ in range(len(post))
+            ],
+            "confidence": 0.95,
+            "unit": "cluster",
+            "record": None,
+            "geometry": shapely.buffer(post.geometry.to_numpy(), 150.0, join_style="mitre"),
+        }
+    )
 
 
-def _tile_shas(land: Landscape, tiles: pd.DataFrame, n: int, taken: shapely.Geometry,
-               rng: np.random.Generator) -> pd.DataFrame:
+def _tile_shas(
+    land: Landscape, tiles: pd.DataFrame, n: int, taken: shapely.Geometry, rng: np.random.Generator
+) -> pd.DataFrame:
     top = tiles.sort_values("score", ascending=False, kind="stable").head(n)
     x, y = top["x"].to_numpy(), top["y"].to_numpy()
     boxes = shapely.box(x - TILE_M / 2, y - TILE_M / 2, x + TILE_M / 2, y + TILE_M / 2)
@@ -86,18 +113,28 @@ def _tile_shas(land: Landscape, tiles: pd.DataFrame, n: int, taken: shapely.Geom
     days = np.where(front, rng.integers(20, 220, len(top)), rng.integers(40, 420, len(top)))
     reported = (np.datetime64("2020-11-20") + days.astype("timedelta64[D]")).astype(str)
     kinds = np.where(front, "military_info", np.where(rng.uniform(size=len(top)) < 0.5, "witness", "visual"))
-    return pd.DataFrame({
-        "name": "SIMULATED SHA tile", "hazard_kind": "SHA", "district": district_of(land.districts, x, y),
-        "contamination": np.where(front, "mixed", np.where(rng.uniform(size=len(top)) < 0.6, "UXO", "mixed")),
-        "reported_on": reported,
-        "evidence": [_evidence(k, "SIMULATED non-technical survey") for k in kinds],
-        "confidence": np.round(np.clip(top["score"].to_numpy() / 2.5, 0.1, 0.9), 2), "unit": "tile",
-        "record": None, "score": top["score"].to_numpy(), "geometry": geoms,
-    })
+    return pd.DataFrame(
+        {
+            "name": "SIMULATED SHA tile",
+            "hazard_kind": "SHA",
+            "district": district_of(land.districts, x, y),
+            "contamination": np.where(
+                front, "mixed", np.where(rng.uniform(size=len(top)) < 0.6, "UXO", "mixed")
+            ),
+            "reported_on": reported,
+            "evidence": [_evidence(k, "SIMULATED non-technical survey") for k in kinds],
+            "confidence": np.round(np.clip(top["score"].to_numpy() / 2.5, 0.1, 0.9), 2),
+            "unit": "tile",
+            "record": None,
+            "score": top["score"].to_numpy(),
+            "geometry": geoms,
+        }
+    )
 
 
-def make_hazards(land: Landscape, records: gpd.GeoDataFrame, minefields: gpd.GeoDataFrame,
-                 seed: int) -> gpd.GeoDataFrame:
+def make_hazards(
+    land: Landscape, records: gpd.GeoDataFrame, minefields: gpd.GeoDataFrame, seed: int
+) -> gpd.GeoDataFrame:
     """Hazardous areas with the schema's columns (``status``/``released_on``/``blocks`` filled later) plus the
     working columns ``unit`` (record, cluster, tile), ``record`` and ``score``; UTM 38N."""
     rng = stream(seed, "hazards")
@@ -114,7 +151,9 @@ def make_hazards(land: Landscape, records: gpd.GeoDataFrame, minefields: gpd.Geo
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=METRIC_CRS)
 
 
-def blocked_assets(hazards: gpd.GeoDataFrame, assets: gpd.GeoDataFrame, distance_m: float = 1000.0) -> list[str]:
+def blocked_assets(
+    hazards: gpd.GeoDataFrame, assets: gpd.GeoDataFrame, distance_m: float = 1000.0
+) -> list[str]:
     """JSON list of the ids of settlements within ``distance_m`` of each hazard and of roads and power lines
     crossing it, one per hazard."""
     kinds = assets["asset_kind"].to_numpy()

@@ -1,4 +1,5 @@
-"""The simulated landscape: districts, terrain (DEM), rivers, roads, settlements and assets, former front line.
+"""The simulated landscape: districts, terrain (DEM), rivers, roads, settlements and assets, former front
+line.
 
 Everything is built in the metric CRS (UTM 38N, EPSG:32638) from the approximate geography of
 ``mineaction.simulate.geography``; villages, roads and assets are SIMULATED and do not describe real places.
@@ -143,17 +144,31 @@ def build_landscape(scale: Scale, seed: int) -> Landscape:
     districts = _districts(outline, scale.districts)
     region = shapely.union_all(districts.geometry.to_numpy()) if scale.districts else outline
     lon_lat = np.asarray(OUTLINE)
-    bounds = (lon_lat[:, 0].min() - 0.05, lon_lat[:, 1].min() - 0.05,
-              lon_lat[:, 0].max() + 0.05, lon_lat[:, 1].max() + 0.05)
+    bounds = (
+        lon_lat[:, 0].min() - 0.05,
+        lon_lat[:, 1].min() - 0.05,
+        lon_lat[:, 0].max() + 0.05,
+        lon_lat[:, 1].max() + 0.05,
+    )
     dem, origin = _dem(scale, bounds, seed)
-    land = Landscape(region, districts, dem, origin, scale.dem_step_deg,
-                     shapely.LineString(_metric_coords(FRONT_LINE)), gpd.GeoDataFrame(), gpd.GeoDataFrame(), 1)
+    land = Landscape(
+        region,
+        districts,
+        dem,
+        origin,
+        scale.dem_step_deg,
+        shapely.LineString(_metric_coords(FRONT_LINE)),
+        gpd.GeoDataFrame(),
+        gpd.GeoDataFrame(),
+        1,
+    )
     shusha = _metric_coords(((46.75, 39.76),))
     land.armenian_side = int(land.front_side(shusha[:, 0], shusha[:, 1])[0])
     land.rivers = _rivers(region, stream(seed, "rivers"))
     land.factor = scale.intensity * region.area / outline.area
-    land.assets = place_assets(districts, land.elevation, land.rivers, scale=scale, factor=land.factor,
-                               seed=seed)
+    land.assets = place_assets(
+        districts, land.elevation, land.rivers, scale=scale, factor=land.factor, seed=seed
+    )
     return land
 
 

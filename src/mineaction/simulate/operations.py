@@ -23,14 +23,25 @@ __all__ = ["DETECTION", "RELEASED_HA", "detect", "schedule_activities"]
 #: chosen so the total reaches about 218,000 ha by July 2025).
 RELEASED_HA = {2020: 1_000, 2021: 45_000, 2022: 41_915, 2023: 53_082, 2024: 60_000, 2025: 18_000}
 #: Probability that a pass detects a device in its polygon, by activity kind and device group.
-DETECTION = {"clearance": {"mine": 0.95, "uxo": 0.97}, "BAC": {"mine": 0.6, "uxo": 0.92},
-             "TS": {"mine": 0.15, "uxo": 0.15}}
+DETECTION = {
+    "clearance": {"mine": 0.95, "uxo": 0.97},
+    "BAC": {"mine": 0.6, "uxo": 0.92},
+    "TS": {"mine": 0.15, "uxo": 0.15},
+}
 #: Area worked a day by one team, m2 (manual 30 deminers x 25; dogs 4 x 400; machines 2 x 3,000).
 TEAM_M2_PER_DAY = {"manual": 750.0, "dog": 1600.0, "mechanical": 6000.0, "mixed": 3000.0}
 COST_USD_PER_M2 = {"cleared": 0.20, "reduced": 0.05, "cancelled": 0.005}
 #: 2023 shares of land released by operator (FACTS.md).
-OPERATOR_SHARES = {"OP-000001": 32_824, "OP-000002": 6_939, "OP-000003": 670, "OP-000004": 842,
-                   "OP-000005": 2_952, "OP-000006": 2_952, "OP-000007": 2_952, "OP-000008": 2_952}
+OPERATOR_SHARES = {
+    "OP-000001": 32_824,
+    "OP-000002": 6_939,
+    "OP-000003": 670,
+    "OP-000004": 842,
+    "OP-000005": 2_952,
+    "OP-000006": 2_952,
+    "OP-000007": 2_952,
+    "OP-000008": 2_952,
+}
 
 
 def _timeline(factor: float) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +72,8 @@ def _queue(hazards: gpd.GeoDataFrame, records: gpd.GeoDataFrame, rng: np.random.
     tile = h["unit"].to_numpy() == "tile"
     key[tile] = 3.0 - h.loc[tile, "score"].to_numpy() / 10 + rng.uniform(0, 0.05, int(tile.sum()))
     return pd.DataFrame({"hazard": np.arange(len(h)), "key": key, "available": avail}).sort_values(
-        "key", kind="stable")
+        "key", kind="stable"
+    )
 
 
 def _plan_unit(unit: str, contamination: str, rng: np.random.Generator) -> list[tuple[str, float]]:
@@ -85,10 +97,13 @@ def _split(geom: shapely.Geometry, share: float, first: bool) -> shapely.Geometr
     return shapely.intersection(geom, box)
 
 
-def schedule_activities(hazards: gpd.GeoDataFrame, records: gpd.GeoDataFrame, *, factor: float,
-                        seed: int) -> gpd.GeoDataFrame:
-    """Activities with the ``activities`` schema's columns plus working columns ``area_m2`` and ``start``/``end``
-    (datetime64); geometry is the worked (or cancelled) polygon in UTM 38N. Unfinished work on 30 June 2025 has
+def schedule_activities(
+    hazards: gpd.GeoDataFrame, records: gpd.GeoDataFrame, *, factor: float, seed: int
+) -> gpd.GeoDataFrame:
+    """Activities with the ``activities`` schema's columns plus working columns ``area_m2`` and
+    ``start``/``end``
+    (datetime64); geometry is the worked (or cancelled) polygon in UTM 38N. Unfinished work on 30 June 2025
+    has
     no ``ended_on``."""
     rng = stream(seed, "activities")
     cum, starts = _timeline(factor)
@@ -105,8 +120,11 @@ def schedule_activities(hazards: gpd.GeoDataFrame, records: gpd.GeoDataFrame, *,
             continue
         taken = 0.0
         for kind, share in _plan_unit(unit, contamination, rng):
-            geom = geoms[hz] if share >= 1.0 else _split(geoms[hz], share if kind == "NTS" else 1 - taken,
-                                                         kind == "NTS")
+            geom = (
+                geoms[hz]
+                if share >= 1.0
+                else _split(geoms[hz], share if kind == "NTS" else 1 - taken, kind == "NTS")
+            )
             rows.append((hz, kind, geom, start))
             taken += share
             start = start + int(rng.integers(5, 40))
@@ -122,9 +140,11 @@ def _activity_frame(hazards: gpd.GeoDataFrame, rows: list, rng: np.random.Genera
     start = np.array([r[3] for r in rows], dtype="datetime64[D]")
     area = shapely.area(geom)
     n = len(rows)
-    method = np.where(kind == "clearance", rng.choice(["manual", "mechanical", "dog", "mixed"], n,
-                                                      p=[0.3, 0.35, 0.1, 0.25]),
-                      np.where(kind == "BAC", "mixed", np.where(kind == "TS", "mechanical", None)))
+    method = np.where(
+        kind == "clearance",
+        rng.choice(["manual", "mechanical", "dog", "mixed"], n, p=[0.3, 0.35, 0.1, 0.25]),
+        np.where(kind == "BAC", "mixed", np.where(kind == "TS", "mechanical", None)),
+    )
     rate = np.array([TEAM_M2_PER_DAY.get(m, 20_000.0) if m else 20_000.0 for m in method])
     duration = np.clip(np.ceil(area / rate), 3, 240).astype(int)
     end = start + duration.astype("timedelta64[D]")
@@ -133,18 +153,31 @@ def _activity_frame(hazards: gpd.GeoDataFrame, rows: list, rng: np.random.Genera
     worked = area * np.where(done, 1.0, elapsed)
     cancelled = np.where(kind == "NTS", worked, 0.0)
     reduced = np.where(kind == "TS", 0.85 * worked, 0.0)
-    cleared = np.where(kind == "TS", 0.15 * worked, np.where(np.isin(kind, ["clearance", "BAC"]), worked, 0.0))
-    frame = pd.DataFrame({
-        "activity_kind": kind, "hazardous_area": hazards["id"].to_numpy()[hz] if "id" in hazards else hz,
-        "operator": _operators(rng, n), "district": hazards["district"].to_numpy()[hz],
-        "started_on": start.astype(str), "ended_on": np.where(done, end.astype(str), None),
-        "cancelled_m2": np.round(cancelled, 1), "reduced_m2": np.round(reduced, 1),
-        "cleared_m2": np.round(cleared, 1), "method": method,
-        **_effort(method, cleared, reduced, cancelled),
-        "source": "SIMULATED operator completion reports", "source_doc": "SIMULATED monthly operations return",
-        "recorded_at": [f"{d}T17:00:00Z" for d in np.minimum(end + 3, np.datetime64(END)).astype(str)],
-        "area_m2": area, "start": start, "end": end, "hazard_index": hz,
-    })
+    cleared = np.where(
+        kind == "TS", 0.15 * worked, np.where(np.isin(kind, ["clearance", "BAC"]), worked, 0.0)
+    )
+    frame = pd.DataFrame(
+        {
+            "activity_kind": kind,
+            "hazardous_area": hazards["id"].to_numpy()[hz] if "id" in hazards else hz,
+            "operator": _operators(rng, n),
+            "district": hazards["district"].to_numpy()[hz],
+            "started_on": start.astype(str),
+            "ended_on": np.where(done, end.astype(str), None),
+            "cancelled_m2": np.round(cancelled, 1),
+            "reduced_m2": np.round(reduced, 1),
+            "cleared_m2": np.round(cleared, 1),
+            "method": method,
+            **_effort(method, cleared, reduced, cancelled),
+            "source": "SIMULATED operator completion reports",
+            "source_doc": "SIMULATED monthly operations return",
+            "recorded_at": [f"{d}T17:00:00Z" for d in np.minimum(end + 3, np.datetime64(END)).astype(str)],
+            "area_m2": area,
+            "start": start,
+            "end": end,
+            "hazard_index": hz,
+        }
+    )
     perm = frame.sort_values(["start", "hazard_index", "activity_kind"], kind="stable").index.to_numpy()
     frame = frame.iloc[perm].reset_index(drop=True)
     frame.insert(0, "id", [format_id("AT", k + 1) for k in range(len(frame))])
@@ -163,9 +196,12 @@ def _effort(method: np.ndarray, cleared: np.ndarray, reduced: np.ndarray, cancel
     dog = np.select([method == "dog", method == "mixed"], [0.9, 0.1], 0.0)
     cost = cleared * COST_USD_PER_M2["cleared"] + reduced * COST_USD_PER_M2["reduced"]
     cost = cost + cancelled * COST_USD_PER_M2["cancelled"]
-    return {"deminer_days": np.round(cleared * manual / 25.0, 1),
-            "machine_days": np.round(cleared * machine / 3000.0, 1),
-            "dog_days": np.round(cleared * dog / 400.0, 1), "cost_usd": np.round(cost, 2)}
+    return {
+        "deminer_days": np.round(cleared * manual / 25.0, 1),
+        "machine_days": np.round(cleared * machine / 3000.0, 1),
+        "dog_days": np.round(cleared * dog / 400.0, 1),
+        "cost_usd": np.round(cost, 2),
+    }
 
 
 def detect(devices: pd.DataFrame, activities: gpd.GeoDataFrame, seed: int, name: str) -> pd.DataFrame:
@@ -178,7 +214,9 @@ def detect(devices: pd.DataFrame, activities: gpd.GeoDataFrame, seed: int, name:
     worked = activities["activity_kind"].isin(list(DETECTION)).to_numpy()
     geoms = activities.geometry.to_numpy()
     tree = shapely.STRtree(np.where(worked, geoms, None))
-    dev, act = tree.query(shapely.points(devices["x"].to_numpy(), devices["y"].to_numpy()), predicate="intersects")
+    dev, act = tree.query(
+        shapely.points(devices["x"].to_numpy(), devices["y"].to_numpy()), predicate="intersects"
+    )
     group = np.where(np.isin(devices["category"].to_numpy()[dev], ["AP", "AT"]), "mine", "uxo")
     kinds = activities["activity_kind"].to_numpy()[act]
     p = np.array([DETECTION[k][g] for k, g in zip(kinds, group, strict=True)])
@@ -188,6 +226,8 @@ def detect(devices: pd.DataFrame, activities: gpd.GeoDataFrame, seed: int, name:
     ok = (rng.uniform(size=len(act)) < p) & (found_on <= np.datetime64(END))
     ok &= devices["laid_on"].to_numpy().astype("datetime64[D]")[dev] < found_on
     hits = pd.DataFrame({"device": dev[ok], "activity": act[ok], "found_on": found_on[ok]})
-    return hits.sort_values(["found_on", "activity"], kind="stable").drop_duplicates("device").reset_index(
-        drop=True)
-
+    return (
+        hits.sort_values(["found_on", "activity"], kind="stable")
+        .drop_duplicates("device")
+        .reset_index(drop=True)
+    )

@@ -1,6 +1,7 @@
 """Operators, funding by year and donor, and families returning to the settlements (all SIMULATED).
 
-Funding follows FACTS.md: a state budget line of about US$ 58 M a year (94 %) and foreign donors 6 %, times the
+Funding follows FACTS.md: a state budget line of about US$ 58 M a year (94 %) and foreign donors 6 %, times
+the
 scale factor. Returns follow the Great Return: about 3,721 families back by June 2025, times the scale factor.
 """
 
@@ -12,8 +13,15 @@ import pandas as pd
 from mineaction.domain.schema import format_id
 from mineaction.simulate.scales import stream
 
-__all__ = ["FOREIGN_SHARE", "RETURNED_FAMILIES", "STATE_BUDGET_USD", "make_funding", "make_operators",
-           "make_returns", "returned_share"]
+__all__ = [
+    "FOREIGN_SHARE",
+    "RETURNED_FAMILIES",
+    "STATE_BUDGET_USD",
+    "make_funding",
+    "make_operators",
+    "make_returns",
+    "returned_share",
+]
 
 STATE_BUDGET_USD = 58_000_000.0
 FOREIGN_SHARE = 0.06
@@ -46,9 +54,21 @@ _RATE = {"USD": 1.0, "AZN": 1.7, "EUR": 0.92}
 def make_operators(factor: float) -> pd.DataFrame:
     """Operators with the ``operators`` schema's columns; staff numbers scale with ``factor``."""
     staff = 3000.0 * factor
-    rows = [(format_id("OP", k + 1), name, kind, max(1, round(staff * share / 30)), max(1, round(staff * share)),
-             round(staff * share / 40), round(staff * share / 60)) for k, (name, kind, share) in enumerate(_OPERATORS)]
-    frame = pd.DataFrame(rows, columns=["id", "name", "operator_kind", "teams", "deminers", "dogs", "machines"])
+    rows = [
+        (
+            format_id("OP", k + 1),
+            name,
+            kind,
+            max(1, round(staff * share / 30)),
+            max(1, round(staff * share)),
+            round(staff * share / 40),
+            round(staff * share / 60),
+        )
+        for k, (name, kind, share) in enumerate(_OPERATORS)
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["id", "name", "operator_kind", "teams", "deminers", "dogs", "machines"]
+    )
     frame["source"] = "SIMULATED operator accreditation list"
     frame["source_doc"] = "SIMULATED accreditation register"
     frame["recorded_at"] = "2021-01-15T09:00:00Z"
@@ -56,19 +76,32 @@ def make_operators(factor: float) -> pd.DataFrame:
 
 
 def make_funding(factor: float, seed: int) -> pd.DataFrame:
-    """Funding with the ``funding`` schema's columns: the state line and foreign grants for 2020-2025 (US$)."""
+    """Funding with the ``funding`` schema's columns: the state line and foreign grants for 2020-2025
+    (US$)."""
     rng = stream(seed, "funding")
     rows = []
     for year, share in YEAR_SHARE.items():
         state = STATE_BUDGET_USD * share * factor * rng.uniform(0.97, 1.03)
-        rows.append(("State budget of Azerbaijan (SIMULATED line)", "national_state", year, "AZN", state,
-                     "clearance", "OP-000001"))
+        rows.append(
+            (
+                "State budget of Azerbaijan (SIMULATED line)",
+                "national_state",
+                year,
+                "AZN",
+                state,
+                "clearance",
+                "OP-000001",
+            )
+        )
         foreign = state * FOREIGN_SHARE / (1 - FOREIGN_SHARE)
         for name, kind, currency, part in _FOREIGN:
-            purpose = "victim_assistance" if kind == "private" else ("capacity" if part > 0.3 else "clearance")
+            purpose = (
+                "victim_assistance" if kind == "private" else ("capacity" if part > 0.3 else "clearance")
+            )
             rows.append((name, kind, year, currency, foreign * part * rng.uniform(0.9, 1.1), purpose, None))
-    frame = pd.DataFrame(rows, columns=["donor", "donor_kind", "year", "currency", "amount_usd", "purpose",
-                                        "operator"])
+    frame = pd.DataFrame(
+        rows, columns=["donor", "donor_kind", "year", "currency", "amount_usd", "purpose", "operator"]
+    )
     frame["amount_usd"] = frame["amount_usd"].round(2)
     frame["amount"] = (frame["amount_usd"] * frame["currency"].map(_RATE)).round(2)
     frame["received_on"] = [f"{y}-{'12-15' if y == 2020 else '03-01'}" for y in frame["year"]]

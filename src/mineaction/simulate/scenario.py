@@ -65,8 +65,9 @@ def _uxo(land: Landscape, activities: gpd.GeoDataFrame, mine_finds: int, seed: i
     geoms = activities.geometry.to_numpy()[worked]
     kinds = activities["activity_kind"].to_numpy()[worked]
     share = np.where(activities["ended_on"].notna().to_numpy()[worked], 1.0, 0.5)
-    cell, act = shapely.STRtree(geoms).query(shapely.points(fld["x"].to_numpy(), fld["y"].to_numpy()),
-                                             predicate="intersects")
+    cell, act = shapely.STRtree(geoms).query(
+        shapely.points(fld["x"].to_numpy(), fld["y"].to_numpy()), predicate="intersects"
+    )
     p = np.zeros(len(fld))
     np.maximum.at(p, cell, np.array([DETECTION[k]["uxo"] for k in kinds[act]]) * share[act])
     scale = goal / max(float((fld["weight"].to_numpy() * p).sum()), 1e-12)
@@ -99,8 +100,10 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
     mine_hits = detect(mines, activities, seed, "mines")
     uxo = _uxo(land, activities, len(mine_hits), seed)
     devices = pd.concat([mines, uxo], ignore_index=True)
-    hits = pd.concat([mine_hits, detect(uxo, activities, seed, "uxo").assign(
-        device=lambda h: h["device"] + len(mines))], ignore_index=True)
+    hits = pd.concat(
+        [mine_hits, detect(uxo, activities, seed, "uxo").assign(device=lambda h: h["device"] + len(mines))],
+        ignore_index=True,
+    )
     found_on = np.full(len(devices), np.datetime64("NaT"), dtype="datetime64[D]")
     found_on[hits["device"].to_numpy()] = hits["found_on"].to_numpy().astype("datetime64[D]")
     returns = make_returns(land.assets, land.factor, seed)
@@ -108,12 +111,33 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
     hits = hits.loc[~hits["device"].isin(plan["device"])].reset_index(drop=True)
     accidents = cas.accident_frame(land, plan, devices)
     history = cas.history_aggregates(land.factor)
-    parts = {"land": land, "devices": devices, "hits": hits, "accidents": accidents, "hazards": hazards,
-             "activities": activities, "records": records, "returns": returns, "history": history,
-             "victims": cas.make_victims(accidents, seed), "funding": make_funding(land.factor, seed),
-             "operators": make_operators(land.factor), "minefields": minefields, "seed": seed}
+    parts = {
+        "land": land,
+        "devices": devices,
+        "hits": hits,
+        "accidents": accidents,
+        "hazards": hazards,
+        "activities": activities,
+        "records": records,
+        "returns": returns,
+        "history": history,
+        "victims": cas.make_victims(accidents, seed),
+        "funding": make_funding(land.factor, seed),
+        "operators": make_operators(land.factor),
+        "minefields": minefields,
+        "seed": seed,
+    }
     layers, truth = observed_layers(parts)
     tables = {"returns": returns, "casualties_1991_2020": history}
     calibration = calibration_report(layers, history, land.factor)
-    return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land,
-                    {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)})
+    return Scenario(
+        scale,
+        seed,
+        land.factor,
+        layers,
+        tables,
+        truth,
+        calibration,
+        land,
+        {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)},
+    )

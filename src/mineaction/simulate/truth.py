@@ -23,9 +23,14 @@ __all__ = ["AP_MODELS", "AT_MODELS", "UXO_MODELS", "build_minefields", "lay_mine
 
 AP_MODELS = {"PMN-2": 0.5, "PMN": 0.2, "POMZ-2M": 0.15, "OZM-72": 0.1, "MON-50": 0.05}
 AT_MODELS = {"TM-62M": 0.7, "TM-57": 0.3}
-UXO_MODELS = {"122 mm rocket": ("UXO", 0.25), "152 mm shell": ("UXO", 0.2), "120 mm mortar bomb": ("UXO", 0.2),
-              "RPG-7 grenade": ("UXO", 0.15), "hand grenade F-1": ("UXO", 0.1), "9N235 submunition":
-              ("cluster", 0.1)}
+UXO_MODELS = {
+    "122 mm rocket": ("UXO", 0.25),
+    "152 mm shell": ("UXO", 0.2),
+    "120 mm mortar bomb": ("UXO", 0.2),
+    "RPG-7 grenade": ("UXO", 0.15),
+    "hand grenade F-1": ("UXO", 0.1),
+    "9N235 submunition": ("cluster", 0.1),
+}
 
 #: Minefields per kind at intensity 1 (belts per km of front line).
 BELTS_PER_KM = 6.0
@@ -57,13 +62,24 @@ def _belts(land: Landscape, n: int, rng: np.random.Generator) -> pd.DataFrame:
     angle = np.arctan2(tangent[:, 1], tangent[:, 0])
     normal = np.column_stack([-np.sin(angle), np.cos(angle)])
     centre = here + normal * depth[:, None]
-    return pd.DataFrame({
-        "kind": "belt", "cx": centre[:, 0], "cy": centre[:, 1], "angle": angle + rng.normal(0, 0.05, n),
-        "length": rng.uniform(100, 400, n), "n_rows": rng.integers(2, 4, n), "row_spacing": rng.uniform(10, 25, n),
-        "at_share": rng.uniform(0.4, 1.0, n), "jitter": 0.7,
-        "laid_on": np.where(rng.uniform(size=n) < 0.75, _days(rng, n, "1992-06-01", "1994-05-12"),
-                            _days(rng, n, "1994-05-13", "2020-09-26")),
-    })
+    return pd.DataFrame(
+        {
+            "kind": "belt",
+            "cx": centre[:, 0],
+            "cy": centre[:, 1],
+            "angle": angle + rng.normal(0, 0.05, n),
+            "length": rng.uniform(100, 400, n),
+            "n_rows": rng.integers(2, 4, n),
+            "row_spacing": rng.uniform(10, 25, n),
+            "at_share": rng.uniform(0.4, 1.0, n),
+            "jitter": 0.7,
+            "laid_on": np.where(
+                rng.uniform(size=n) < 0.75,
+                _days(rng, n, "1992-06-01", "1994-05-12"),
+                _days(rng, n, "1994-05-13", "2020-09-26"),
+            ),
+        }
+    )
 
 
 def _anchors(land: Landscape, kinds: tuple[str, ...], rng: np.random.Generator, n: int) -> np.ndarray:
@@ -74,14 +90,22 @@ def _anchors(land: Landscape, kinds: tuple[str, ...], rng: np.random.Generator, 
     pts = shapely.get_coordinates(shapely.centroid(pick))
     if is_line.any():
         frac = rng.uniform(0, 1, int(is_line.sum()))
-        pts[is_line] = shapely.get_coordinates(shapely.line_interpolate_point(pick[is_line], frac, normalized=True))
+        pts[is_line] = shapely.get_coordinates(
+            shapely.line_interpolate_point(pick[is_line], frac, normalized=True)
+        )
     held = land.front_side(pts[:, 0], pts[:, 1]) == land.armenian_side
     inside = shapely.contains_xy(land.region, pts[:, 0], pts[:, 1])
     return pts[held & inside][:n]
 
 
-def _group(land: Landscape, kind: str, n: int, rng: np.random.Generator, spread: tuple[float, float],
-           kinds: tuple[str, ...]) -> pd.DataFrame:
+def _group(
+    land: Landscape,
+    kind: str,
+    n: int,
+    rng: np.random.Generator,
+    spread: tuple[float, float],
+    kinds: tuple[str, ...],
+) -> pd.DataFrame:
     pts = _anchors(land, kinds, rng, n)
     if len(pts) == 0:
         return pd.DataFrame()
@@ -89,16 +113,22 @@ def _group(land: Landscape, kind: str, n: int, rng: np.random.Generator, spread:
     ang = rng.uniform(0, 2 * np.pi, m)
     off = rng.uniform(*spread, m)
     nuisance = kind == "nuisance"
-    return pd.DataFrame({
-        "kind": kind, "cx": pts[:, 0] + np.cos(ang) * off, "cy": pts[:, 1] + np.sin(ang) * off,
-        "angle": rng.uniform(0, np.pi, m),
-        "length": rng.uniform(15, 40, m) if nuisance else rng.uniform(100, 300, m),
-        "n_rows": np.ones(m, int) if nuisance else rng.integers(1, 3, m),
-        "row_spacing": rng.uniform(8, 15, m), "at_share": rng.uniform(0.1, 0.6, m),
-        "jitter": 6.0 if nuisance else 0.7,
-        "laid_on": _days(rng, m, "2020-10-01", "2020-11-30") if nuisance
-        else _days(rng, m, "1994-01-01", "2019-12-31"),
-    })
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "cx": pts[:, 0] + np.cos(ang) * off,
+            "cy": pts[:, 1] + np.sin(ang) * off,
+            "angle": rng.uniform(0, np.pi, m),
+            "length": rng.uniform(15, 40, m) if nuisance else rng.uniform(100, 300, m),
+            "n_rows": np.ones(m, int) if nuisance else rng.integers(1, 3, m),
+            "row_spacing": rng.uniform(8, 15, m),
+            "at_share": rng.uniform(0.1, 0.6, m),
+            "jitter": 6.0 if nuisance else 0.7,
+            "laid_on": _days(rng, m, "2020-10-01", "2020-11-30")
+            if nuisance
+            else _days(rng, m, "1994-01-01", "2019-12-31"),
+        }
+    )
 
 
 def _post_ceasefire(land: Landscape, intensity: float, rng: np.random.Generator) -> pd.DataFrame:
@@ -111,23 +141,36 @@ def _post_ceasefire(land: Landscape, intensity: float, rng: np.random.Generator)
     cand = cand[shapely.contains_xy(geom, cand[:, 0], cand[:, 1])]
     cand = cand[land.elevation(cand[:, 0], cand[:, 1]) > 1800][:8]
     m = len(cand)
-    return pd.DataFrame({
-        "kind": "post_ceasefire", "cx": cand[:, 0], "cy": cand[:, 1], "angle": rng.uniform(0, np.pi, m),
-        "length": rng.uniform(150, 350, m), "n_rows": rng.integers(2, 4, m), "row_spacing": 12.0,
-        "at_share": 0.0, "jitter": 4.0, "laid_on": _days(rng, m, "2021-06-01", "2022-06-30"),
-        "target": np.full(m, PMNE_DEVICES * intensity / max(m, 1)),
-    })
+    return pd.DataFrame(
+        {
+            "kind": "post_ceasefire",
+            "cx": cand[:, 0],
+            "cy": cand[:, 1],
+            "angle": rng.uniform(0, np.pi, m),
+            "length": rng.uniform(150, 350, m),
+            "n_rows": rng.integers(2, 4, m),
+            "row_spacing": 12.0,
+            "at_share": 0.0,
+            "jitter": 4.0,
+            "laid_on": _days(rng, m, "2021-06-01", "2022-06-30"),
+            "target": np.full(m, PMNE_DEVICES * intensity / max(m, 1)),
+        }
+    )
 
 
 def _rectangles(mf: pd.DataFrame) -> np.ndarray:
     half_l = mf["length"].to_numpy() / 2 + 5
-    half_w = (mf["n_rows"].to_numpy() - 1) * mf["row_spacing"].to_numpy() / 2 + 5 + 2 * mf["jitter"].to_numpy()
+    half_w = (
+        (mf["n_rows"].to_numpy() - 1) * mf["row_spacing"].to_numpy() / 2 + 5 + 2 * mf["jitter"].to_numpy()
+    )
     a = mf["angle"].to_numpy()
     t = np.column_stack([np.cos(a), np.sin(a)])
     nrm = np.column_stack([-np.sin(a), np.cos(a)])
     c = mf[["cx", "cy"]].to_numpy()
-    corners = [c + t * (su * half_l)[:, None] + nrm * (sv * half_w)[:, None]
-               for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))]
+    corners = [
+        c + t * (su * half_l)[:, None] + nrm * (sv * half_w)[:, None]
+        for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
+    ]
     return shapely.polygons(np.stack(corners, axis=1))
 
 
@@ -140,13 +183,16 @@ def build_minefields(land: Landscape, scale: Scale, seed: int) -> gpd.GeoDataFra
     rng = stream(seed, "minefields")
     k = land.factor
     n_belts = int(round(BELTS_PER_KM * land.front_line.length / 1000 * scale.intensity))
-    parts = [_belts(land, n_belts, rng),
-             _group(land, "defensive", int(round(DEFENSIVE * k)), rng, (150, 700), ("settlement", "road")),
-             _group(land, "nuisance", int(round(NUISANCE * k)), rng, (5, 60),
-                    ("road", "water", "cemetery")),
-             _post_ceasefire(land, scale.intensity, rng)]
+    parts = [
+        _belts(land, n_belts, rng),
+        _group(land, "defensive", int(round(DEFENSIVE * k)), rng, (150, 700), ("settlement", "road")),
+        _group(land, "nuisance", int(round(NUISANCE * k)), rng, (5, 60), ("road", "water", "cemetery")),
+        _post_ceasefire(land, scale.intensity, rng),
+    ]
     mf = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    mf = mf.loc[shapely.contains_xy(land.region, mf["cx"].to_numpy(), mf["cy"].to_numpy())].reset_index(drop=True)
+    mf = mf.loc[shapely.contains_xy(land.region, mf["cx"].to_numpy(), mf["cy"].to_numpy())].reset_index(
+        drop=True
+    )
     mf["minefield"] = [f"MF-{i + 1:06d}" for i in range(len(mf))]
     held = land.front_side(mf["cx"].to_numpy(), mf["cy"].to_numpy()) == land.armenian_side
     mf["side"] = np.where(held, "armenian", "azerbaijani")
@@ -198,32 +244,48 @@ def lay_mines(minefields: gpd.GeoDataFrame, seed: int) -> tuple[pd.DataFrame, pd
     x = minefields["cx"].to_numpy()[f] + u * np.cos(a) - v * np.sin(a) + jit[:, 0]
     y = minefields["cy"].to_numpy()[f] + u * np.sin(a) + v * np.cos(a) + jit[:, 1]
     cat = rows["category"].to_numpy()[mi]
-    mines = pd.DataFrame({
-        "category": cat, "model": rows["model"].to_numpy()[mi],
-        "manufacture_year": rows["year"].to_numpy()[mi],
-        "laid_on": minefields["laid_on"].to_numpy()[f].astype("datetime64[D]"),
-        "minefield": minefields["minefield"].to_numpy()[f], "x": x, "y": y,
-        "depth_cm": np.round(np.where(cat == "AT", rng.uniform(8, 25, len(mi)), rng.uniform(1, 10, len(mi))), 1),
-    })
+    mines = pd.DataFrame(
+        {
+            "category": cat,
+            "model": rows["model"].to_numpy()[mi],
+            "manufacture_year": rows["year"].to_numpy()[mi],
+            "laid_on": minefields["laid_on"].to_numpy()[f].astype("datetime64[D]"),
+            "minefield": minefields["minefield"].to_numpy()[f],
+            "x": x,
+            "y": y,
+            "depth_cm": np.round(
+                np.where(cat == "AT", rng.uniform(8, 25, len(mi)), rng.uniform(1, 10, len(mi))), 1
+            ),
+        }
+    )
     half = minefields["length"].to_numpy()[rows["mf"]] / 2
     ang = minefields["angle"].to_numpy()[rows["mf"]]
     cx, cy = minefields["cx"].to_numpy()[rows["mf"]], minefields["cy"].to_numpy()[rows["mf"]]
     vv = rows["v"].to_numpy()
-    row_table = pd.DataFrame({
-        "minefield": minefields["minefield"].to_numpy()[rows["mf"]],
-        "x0": cx - half * np.cos(ang) - vv * np.sin(ang), "y0": cy - half * np.sin(ang) + vv * np.cos(ang),
-        "x1": cx + half * np.cos(ang) - vv * np.sin(ang), "y1": cy + half * np.sin(ang) + vv * np.cos(ang),
-        "category": rows["category"].to_numpy(), "model": rows["model"].to_numpy(),
-        "count": rows["count"].to_numpy(), "spacing_m": rows["spacing"].to_numpy(),
-    })
+    row_table = pd.DataFrame(
+        {
+            "minefield": minefields["minefield"].to_numpy()[rows["mf"]],
+            "x0": cx - half * np.cos(ang) - vv * np.sin(ang),
+            "y0": cy - half * np.sin(ang) + vv * np.cos(ang),
+            "x1": cx + half * np.cos(ang) - vv * np.sin(ang),
+            "y1": cy + half * np.sin(ang) + vv * np.cos(ang),
+            "category": rows["category"].to_numpy(),
+            "model": rows["model"].to_numpy(),
+            "count": rows["count"].to_numpy(),
+            "spacing_m": rows["spacing"].to_numpy(),
+        }
+    )
     return mines, row_table
 
 
 def uxo_field(land: Landscape, cell_m: float = 500.0) -> pd.DataFrame:
     """Relative UXO density of the 2020 fighting on a grid of ``cell_m`` cells: ``x, y`` (cell centre, m),
-    ``weight`` (relative, sums to 1); highest along the southern front, the axes of advance and settlements."""
+    ``weight`` (relative, sums to 1); highest along the southern front, the axes of advance and
+    settlements."""
     minx, miny, maxx, maxy = land.region.bounds
-    gx, gy = np.meshgrid(np.arange(minx, maxx, cell_m) + cell_m / 2, np.arange(miny, maxy, cell_m) + cell_m / 2)
+    gx, gy = np.meshgrid(
+        np.arange(minx, maxx, cell_m) + cell_m / 2, np.arange(miny, maxy, cell_m) + cell_m / 2
+    )
     x, y = gx.ravel(), gy.ravel()
     keep = shapely.contains_xy(land.region, x, y)
     x, y = x[keep], y[keep]
@@ -251,12 +313,15 @@ def sample_uxo(field: pd.DataFrame, expected: np.ndarray, seed: int) -> pd.DataF
     model = models[rng.choice(len(models), n, p=p / p.sum())]
     lookup = {m: c for m, (c, _) in UXO_MODELS.items()}
     category = np.array([lookup[m] for m in model], dtype=object)
-    return pd.DataFrame({
-        "category": category, "model": model,
-        "manufacture_year": rng.integers(1975, 2020, n),
-        "laid_on": _days(rng, n, "2020-09-27", "2020-11-10"),
-        "minefield": None,
-        "x": field["x"].to_numpy()[cell] + rng.uniform(-1, 1, n) * half,
-        "y": field["y"].to_numpy()[cell] + rng.uniform(-1, 1, n) * half,
-        "depth_cm": np.round(rng.uniform(0, 60, n), 1),
-    })
+    return pd.DataFrame(
+        {
+            "category": category,
+            "model": model,
+            "manufacture_year": rng.integers(1975, 2020, n),
+            "laid_on": _days(rng, n, "2020-09-27", "2020-11-10"),
+            "minefield": None,
+            "x": field["x"].to_numpy()[cell] + rng.uniform(-1, 1, n) * half,
+            "y": field["y"].to_numpy()[cell] + rng.uniform(-1, 1, n) * half,
+            "depth_cm": np.round(rng.uniform(0, 60, n), 1),
+        }
+    )

@@ -1,0 +1,139 @@
+"""The demo pipeline: simulate a scenario, import it into a GeoPackage store, run the analyses, write the
+report,
+and brief the headline figures, as a list of named steps others can extend.
+
+Each step is a :class:`DemoStep` (a name, a one-line description and a function of the :class:`DemoRun`);
+``STEPS`` runs in order. A capability joins the demo by adding a step (``register_step``): risk and plan steps
+go after ``analyse`` and before ``report``. Every output says the data are SIMULATED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mineaction.settings import Settings
+
+__all__ = ["STEPS", "DemoRun", "DemoStep", "register_step", "run_demo"]
+
+AUTHOR = "mineaction demo"
+
+
+@dataclass
+class DemoRun:
+    """State shared by the steps: options, the scenario, the open store and the results by step name."""
+
+    out_dir: Path
+    scale: str = "small"
+    seed: int = 0
+    settings: Settings = field(default_factory=Settings)
+    scenario: Any = None
+    files: dict[str, Path] = field(default_factory=dict)
+    store: Any = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store_path(self) -> Path:
+        return self.out_dir / "mineaction.gpkg"
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """One named step of the demo."""
+
+    name: str
+    description: str
+    run: Callable[[DemoRun], None]
+
+
+def _simulate(run: DemoRun) -> None:
+    from mineaction.simulate import simulate
+    from mineaction.simulate.writer import write_scenario
+
+    run.scenario = simulate(scale=run.scale, seed=run.seed)
+    run.files = write_scenario(run.scenario, run.out_dir)
+
+
+def _import(run: DemoRun) -> None:
+    from mineaction.io import import_file
+    from mineaction.simulate.writer import FILES
+    from mineaction.store import init_store
+
+    run.store_path.unlink(missing_ok=True)
+    run.store = init_store(run.store_path, aoi=run.settings.aoi)
+    run.store.set_setting("simulated", True)
+    counts = {}
+    for kind in FILES:
+        result = import_file(
+            run.store, run.files[kind], kind=kind, author=AUTHOR, reason="SIMULATED demo scenario"
+        )
+        counts[kind] = sum(c.inserted for c in result.counts.values())
+    run.results["import"] = counts
+
+
+def _analyse(run: DemoRun) -> None:
+    from mineaction.analysis import assess_records, summary_stats
+    from mineaction.domain.schema import ENTITIES
+
+    frames = {kind: run.store.read(kind) for kind in ENTITIES}
+    run.results["records"] = assess_records(frames, settings=run.settings)
+    run.results["summary"] = summary_stats(frames)
+
+
+def _report(run: DemoRun) -> None:
+    from mineaction.report import build_report, context_from_store
+
+    context = context_from_store(run.store, settings=run.settings, results=dict(run.results))
+    run.results["report"] = build_report(
+        context, run.out_dir / "report", title="Mine action evidence report (SIMULATED data)"
+    )
+
+
+STEPS: list[DemoStep] = [
+    DemoStep("simulate", "simulate the scenario and write its files", _simulate),
+    DemoStep("import", "import every file into the GeoPackage store", _import),
+    DemoStep("analyse", "record accuracy, outside shares, casualties, land release, funding", _analyse),
+    DemoStep("report", "write report/index.html", _report),
+]
+
+
+def register_step(step: DemoStep, *, before: str | None = "report") -> None:
+    """Add ``step`` to ``STEPS`` before the step named ``before`` (at the end if None or absent)."""
+    names = [s.name for s in STEPS]
+    STEPS.insert(names.index(before) if before in names else len(STEPS), step)
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    scale: str = "small",
+    seed: int = 0,
+    settings: Settings | None = None,
+    on_step: Callable[[DemoStep, int, int], None] | None = None,
+) -> DemoRun:
+    """Run every step of ``STEPS`` into ``out_dir``; returns the run with its results.
+
+    Parameters
+    ----------
+    out_dir : path
+        Folder for the simulated files, the store ``mineaction.gpkg`` and ``report/``.
+    scale, seed
+        Scenario size and random seed (see ``mineaction.simulate``).
+    settings : Settings, optional
+        Settings for the analyses (defaults otherwise).
+    on_step : callable, optional
+        Called with (step, index, total) before each step (progress display).
+    """
+    run = DemoRun(Path(out_dir), scale=scale, seed=seed, settings=settings or Settings())
+    run.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        for k, step in enumerate(list(STEPS)):
+            if on_step is not None:
+                on_step(step, k, len(STEPS))
+            step.run(run)
+    finally:
+        if run.store is not None:
+            run.store.close()
+    return run
