@@ -23,6 +23,9 @@ from mineaction.settings import Settings
 __all__ = ["QUALITY_COLUMNS", "data_quality", "quality_summary"]
 
 QUALITY_COLUMNS = ["kind", "id", "check", "value", "fix"]
+#: Kinds whose polygons are drawn by surveyors; roads, admin boundaries and context layers have long edges
+#: by nature and are not checked for them.
+LONG_EDGE_KINDS = ("hazardous_areas", "minefield_records", "activities")
 _ROW = "_row"  # 1-based row of the source file, when frames come straight from a reader
 
 
@@ -205,7 +208,8 @@ def data_quality(
                 else gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
             )
             parts += _geometry_checks(kind, gdf, settings)
-            parts.append(_long_edges(kind, gdf, settings))
+            if kind in LONG_EDGE_KINDS:
+                parts.append(_long_edges(kind, gdf, settings))
         parts += _future_dates(kind, frame, today)
     if frames.get("activities") is not None:
         parts += _activity_checks(frames["activities"], frames.get("finds"), settings)

@@ -5,6 +5,7 @@ Each command loads the frames from the store, calls the analysis, and renders a 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,8 @@ _SETTINGS = click.option(
     type=click.Path(dir_okay=False, exists=True),
     help="YAML settings file (else defaults and MINEACTION_* variables).",
 )
-_out = Console()
+# Tables go to standard output; when it is not a terminal (a pipe, a file) keep wide tables on one line.
+_out = Console() if sys.stdout.isatty() else Console(width=160)
 
 
 @contextmanager

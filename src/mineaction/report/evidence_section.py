@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from mineaction import analysis
@@ -251,6 +252,12 @@ def _quality_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
     return ReportSection("Data quality", body, order=50)
 
 
+def _alert_bounds(alerts: pd.DataFrame, crs: str, pad_m: float = 5000.0) -> tuple[float, float, float, float]:
+    pts = gpd.GeoSeries(gpd.points_from_xy(alerts["lon"], alerts["lat"]), crs=4326).to_crs(crs)
+    xmin, ymin, xmax, ymax = pts.total_bounds
+    return xmin - pad_m, ymin - pad_m, xmax + pad_m, ymax + pad_m
+
+
 def _maps_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
     note, crs, alerts = _note(context), res["crs"], res["alerts"]
     frames = dict(context.frames)
@@ -261,9 +268,20 @@ def _maps_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
             f"Hazardous areas, minefield records, finds, accidents and alerts (axes in km, {crs}). {note}",
         )
     ]
-    return ReportSection(
-        "Maps", "<p>Evidence on the ground, drawn without background tiles.</p>", figs, order=15
-    )
+    if len(alerts):
+        zoom = evidence_map(
+            frames,
+            alerts,
+            crs=crs,
+            title="New-contamination alerts",
+            note=note,
+            bounds=_alert_bounds(alerts, crs),
+        )
+        figs.append(
+            ReportFigure("alerts", zoom, f"The alerts and the finds around them (axes in km). {note}")
+        )
+    body = "<p>Evidence on the ground, drawn without background tiles.</p>"
+    return ReportSection("Maps", body, figs, order=15)
 
 
 def build_section(context: ReportContext) -> list[ReportSection]:

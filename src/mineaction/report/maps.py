@@ -83,17 +83,17 @@ def evidence_map(
             Patch(color="#ffcc80", label="hazardous area (open)"),
             Patch(color="#c8e6c9", label="hazardous area (released)"),
         ]
-    records = _metric(frames.get("minefield_records"), crs)
-    if records is not None:
-        records.boundary.plot(ax=ax, color="#1565c0", linewidth=0.6)
-        handles.append(Line2D([], [], color="#1565c0", label="minefield record"))
     finds = _metric(frames.get("finds"), crs)
     if finds is not None:
-        finds.plot(ax=ax, color="#424242", markersize=1, alpha=0.5)
-        handles.append(Line2D([], [], marker=".", ls="", color="#424242", label="find"))
+        finds.plot(ax=ax, color="#616161", markersize=0.4, alpha=0.4)
+        handles.append(Line2D([], [], marker=".", ls="", color="#616161", label="find"))
+    records = _metric(frames.get("minefield_records"), crs)
+    if records is not None:
+        records.boundary.plot(ax=ax, color="#0d47a1", linewidth=1.4)
+        handles.append(Line2D([], [], color="#0d47a1", label="minefield record"))
     accidents = _metric(frames.get("accidents"), crs)
     if accidents is not None:
-        accidents.plot(ax=ax, color="#d50000", marker="x", markersize=14, linewidth=0.8)
+        accidents.plot(ax=ax, color="#d50000", marker="x", markersize=16, linewidth=1.0)
         handles.append(Line2D([], [], marker="x", ls="", color="#d50000", label="accident"))
     if alerts is not None and len(alerts):
         pts = gpd.GeoDataFrame(alerts, geometry=gpd.points_from_xy(alerts["lon"], alerts["lat"]), crs=4326)
@@ -106,16 +106,20 @@ def evidence_map(
             markersize=60 + 4 * pts["n_finds"].astype(float).clip(upper=200),
         )
         for row in pts.itertuples():
+            number = str(row.alert).rsplit("-", 1)[-1].lstrip("0")
             ax.annotate(
-                row.alert,
+                number,
                 (row.geometry.x, row.geometry.y),
-                xytext=(6, 6),
+                xytext=(7, 7),
                 textcoords="offset points",
                 color="#6a1b9a",
                 fontsize=8,
+                fontweight="bold",
             )
         handles.append(
-            Line2D([], [], marker="o", ls="", mfc="none", mec="#aa00ff", label="new-contamination alert")
+            Line2D(
+                [], [], marker="o", ls="", mfc="none", mec="#aa00ff", label="new-contamination alert (number)"
+            )
         )
     if bounds is not None:
         ax.set_xlim(bounds[0], bounds[2])
