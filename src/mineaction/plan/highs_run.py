@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import time
@@ -40,7 +41,24 @@ class SolverRun:
     killed: bool = False
 
 
-def _solve(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def _frame(fd: int, record: dict[str, Any]) -> None:
+    data = pickle.dumps(record)
+    os.write(fd, struct.pack("<Q", len(data)) + data)
+
+
+def _frames(data: bytes) -> list[dict[str, Any]]:
+    """Every complete record in ``data`` (a killed child may leave a partial one at the end)."""
+    out, pos = [], 0
+    while pos + 8 <= len(data):
+        (size,) = struct.unpack("<Q", data[pos:pos + 8])
+        if pos + 8 + size > len(data):
+            break
+        out.append(pickle.loads(data[pos + 8:pos + 8 + size]))
+        pos += 8 + size
+    return out
+
+
+def _solve(arrays: dict[str, Any], options: dict[str, Any], fd: int) -> dict[str, Any]:
     import highspy
 
     h = highspy.Highs()
@@ -72,6 +90,15 @@ def _solve(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         sol.value_valid = True
         h.setSolution(sol)
     started = time.perf_counter()
+    version = f"HiGHS {h.version()}"
+    if mip:
+        def improving(event: Any) -> None:
+            out = event.data_out
+            _frame(fd, {"status": "interrupted", "values": np.array(out.mip_solution),
+                        "objective": float(out.objective_function_value), "bound": float(out.mip_dual_bound),
+                        "gap": float(out.mip_gap), "seconds": time.perf_counter() - started, "version": version})
+
+        h.cbMipImprovingSolution.subscribe(improving)
     h.run()
     info = h.getInfo()
     has_sol = info.primal_solution_status >= 2
@@ -80,16 +107,15 @@ def _solve(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             "objective": float(info.objective_function_value) if has_sol else float("nan"),
             "bound": float(info.mip_dual_bound) if mip else float(info.objective_function_value),
             "gap": float(info.mip_gap) if mip else 0.0, "seconds": time.perf_counter() - started,
-            "version": f"HiGHS {h.version()}"}
+            "version": version}
 
 
 def _child_main() -> None:
     answer_fd = os.dup(1)
     os.dup2(2, 1)  # HiGHS prints its banner on standard output; keep the answer channel clean
     arrays, options = pickle.loads(sys.stdin.buffer.read())
-    payload = pickle.dumps(_solve(arrays, options))
-    with os.fdopen(answer_fd, "wb") as answer:
-        answer.write(payload)
+    _frame(answer_fd, _solve(arrays, options, answer_fd))
+    os.close(answer_fd)
 
 
 def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mip_gap: float = 0.01,
@@ -100,7 +126,8 @@ def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mi
     ----------
     model : the model to solve (maximisation)
     integer : solve with the z columns binary (MIP) or continuous (LP relaxation, dual simplex)
-    time_limit_s : HiGHS's own limit, s; the child is killed at this plus a few seconds whatever happens
+    time_limit_s : wall-clock limit, s: HiGHS gets a little less, and the child is killed at this limit;
+        the last improving solution it reported is kept
     mip_gap : relative gap at which HiGHS may stop the MIP
     seed : HiGHS random seed
     start : column values of a feasible schedule to warm-start the MIP
@@ -110,7 +137,9 @@ def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mi
               "row_lower": model.row_lower, "row_upper": model.row_upper, "start": m.indptr,
               "index": m.indices, "value": m.data, "integrality": model.integrality if integer else None,
               "start_values": start if integer else None}
-    options: dict[str, Any] = {"time_limit": float(max(time_limit_s, 0.1)), "random_seed": int(seed),
+    # HiGHS may overrun its own limit: give it less, and kill the child at ``time_limit_s`` itself
+    own_limit = max(0.1, min(time_limit_s - _GRACE_S, 0.9 * time_limit_s))
+    options: dict[str, Any] = {"time_limit": own_limit, "random_seed": int(seed),
                                "threads": 1, "mip_rel_gap": float(mip_gap)}
     if not integer:
         options["solver"] = "simplex"
@@ -118,14 +147,17 @@ def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mi
     try:
         done = subprocess.run([sys.executable, "-m", "mineaction.plan.highs_run"],
                               input=pickle.dumps((arrays, options)), capture_output=True,
-                              timeout=time_limit_s + _GRACE_S, check=False)
-    except subprocess.TimeoutExpired:
-        return _failed("stopped at the hard time limit", started)
-    if done.returncode != 0 or not done.stdout:
-        return _failed(f"solver process failed ({done.stderr.decode(errors='replace')[-200:].strip()})", started)
-    result = pickle.loads(done.stdout)
-    return SolverRun(result["status"], result["values"], result["objective"], result["bound"], result["gap"],
-                     result["seconds"], result["version"])
+                              timeout=time_limit_s, check=False)
+        records, status = _frames(done.stdout), ""
+        if done.returncode != 0:
+            status = f"solver process failed ({done.stderr.decode(errors='replace')[-200:].strip()})"
+    except subprocess.TimeoutExpired as stopped:
+        records, status = _frames(stopped.stdout or b""), "stopped at the hard time limit"
+    if not records:
+        return _failed(status or "solver gave no answer", started)
+    last = records[-1]
+    return SolverRun(status or last["status"], last["values"], last["objective"], last["bound"], last["gap"],
+                     last["seconds"], last["version"], killed=bool(status))
 
 
 def _failed(status: str, started: float) -> SolverRun:

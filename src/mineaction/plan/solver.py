@@ -135,10 +135,7 @@ class ClearancePlanner:
         g_obj = schedule_objective(problem, b, greedy)
         steps: list[dict[str, Any]] = [{"step": "greedy", "objective": g_obj,
                                         "seconds": time.perf_counter() - started}]
-        if problem.n_units * problem.n_years <= self.full_model_max_binaries:
-            best, bound, solver, method = self._full(problem, b, greedy, started, steps)
-        else:
-            best, bound, solver, method = self._decomposed(problem, b, greedy, started, steps)
+        best, bound, solver, method = self._search(problem, b, greedy, started, steps)
         check_schedule(problem, b, best)
         objective = schedule_objective(problem, b, best)
         gap = max(0.0, (bound - objective) / max(abs(bound), 1e-9))
@@ -154,17 +151,8 @@ class ClearancePlanner:
     def _remaining(self, started: float) -> float:
         return max(0.5, self.time_limit_s - (time.perf_counter() - started) - 1.0)
 
-    def _full(self, problem: PlanningProblem, b: Benefits, greedy: np.ndarray, started: float,
-              steps: list[dict[str, Any]]) -> tuple[np.ndarray, float, str, str]:
-        model = time_indexed_model(problem)
-        run = run_highs(model, integer=True, time_limit_s=self._remaining(started), mip_gap=self.mip_gap,
-                        seed=self.seed, start=model.start(greedy, problem))
-        best = self._better(problem, b, greedy, run, model.schedule, steps, "full MIP")
-        bound = run.bound if np.isfinite(run.bound) else _trivial_bound(b)
-        return best, bound, run.version, "full time-indexed MIP, warm-started from greedy"
-
-    def _decomposed(self, problem: PlanningProblem, b: Benefits, greedy: np.ndarray, started: float,
-                    steps: list[dict[str, Any]]) -> tuple[np.ndarray, float, str, str]:
+    def _search(self, problem: PlanningProblem, b: Benefits, greedy: np.ndarray, started: float,
+                steps: list[dict[str, Any]]) -> tuple[np.ndarray, float, str, str]:
         model = time_indexed_model(problem)
         lp = run_highs(model, integer=False, time_limit_s=self._remaining(started) * self.lp_time_share,
                        seed=self.seed)
@@ -172,21 +160,27 @@ class ClearancePlanner:
                       "seconds": lp.seconds})
         if lp.values is None or lp.status != "Optimal":
             return greedy, _trivial_bound(b), lp.version, "greedy (LP relaxation did not finish in time)"
-        best = greedy
+        best, bound = greedy, lp.objective
         rounded = round_relaxation(problem, b, model, lp.values)
         r_obj = schedule_objective(problem, b, rounded)
         steps.append({"step": "LP rounding", "objective": r_obj})
         if r_obj > schedule_objective(problem, b, greedy):
             best = rounded
+        if problem.n_units * problem.n_years <= self.full_model_max_binaries:
+            run = run_highs(model, integer=True, time_limit_s=self._remaining(started), mip_gap=self.mip_gap,
+                            seed=self.seed, start=model.start(best, problem))
+            best = self._better(problem, b, best, run, model.schedule, steps, "full MIP")
+            bound = min(bound, run.bound) if np.isfinite(run.bound) else bound
+            return best, bound, lp.version, ("LP relaxation bound, then the full time-indexed MIP warm-started "
+                                            "from the best of greedy and LP rounding")
         free = self._neighbourhood(problem, b, model.schedule(lp.values), lp.values[: model.n_z], best)
-        fixed = np.where(free, -2, best)
-        sub = time_indexed_model(problem, fixed=fixed)
+        sub = time_indexed_model(problem, fixed=np.where(free, -2, best))
         run = run_highs(sub, integer=True, time_limit_s=self._remaining(started), mip_gap=self.mip_gap / 10,
                         seed=self.seed, start=sub.start(best, problem))
         best = self._better(problem, b, best, run, sub.schedule, steps,
                             f"neighbourhood MIP ({int(free.sum())} areas free)")
-        return best, lp.objective, lp.version, ("LP relaxation bound + rounding + neighbourhood MIP "
-                                                "warm-started from the best of greedy and rounding")
+        return best, bound, lp.version, ("LP relaxation bound, LP rounding, then a neighbourhood MIP warm-started "
+                                         "from the best of greedy and rounding")
 
     def _neighbourhood(self, problem: PlanningProblem, b: Benefits, lp_years: np.ndarray, z: np.ndarray,
                        best: np.ndarray) -> np.ndarray:
