@@ -24,7 +24,6 @@ them back in the same text form, so one decoder serves all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,18 +37,15 @@ import shapely
 
 from mineaction.domain.schema import EntitySchema, Field
 from mineaction.errors import InputError
+from mineaction.store.keys import CONTENT_KEY_EXCLUDED, content_keys
 
 __all__ = [
-    "CONTENT_KEY_EXCLUDED",
     "EncodedFrame",
     "decode_columns",
     "encode_frame",
     "format_instant",
     "parse_cutoff",
 ]
-
-# Fields that say where and when information arrived, not what it is: they do not make content different.
-CONTENT_KEY_EXCLUDED = frozenset({"id", "recorded_at", "source_doc"})
 
 DATE_FORMAT = "%Y-%m-%d"
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -120,7 +116,9 @@ def _encode_number(kind: str, field: Field, series: pd.Series) -> list[Any]:
     numbers = pd.to_numeric(series, errors="coerce")
     values = numbers.to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
-    bad = missing & series.notna().to_numpy() & (series.astype("str").str.strip() != "").to_numpy()
+    bad = missing & series.notna().to_numpy()
+    if bad.any():  # only text that is not blank is wrong; blanks are missing values
+        bad[bad] = (series[bad].astype("str").str.strip() != "").to_numpy()
     if bad.any():
         raise _bad(kind, field, series, bad, f"a number ({field.type})")
     if field.type == "float":
@@ -232,18 +230,6 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
     return geoms, list(wkb.tolist())
 
 
-def _content_keys(columns: Sequence[list[Any]], wkb: list[bytes | None] | None, n: int) -> list[str]:
-    # repr() of Python str/int/float/bool/None is stable across processes and versions: a portable hash input.
-    shapes: Sequence[bytes | None] = wkb if wkb is not None else [None] * n
-    keys = []
-    for values, shape in zip(zip(*columns, strict=True) if columns else [()] * n, shapes, strict=True):
-        digest = hashlib.blake2b(repr(values).encode(), digest_size=16)
-        if shape is not None:
-            digest.update(shape)
-        keys.append(digest.hexdigest())
-    return keys
-
-
 def encode_frame(schema: EntitySchema, frame: pd.DataFrame) -> EncodedFrame:
     """Normalise ``frame`` (columns named as ``schema``'s fields, plus ``geometry``) into parameter columns.
 
@@ -265,8 +251,9 @@ def encode_frame(schema: EntitySchema, frame: pd.DataFrame) -> EncodedFrame:
         else:
             columns[f.name] = [None] * len(frame)
     geoms, wkb = _encode_geometry(schema, frame) if schema.geometry else (None, None)
-    keyed = [columns[f.name] for f in schema.fields if f.name not in CONTENT_KEY_EXCLUDED]
-    return EncodedFrame(columns, geoms, wkb, _content_keys(keyed, wkb, len(frame)))
+    keyed = [f for f in schema.fields if f.name not in CONTENT_KEY_EXCLUDED]
+    keys = content_keys(keyed, [columns[f.name] for f in keyed], wkb, len(frame))
+    return EncodedFrame(columns, geoms, wkb, keys)
 
 
 # --- decoding ----------------------------------------------------------------------------------------------

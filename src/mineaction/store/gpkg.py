@@ -7,8 +7,9 @@ GeoPackage binary geometries (a ``GP`` header with an envelope, then ISO WKB) an
 feature table with the triggers of the specification, registered in ``gpkg_extensions``. The ``ST_MinX``... and
 ``ST_IsEmpty`` functions those triggers call are registered on every connection this module opens.
 
-Bulk inserts drop the R-tree insert trigger, insert, fill the R-tree from vectorised bounds and recreate the
-trigger, all inside the write's transaction. ``journal_mode=DELETE`` means a failed write leaves the file
+Bulk inserts drop the R-tree insert trigger, insert, fill the R-tree from vectorised bounds (packing it anew
+with ``store.rtree.load_rtree`` when the batch is large) and recreate the trigger, all inside the write's
+transaction. ``journal_mode=DELETE`` means a failed write leaves the file
 byte-for-byte unchanged.
 
 ``MemoryStore`` is the same store on SQLite ``:memory:``: for tests and scratch work; it vanishes on close.
@@ -27,6 +28,7 @@ import shapely
 
 from mineaction.domain.schema import EntitySchema
 from mineaction.store.codec import EncodedFrame
+from mineaction.store.rtree import load_rtree
 from mineaction.store.sql import SQLStore
 
 __all__ = ["GeoPackageStore", "MemoryStore", "gpkg_blobs", "wkb_from_gpkg"]
@@ -239,20 +241,35 @@ class GeoPackageStore(SQLStore):
         if geometry is None or len(rows) < 64:
             super().insert_rows(table, columns, rows)
             return
-        # Bulk path: explicit fids, R-tree filled from vectorised bounds instead of one trigger call per row.
-        first = int(self.query(f"SELECT COALESCE(MAX(fid), 0) + 1 FROM {table}")[0][0])
-        fids = np.arange(first, first + len(rows), dtype=np.int64)
+        # Bulk path: explicit fids; indexes rebuilt rather than updated row by row when the batch is large.
+        existing, first = self.query(f"SELECT COUNT(*), COALESCE(MAX(fid), 0) + 1 FROM {table}")[0]
+        fids = np.arange(int(first), int(first) + len(rows), dtype=np.int64)
         trigger = f"rtree_{table}_geom_insert"
-        body = _rtree_triggers(table)[trigger]
         self.execute(f"DROP TRIGGER {trigger}")
+        rebuild = len(rows) > int(existing)
+        if rebuild:
+            self.execute(f"DROP INDEX {table}_content_key")
         super().insert_rows(
             table, ["fid", *columns], [(f, *row) for f, row in zip(fids.tolist(), rows, strict=True)]
         )
+        if rebuild:
+            self.execute(f"CREATE INDEX {table}_content_key ON {table} (content_key)")
+        self._index_boxes(table, fids, geometry, rebuild=len(rows) * 10 >= int(existing))
+        self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
+
+    def _index_boxes(self, table: str, fids: np.ndarray, geometry: np.ndarray, *, rebuild: bool) -> None:
+        """Add the new rows' boxes to the R-tree: repacked whole for large batches, else appended."""
         present = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry)
         bounds = shapely.bounds(geometry[present])[:, [0, 2, 1, 3]]
-        boxes = np.column_stack([fids[present].astype(float), bounds]).tolist()
-        self.executemany(f"INSERT INTO rtree_{table}_geom VALUES (?, ?, ?, ?, ?)", boxes)
-        self.execute(f"CREATE TRIGGER {trigger} {body}")
+        rtree = f"rtree_{table}_geom"
+        if not rebuild:
+            boxes = np.column_stack([fids[present].astype(float), bounds]).tolist()
+            self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", boxes)
+            return
+        old = np.array(self.query(f"SELECT id, minx, maxx, miny, maxy FROM {rtree}"), dtype=np.float64)
+        old = old.reshape(-1, 5)
+        ids = np.concatenate([old[:, 0].astype(np.int64), fids[present]])
+        load_rtree(self._conn, rtree, ids, np.concatenate([old[:, 1:], bounds]))
 
 
 class MemoryStore(GeoPackageStore):

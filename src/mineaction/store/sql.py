@@ -88,6 +88,10 @@ class SQLStore(Store):
         """Expression selecting ``geom`` for ``decode_geometry``."""
         return "geom"
 
+    def instant_placeholder(self) -> str:
+        """Placeholder for an instant (ISO text) where the driver cannot infer the type."""
+        return "?"
+
     def field_select(self, field: Field) -> str:
         """Expression selecting a field in the form ``codec.decode_columns`` reads (ISO text for dates)."""
         return field.name
@@ -359,11 +363,13 @@ class SQLStore(Store):
         columns = [encoded.columns[f.name] for f in schema.fields] + [encoded.content_keys]
         if schema.geometry:
             columns.append(self.geometry_params(encoded))
-        inserts = _pick_rows(columns, plan.insert_rows)
-        if inserts:
+        if plan.insert_rows:
+            # Columns empty in every row are left to their default (NULL): less to bind, same result.
+            filled = [j for j, column in enumerate(columns) if j == 0 or column.count(None) != len(column)]
+            inserts = _pick_rows([columns[j] for j in filled], plan.insert_rows)
             before = int(self.query(f"SELECT COALESCE(MAX(fid), 0) FROM {k}")[0][0])
             geometry = None if encoded.geometry is None else encoded.geometry[np.asarray(plan.insert_rows)]
-            self.insert_rows(k, names, inserts, geometry=geometry)
+            self.insert_rows(k, [names[j] for j in filled], inserts, geometry=geometry)
             # The history of new rows is copied inside the database: no second round of parameter binding.
             self.execute(
                 self._revision_sql(schema, "insert", "fid > ?"), (author, reason, source_doc, before)
@@ -384,11 +390,13 @@ class SQLStore(Store):
             )
 
     def _revision_sql(self, schema: EntitySchema, op: str, where: str) -> str:
-        """SQL appending revisions ``op`` of the live rows matching ``where``; parameters: author, reason,
-        the write's source document (else the row's), then those of ``where``. The revision is dated by the
-        row's ``recorded_at`` (inserts, updates) or ``changed_at`` given as author's neighbour (deletes)."""
+        """SQL appending revisions ``op`` of the live rows matching ``where``.
+
+        Parameters in order: (for deletes: the deletion time,) author, reason, the write's source document
+        (else the row's), then those of ``where``. Inserts and updates are dated by the row's ``recorded_at``.
+        """
         names = [*schema.field_names, "content_key", *(["geom"] if schema.geometry else [])]
-        when = "recorded_at" if op != "delete" else "?"
+        when = "recorded_at" if op != "delete" else self.instant_placeholder()
         return (
             f"INSERT INTO {schema.table}_history ({', '.join([*REVISION_FIELDS, *names])}) "
             f"SELECT '{op}', {when}, ?, ?, COALESCE(?, source_doc), {', '.join(names)} FROM {schema.table} "

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mineaction.domain.schema import EntitySchema, format_id
+from mineaction.domain.schema import EntitySchema
 from mineaction.errors import InputError
 from mineaction.store.codec import EncodedFrame
 
@@ -50,10 +50,16 @@ def _highest_number(prefix: str, ids: pd.Series) -> int:
     return int(numbers.astype("int64").max()) if not numbers.empty else 0
 
 
-def _fill(values: list[Any], rows: np.ndarray, value: Any) -> None:
-    for i in np.flatnonzero(rows):
-        if values[i] is None:
-            values[i] = value
+def _fill(values: list[Any], rows: np.ndarray, value: Any) -> list[Any]:
+    """``values`` with the missing ones among ``rows`` set to ``value``."""
+    array = np.asarray(values, dtype=object) if values else np.empty(0, dtype=object)
+    array[rows & np.equal(array, None)] = value
+    return list(array.tolist())
+
+
+def _fresh_ids(prefix: str, first: int, count: int) -> np.ndarray:
+    numbers = pd.Series(np.arange(first, first + count), dtype="int64").astype("str").str.zfill(6)
+    return np.asarray((prefix + "-" + numbers).to_numpy(dtype=object), dtype=object)
 
 
 def plan_write(
@@ -74,37 +80,39 @@ def plan_write(
     _check_unique(schema.kind, ids)
     keys = pd.Series(encoded.content_keys, dtype=object)
     has_id = ids.notna().to_numpy()
-    stored_key = ids.map({i: k for i, (k, _) in stored.items()})
+    no_id = ~has_id
+    stored_key = (
+        ids.map({i: k for i, (k, _) in stored.items()}) if stored else pd.Series(np.nan, index=ids.index)
+    )
     known = has_id & stored_key.notna().to_numpy()
     update = known & (stored_key != keys).to_numpy()
     insert_with_id = has_id & ~known
-    seen = set(keys[has_id]) | {k for k, _ in stored.values()}
-    no_id = ~has_id
+    seen = pd.concat([keys[has_id], pd.Series([k for k, _ in stored.values()], dtype=object)])
     duplicate = keys.isin(seen).to_numpy() | keys.where(no_id).duplicated().to_numpy()
     new = no_id & ~duplicate
 
     first = max(next_number, _highest_number(schema.prefix, ids[insert_with_id]) + 1)
-    fresh = [format_id(schema.prefix, n) for n in range(first, first + int(new.sum()))]
-    id_values = encoded.columns["id"]
-    for i, value in zip(np.flatnonzero(new), fresh, strict=True):
-        id_values[i] = value
+    fresh = _fresh_ids(schema.prefix, first, int(new.sum()))
+    id_values = np.asarray(encoded.columns["id"], dtype=object)
+    id_values[new] = fresh
+    encoded.columns["id"] = id_values.tolist()
     next_after = first + len(fresh)
 
-    recorded = encoded.columns["recorded_at"]
-    stored_recorded = ids.map({i: r for i, (_, r) in stored.items()})
-    stale = update & (pd.Series(recorded, dtype=object) == stored_recorded).to_numpy()
-    for i in np.flatnonzero(stale):
-        recorded[i] = now
-    _fill(recorded, update | insert_with_id | new, now)
+    recorded = np.asarray(encoded.columns["recorded_at"], dtype=object)
+    if update.any():
+        stored_recorded = ids.map({i: r for i, (_, r) in stored.items()}).to_numpy(dtype=object)
+        recorded[update & (recorded == stored_recorded)] = now  # same recorded_at: a correction made now
+    changing = update | insert_with_id | new
+    encoded.columns["recorded_at"] = _fill(recorded.tolist(), changing, now)
     if source_doc is not None:
-        _fill(encoded.columns["source_doc"], update | insert_with_id | new, source_doc)
+        encoded.columns["source_doc"] = _fill(encoded.columns["source_doc"], changing, source_doc)
 
     inserting = insert_with_id | new
     return WritePlan(
         insert_rows=np.flatnonzero(inserting).tolist(),
         update_rows=np.flatnonzero(update).tolist(),
-        inserted_ids=[id_values[i] for i in np.flatnonzero(inserting)],
-        updated_ids=[id_values[i] for i in np.flatnonzero(update)],
+        inserted_ids=id_values[inserting].tolist(),
+        updated_ids=id_values[update].tolist(),
         unchanged=int(len(ids) - inserting.sum() - update.sum()),
         next_number=next_after if next_after != next_number else None,
     )
