@@ -13,7 +13,7 @@ import pandas as pd
 
 from mineaction.analysis.casualties import casualty_table, casualty_totals
 from mineaction.analysis.ledger import funding_totals, release_totals
-from mineaction.analysis.outside import outside_flags, outside_share
+from mineaction.analysis.outside import outside_flags, outside_share, outside_share_by
 from mineaction.analysis.records import (
     record_accuracy,
     record_accuracy_by_source,
@@ -39,6 +39,11 @@ def choose_metric_crs(frames: Mapping[str, pd.DataFrame], settings: Settings) ->
     return settings.metric_crs
 
 
+def _by(flags: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+    table = outside_share_by(flags.dropna(subset=[key]), key).rename(columns={"n_events": "n_accidents"})
+    return [{str(k): v for k, v in row.items()} for row in table.to_dict(orient="records")]
+
+
 def assess_records(
     frames: Mapping[str, pd.DataFrame], *, settings: Settings, crs: str | None = None
 ) -> dict[str, Any]:
@@ -49,8 +54,8 @@ def assess_records(
     dict
         ``record_accuracy``, ``record_recall``, ``outside_share_records``, ``outside_share_known_hazards``
         (accidents; 0-1), ``finds_outside_records`` (mine finds; 0-1), ``parts`` (confirmed, complete,
-        positioned shares and counts), ``by_source`` (list of dicts), ``outside_by_year`` (list of dicts),
-        ``records`` (list of per-record dicts), ``metric_crs``, ``tolerance_m``.
+        positioned shares and counts), ``by_source``, ``outside_by_year`` and ``outside_by_district`` (lists
+        of dicts), ``records`` (list of per-record dicts), ``metric_crs``, ``tolerance_m``.
     """
     crs = crs or choose_metric_crs(frames, settings)
     records, finds = frames.get("minefield_records"), frames.get("finds")
@@ -66,7 +71,6 @@ def assess_records(
     if finds is not None and "category" in finds.columns:
         mine_finds = finds.loc[finds["category"].isin(["AP", "AT"])]
     find_flags = outside_flags(mine_finds, records, hazards, crs=crs)
-    by_year = acc_flags.assign(n_events=1).groupby("year", dropna=True)
     return {
         "record_accuracy": parts["accuracy"],
         "record_recall": recall["recall"],
@@ -77,13 +81,8 @@ def assess_records(
         "n_accidents_located": int(len(acc_flags)),
         "parts": {**parts, **recall},
         "by_source": record_accuracy_by_source(assessed).to_dict(orient="records"),
-        "outside_by_year": by_year.agg(
-            n_accidents=("n_events", "sum"),
-            outside_records=("outside_records", "mean"),
-            outside_known_hazards=("outside_known_hazards", "mean"),
-        )
-        .reset_index()
-        .to_dict(orient="records"),
+        "outside_by_year": _by(acc_flags, "year"),
+        "outside_by_district": _by(acc_flags, "district"),
         "records": assessed.to_dict(orient="records"),
         "metric_crs": crs,
         "tolerance_m": float(settings.positional_tolerance_m),

@@ -109,6 +109,14 @@ def _outside_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
         )
         shown.columns = ["year", "accidents (count)", "outside records (%)", "outside known hazards (%)"]
         body += table_html(shown.astype({"year": int}), caption="Outside share by year")
+    by_district = pd.DataFrame(assess["outside_by_district"])
+    if len(by_district):
+        shown = by_district.assign(
+            outside_records=(100 * by_district["outside_records"]).round(1),
+            outside_known_hazards=(100 * by_district["outside_known_hazards"]).round(1),
+        )
+        shown.columns = ["district", "accidents (count)", "outside records (%)", "outside known hazards (%)"]
+        body += table_html(shown, caption="Outside share by district")
     fig = charts.outside_share_chart(
         by_year if len(by_year) else pd.DataFrame(columns=["year"]), note=_note(context)
     )
@@ -168,10 +176,15 @@ def _casualty_section(context: ReportContext, res: dict[str, Any]) -> ReportSect
         f"injured; {totals['children']} children (under 18), {totals['women']} women, "
         f"{totals['civilians']} civilians.</p>"
     )
-    by_setting = analysis.casualties_by(table, "setting")
-    body += table_html(
-        by_setting.rename(columns={"casualties": "casualties (people)"}), caption="Casualties by setting"
-    )
+    for key in ("setting", "district", "victim_group"):
+        counts = analysis.casualties_by(table, key).rename(
+            columns={
+                "casualties": "casualties (people)",
+                "killed": "killed (people)",
+                "injured": "injured (people)",
+            }
+        )
+        body += table_html(counts, caption=f"Casualties by {key.replace('_', ' ')}")
     figs = [
         ReportFigure(
             "by-year",
@@ -197,6 +210,25 @@ def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
         f"{totals['cleared_m2'] / 1e4:,.0f} ha); cost {totals['cost_per_m2_usd']:.2f} US$ per m2 released; "
         f"{totals['finds_per_ha']:.2f} finds per cleared ha.</p>"
     )
+    by_operator = analysis.land_release_ledger(
+        context.frame("activities"), context.frame("finds"), by="operator"
+    )
+    if len(by_operator):
+        shown = by_operator[
+            ["operator", "n_activities", "released_m2", "cost_usd", "cost_per_m2_usd", "finds_per_ha"]
+        ]
+        body += table_html(
+            shown.assign(released_m2=shown["released_m2"] / 1e4).rename(
+                columns={
+                    "n_activities": "activities (count)",
+                    "released_m2": "released (ha)",
+                    "cost_usd": "cost (US$)",
+                    "cost_per_m2_usd": "cost (US$ per m2)",
+                    "finds_per_ha": "finds per cleared ha",
+                }
+            ),
+            caption="Land release by operator",
+        )
     note = _note(context)
     by_year = ledger.groupby("year", as_index=False)[["cancelled_m2", "reduced_m2", "cleared_m2"]].sum()
     figs = [
