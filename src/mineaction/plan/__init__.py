@@ -1,25 +1,49 @@
-"""Clearance planning: which hazardous areas to release in which year, for the most returns and fewest casualties.
+"""Clearance planning: which hazardous areas to release in which year, for the most returns, fewest casualties.
 
-Pure computation (no files, no connections): build a ``PlanningProblem`` from store frames (``build_problem``)
-or synthetically (``random_problem``), solve it with ``ClearancePlanner(...).solve(problem)`` into an immutable
-``PlanResult``, and compare funding, team and survey scenarios with ``compare_scenarios``.
+Pure computation (no files, no connections): build a ``PlanningProblem`` from store frames
+(``build_problem``) or synthetically (``random_problem``), solve it with ``ClearancePlanner(...).solve``
+into an immutable ``PlanResult``, and compare funding, team and survey scenarios with ``compare_scenarios``.
 """
 
+from mineaction.plan.build import build_problem
 from mineaction.plan.evaluate import TaskReason, YearlyFigures
 from mineaction.plan.model import benefits
 from mineaction.plan.problem import PlanningProblem, unit_costs
+from mineaction.plan.record import PLAN_COLLECTION, Rerun, plan_document, plan_id, rerun_plan
+from mineaction.plan.scenarios import (
+    Scenario,
+    ScenarioComparison,
+    apply_scenario,
+    compare_scenarios,
+    default_scenarios,
+    scenario_from_mapping,
+    scenario_from_yaml,
+)
 from mineaction.plan.settings import PlanSettings
 from mineaction.plan.solver import ClearancePlanner, PlanResult
 from mineaction.plan.synthetic import random_problem
 
 __all__ = [
     "ClearancePlanner",
+    "PLAN_COLLECTION",
     "PlanResult",
     "PlanSettings",
     "PlanningProblem",
+    "Rerun",
+    "Scenario",
+    "ScenarioComparison",
     "TaskReason",
     "YearlyFigures",
+    "apply_scenario",
     "benefits",
+    "build_problem",
+    "compare_scenarios",
+    "default_scenarios",
+    "plan_document",
+    "plan_id",
     "random_problem",
+    "rerun_plan",
+    "scenario_from_mapping",
+    "scenario_from_yaml",
     "unit_costs",
 ]
