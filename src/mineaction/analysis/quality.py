@@ -8,8 +8,9 @@ source file's 1-based row when the frame carries the readers' ``_row`` column, e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -30,75 +31,79 @@ _ROW = "_row"  # 1-based row of the source file, when frames come straight from 
 
 
 def _issues(
-    kind: str, frame: pd.DataFrame, mask: np.ndarray, check: str, values: pd.Series | np.ndarray, fix: str
+    kind: str,
+    frame: pd.DataFrame,
+    mask: np.ndarray,
+    check: str,
+    values: pd.Series | np.ndarray | Callable[[np.ndarray], Any],
+    fix: str,
 ) -> pd.DataFrame:
+    """Issue rows for the rows of ``frame`` where ``mask`` is true; ``values`` is one value per row of the
+    frame, or a function of the flagged positions (so values are only formatted for flagged rows)."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return pd.DataFrame(columns=QUALITY_COLUMNS)
-    rows = frame[_ROW].to_numpy() if _ROW in frame.columns else np.arange(1, len(frame) + 1)
-    ids = np.array([f"row {r}" for r in rows], dtype=object)
+    where = np.flatnonzero(mask)
+    rows = frame[_ROW].to_numpy()[where] if _ROW in frame.columns else where + 1
+    ids = np.array([f"row {r}" for r in rows], dtype=object)  # only the flagged rows
     if "id" in frame.columns:
-        ids = np.where(frame["id"].notna().to_numpy(), frame["id"].astype(str).to_numpy(), ids)
+        given = frame["id"].to_numpy()[where]
+        ids = np.where(pd.notna(given), given.astype(str), ids)
+    shown = values(where) if callable(values) else np.asarray(values, dtype=object)[where]
     return pd.DataFrame(
-        {
-            "kind": kind,
-            "id": ids[mask],
-            "check": check,
-            "value": pd.Series(np.asarray(values, dtype=object)[mask]).astype(str).to_numpy(),
-            "fix": fix,
-        }
+        {"kind": kind, "id": ids, "check": check, "value": [str(v) for v in shown], "fix": fix}
+    )
+
+
+def _outside_aoi(kind: str, gdf: pd.DataFrame, present: np.ndarray, settings: Settings) -> pd.DataFrame:
+    west, south, east, north = settings.aoi
+    points = shapely.point_on_surface(gdf.geometry.to_numpy())
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    lat_ok = (y >= south) & (y <= north)
+    outside = present & ~((x >= west) & (x <= east) & lat_ok)
+    flipped = outside & (-x >= west) & (-x <= east) & lat_ok
+
+    def describe(where: np.ndarray) -> list[str]:
+        hint = np.where(
+            flipped[where], "; the longitude with the opposite sign is inside: check the sign", ""
+        )
+        return [f"lon {x[i]:.5f} lat {y[i]:.5f}{h}" for i, h in zip(where, hint, strict=True)]
+
+    return _issues(
+        kind,
+        gdf,
+        outside,
+        "outside the area of interest",
+        describe,
+        f"check the coordinates (lon/lat order, sign, CRS); area of interest {settings.aoi}",
     )
 
 
 def _geometry_checks(kind: str, gdf: pd.DataFrame, settings: Settings) -> list[pd.DataFrame]:
     geoms = gdf.geometry.to_numpy()
     present = ~(pd.isna(geoms) | shapely.is_empty(geoms))
-    valid = shapely.is_valid(geoms) | ~present
-    reasons = np.where(valid, "", shapely.is_valid_reason(geoms).astype(object))
-    out = [
+    invalid = present & ~shapely.is_valid(geoms)
+    wkb = pd.Series(shapely.to_wkb(np.where(present, geoms, np.array(None, dtype=object))))
+    duplicate = (wkb.notna() & wkb.duplicated(keep="first")).to_numpy()
+    return [
         _issues(
             kind,
             gdf,
-            ~valid,
+            invalid,
             "invalid geometry",
-            reasons,
+            lambda where: shapely.is_valid_reason(geoms[where]),
             "repair the geometry (e.g. shapely make_valid or QGIS 'Fix geometries') and re-import",
-        )
-    ]
-    wkb = pd.Series(shapely.to_wkb(np.where(present, geoms, np.array(None, dtype=object))), index=gdf.index)
-    dup = wkb.notna() & wkb.duplicated(keep="first")
-    out.append(
-        _issues(
-            kind,
-            gdf,
-            dup.to_numpy(),
-            "duplicate geometry",
-            wkb.map(lambda _: "same as an earlier record"),
-            "merge or delete the duplicate record",
-        )
-    )
-    west, south, east, north = settings.aoi
-    x, y = shapely.get_x(shapely.point_on_surface(geoms)), shapely.get_y(shapely.point_on_surface(geoms))
-    outside = present & ~((x >= west) & (x <= east) & (y >= south) & (y <= north))
-    flipped = outside & (-x >= west) & (-x <= east) & (y >= south) & (y <= north)
-    hint = np.where(flipped, "; the longitude with the opposite sign is inside: check the sign", "")
-    values = np.char.add(
-        np.char.add(
-            np.char.add("lon ", np.round(x, 5).astype(str)), np.char.add(" lat ", np.round(y, 5).astype(str))
         ),
-        hint.astype(str),
-    )
-    out.append(
         _issues(
             kind,
             gdf,
-            outside,
-            "outside the area of interest",
-            values,
-            f"check the coordinates (lon/lat order, sign, CRS); area of interest {settings.aoi}",
-        )
-    )
-    return out
+            duplicate,
+            "duplicate geometry",
+            lambda where: ["same as an earlier record"] * len(where),
+            "merge or delete the duplicate record",
+        ),
+        _outside_aoi(kind, gdf, present, settings),
+    ]
 
 
 def _long_edges(kind: str, gdf: pd.DataFrame, settings: Settings) -> pd.DataFrame:
