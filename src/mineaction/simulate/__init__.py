@@ -8,5 +8,15 @@ files a user would import plus ``truth/`` and ``truth/calibration.json``.
 from mineaction.simulate.calibration import TARGETS, calibration_report
 from mineaction.simulate.scales import SCALES, Scale
 from mineaction.simulate.scenario import Scenario, simulate
+from mineaction.simulate.writer import FILES, write_scenario
 
-__all__ = ["SCALES", "TARGETS", "Scale", "Scenario", "calibration_report", "simulate"]
+__all__ = [
+    "FILES",
+    "SCALES",
+    "Scale",
+    "Scenario",
+    "TARGETS",
+    "calibration_report",
+    "simulate",
+    "write_scenario",
+]

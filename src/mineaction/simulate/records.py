@@ -5,15 +5,14 @@ layout of the CCW Amended Protocol II annex. Each record has a *fate*:
 
 - ``good``: offset under 8 m, rotation under 0.5 degrees, claimed count within -15 %/+20 % of the truth;
 - ``count_wrong``: well placed but the claimed count is 2.2-4 times or 0.15-0.4 times the truth;
-- ``partial``: shifted 45-80 m obliquely to its rows and turned 2-5 degrees (finds fall near the perimeter
-  but away from the rows);
-- ``shifted``: shifted 80-400 m and rotated 3-20 degrees (finds miss it);
-- ``phantom``: describes a minefield that does not exist.
+- ``partial``: slid 85-100 % of its length along its rows and turned 2-5 degrees (it overlaps one end of the
+  true minefield: finds are too few for its claimed count);
+- ``shifted``: shifted 80-400 m, mostly across its rows, and rotated 3-20 degrees (finds miss it);
+- ``phantom``: placed on empty land, 300 m to 6 km from the front line: it describes mines that do not exist.
 
-Fates are dealt in shuffled blocks along the order in which the records will be worked (``priority``), so any
-prefix of that order holds close to the block's proportions: this is how record accuracy is calibrated to
-about
-0.25 (FACTS.md). All records are SIMULATED.
+Fates are dealt in shuffled blocks along the order in which the records will be worked (``priority``), so
+any prefix of that order holds close to the block's proportions: this is how record accuracy is calibrated
+to about 0.25 (FACTS.md). All records are SIMULATED.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ FATE_BLOCK = ("good",) * 5 + ("count_wrong",) * 3 + ("partial",) * 2 + ("shifted
 #: Date each district's records were received (the 2021 Aghdam, Fuzuli and Zangilan maps; others in 2024).
 RECEIVED = {"Aghdam": "2021-06-12", "Fuzuli": "2021-07-03", "Zangilan": "2021-07-03"}
 _LATER = "2024-02-15"
-COVERAGE = 0.4
+COVERAGE = 0.55
 
 
 def _fates(n: int, rng: np.random.Generator, block: tuple[str, ...]) -> np.ndarray:
@@ -45,7 +44,9 @@ def _fates(n: int, rng: np.random.Generator, block: tuple[str, ...]) -> np.ndarr
     return seq[:n]
 
 
-def _distortion(fate: np.ndarray, rng: np.random.Generator, angle: np.ndarray) -> tuple[np.ndarray, ...]:
+def _distortion(
+    fate: np.ndarray, rng: np.random.Generator, angle: np.ndarray, length: np.ndarray
+) -> tuple[np.ndarray, ...]:
     n = len(fate)
     rot = np.select(
         [fate == "shifted", fate == "partial"],
@@ -54,12 +55,13 @@ def _distortion(fate: np.ndarray, rng: np.random.Generator, angle: np.ndarray) -
     ) * rng.choice([-1, 1], n)
     dist = np.select(
         [fate == "shifted", fate == "partial"],
-        [rng.uniform(80, 400, n), rng.uniform(45, 80, n)],
+        [rng.uniform(80, 400, n), rng.uniform(0.85, 1.0, n) * length],
         rng.uniform(0, 8, n),
     )
+    across = np.where(fate == "partial", rng.choice([0.0, np.pi], n), rng.uniform(1.1, np.pi / 2, n))
     direction = np.where(
-        fate == "partial",
-        angle + rng.uniform(0.6, 1.0, n) * rng.choice([-1, 1], n),
+        np.isin(fate, ["partial", "shifted"]),
+        angle + across * np.where(fate == "partial", 1, rng.choice([-1, 1], n)),
         rng.uniform(0, 2 * np.pi, n),
     )
     ratio = np.select(
@@ -80,50 +82,25 @@ def _transform(
     )
 
 
-def _phantoms(
+def _phantom_sites(
     land: Landscape, n: int, minefields: gpd.GeoDataFrame, rng: np.random.Generator
-) -> pd.DataFrame:
-    pos = rng.uniform(0, land.front_line.length, 20 * n + 20)
+) -> np.ndarray:
+    """``n`` sites (m) on the side held by Armenian forces, 300 m to 6 km from the front line and at least
+    400 m from every true minefield: where a phantom record's minefield is drawn."""
+    pos = rng.uniform(0, land.front_line.length, 30 * n + 30)
     here = shapely.get_coordinates(shapely.line_interpolate_point(land.front_line, pos))
     ang = rng.uniform(0, 2 * np.pi, len(pos))
     cand = here + np.column_stack([np.cos(ang), np.sin(ang)]) * rng.uniform(300, 6000, len(pos))[:, None]
     ok = shapely.contains_xy(land.region, cand[:, 0], cand[:, 1])
     ok &= land.front_side(cand[:, 0], cand[:, 1]) == land.armenian_side
     tree = shapely.STRtree(minefields.geometry.to_numpy())
-    near = tree.query(shapely.points(cand), predicate="dwithin", distance=400.0)[0]
-    ok[near] = False
-    cand = cand[ok][:n]
-    m = len(cand)
-    return pd.DataFrame(
-        {
-            "cx": cand[:, 0],
-            "cy": cand[:, 1],
-            "angle": rng.uniform(0, np.pi, m),
-            "length": rng.uniform(150, 500, m),
-            "n_rows": rng.integers(1, 4, m),
-            "row_spacing": rng.uniform(10, 20, m),
-        }
-    )
-
-
-def _phantom_rows(ph: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    idx = np.repeat(np.arange(len(ph)), ph["n_rows"].to_numpy())
-    r = np.concatenate([np.arange(k) for k in ph["n_rows"].to_numpy()]) if len(ph) else np.zeros(0, int)
-    v = (r - (ph["n_rows"].to_numpy()[idx] - 1) / 2) * ph["row_spacing"].to_numpy()[idx]
-    a, half = ph["angle"].to_numpy()[idx], ph["length"].to_numpy()[idx] / 2
-    cx, cy = ph["cx"].to_numpy()[idx], ph["cy"].to_numpy()[idx]
-    return pd.DataFrame(
-        {
-            "record": idx,
-            "x0": cx - half * np.cos(a) - v * np.sin(a),
-            "y0": cy - half * np.sin(a) + v * np.cos(a),
-            "x1": cx + half * np.cos(a) - v * np.sin(a),
-            "y1": cy + half * np.sin(a) + v * np.cos(a),
-            "model": "PMN-2",
-            "count": np.floor(2 * half / 5).astype(int) + 1,
-            "spacing_m": 5.0,
-        }
-    )
+    ok[tree.query(shapely.points(cand), predicate="dwithin", distance=400.0)[0]] = False
+    sites = cand[ok][:n]
+    if len(sites) < n:  # too little empty land: fall back to sites 5 km north-west of the last ones
+        sites = np.vstack(
+            [sites, np.tile([[-5000.0, 5000.0]], (n - len(sites), 1)) + (sites[-1] if len(sites) else 0.0)]
+        )
+    return sites
 
 
 def _row_json(rows: pd.DataFrame, n_records: int) -> tuple[list[str], list[str], np.ndarray, list[str]]:
@@ -164,69 +141,45 @@ def make_records(
     land: Landscape, minefields: gpd.GeoDataFrame, rows: pd.DataFrame, seed: int
 ) -> gpd.GeoDataFrame:
     """Minefield records with the ``minefield_records`` schema's columns (UTM 38N geometry) plus the truth
-    columns ``minefield`` (the MF-... described, empty for phantoms), ``fate`` and ``priority`` (work order:
-    by date received, then at random).
+    columns ``minefield`` (the MF-... the record was drawn from), ``fate`` and ``priority`` (work order: by
+    date received, then at random). A phantom record is drawn from a true minefield but placed on empty land,
+    so it describes mines that do not exist.
     """
     rng = stream(seed, "records")
     eligible = minefields.loc[
         (minefields["side"] == "armenian") & minefields["kind"].isin(["belt", "defensive"])
     ]
-    chosen = eligible.loc[rng.uniform(size=len(eligible)) < COVERAGE]
-    n_fake = int(
-        round(len(chosen) * FATE_BLOCK.count("phantom") / (len(FATE_BLOCK) - FATE_BLOCK.count("phantom")))
-    )
-    ph = _phantoms(land, n_fake, minefields, rng)
-    base = pd.concat(
-        [
-            chosen[["cx", "cy", "angle", "length", "n_rows", "row_spacing", "minefield"]].reset_index(
-                drop=True
-            ),
-            ph,
-        ],
-        ignore_index=True,
-    )
-    district = district_of(land.districts, base["cx"].to_numpy(), base["cy"].to_numpy())
-    received = np.array([RECEIVED.get(d, _LATER) for d in district], dtype="datetime64[D]")
-    priority = np.empty(len(base), int)
-    priority[np.lexsort((rng.uniform(size=len(base)), received))] = np.arange(len(base))
-    fates = np.full(len(base), "phantom", dtype=object)
-    real = np.arange(len(chosen))
-    dealt = _fates(len(real), rng, tuple(f for f in FATE_BLOCK if f != "phantom"))
-    fates[real[np.argsort(priority[real])]] = dealt
-    rot, dx, dy, ratio = _distortion(fates, rng, base["angle"].to_numpy())
-    geoms = np.concatenate([chosen.geometry.to_numpy(), _phantom_polygons(ph)])
-    centre = base[["cx", "cy"]].to_numpy()
+    chosen = eligible.loc[rng.uniform(size=len(eligible)) < COVERAGE].reset_index(drop=True)
+    received = np.array([RECEIVED.get(d, _LATER) for d in chosen["district"]], dtype="datetime64[D]")
+    priority = np.empty(len(chosen), int)
+    priority[np.lexsort((rng.uniform(size=len(chosen)), received))] = np.arange(len(chosen))
+    fates = _fates(len(chosen), rng, FATE_BLOCK)[priority]
+    rot, dx, dy, ratio = _distortion(fates, rng, chosen["angle"].to_numpy(), chosen["length"].to_numpy())
+    centre = chosen[["cx", "cy"]].to_numpy()
+    fake = np.flatnonzero(fates == "phantom")
+    sites = _phantom_sites(land, len(fake), minefields, rng)
+    dx[fake], dy[fake] = sites[:, 0] - centre[fake, 0], sites[:, 1] - centre[fake, 1]
+    geoms = chosen.geometry.to_numpy()
     coords, index = shapely.get_coordinates(geoms, return_index=True)
-    perimeter = shapely.set_coordinates(
-        geoms.copy(), _transform(coords, centre[index], rot[index], dx[index], dy[index])
-    )
-    rec_rows = _record_rows(rows, chosen, ph, rng)
+    moved = _transform(coords, centre[index], rot[index], dx[index], dy[index])
+    perimeter = shapely.set_coordinates(geoms.copy(), moved)
+    rec_rows = _record_rows(rows, chosen)
     r = rec_rows["record"].to_numpy()
     for end in ("0", "1"):
         xy = _transform(rec_rows[[f"x{end}", f"y{end}"]].to_numpy(), centre[r], rot[r], dx[r], dy[r])
         rec_rows[f"x{end}"], rec_rows[f"y{end}"] = xy[:, 0], xy[:, 1]
     rec_rows["count"] = np.maximum(1, np.round(rec_rows["count"] * ratio[r])).astype(int)
+    base = pd.DataFrame({"cx": centre[:, 0] + dx, "cy": centre[:, 1] + dy, "minefield": chosen["minefield"]})
+    district = district_of(land.districts, base["cx"].to_numpy(), base["cy"].to_numpy())
     return _record_frame(base, district, received, perimeter, rec_rows, fates, priority, rng)
 
 
-def _phantom_polygons(ph: pd.DataFrame) -> np.ndarray:
-    from mineaction.simulate.truth import _rectangles
-
-    return _rectangles(ph.assign(jitter=0.7)) if len(ph) else np.zeros(0, dtype=object)
-
-
-def _record_rows(
-    rows: pd.DataFrame, chosen: gpd.GeoDataFrame, ph: pd.DataFrame, rng: np.random.Generator
-) -> pd.DataFrame:
+def _record_rows(rows: pd.DataFrame, chosen: gpd.GeoDataFrame) -> pd.DataFrame:
     pos = pd.Series(np.arange(len(chosen)), index=chosen["minefield"].to_numpy())
     real = rows.loc[rows["minefield"].isin(pos.index)].copy()
     real["record"] = pos.loc[real["minefield"]].to_numpy()
-    fake = _phantom_rows(ph, rng)
-    fake["record"] += len(chosen)
     cols = ["record", "x0", "y0", "x1", "y1", "model", "count", "spacing_m"]
-    return pd.concat([real[cols], fake[cols]], ignore_index=True).sort_values(
-        ["record", "y0", "x0"], kind="stable"
-    )
+    return real[cols].sort_values(["record", "y0", "x0"], kind="stable")
 
 
 def _record_frame(

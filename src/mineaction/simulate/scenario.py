@@ -1,7 +1,8 @@
 """The simulator's entry point: ``simulate(scale=..., seed=...)`` builds a whole seeded scenario in memory.
 
 Order of the work: landscape -> true minefields and mines -> handed-over records -> hazardous areas ->
-activities -> finds of mines -> UXO of 2020 (its density set so finds per cleared hectare meet FACTS.md) ->
+activities -> scattered nuisance mines (as many as make record recall meet its target) -> finds of mines ->
+UXO of 2020 (its density set so finds per cleared hectare meet FACTS.md) ->
 returns -> accidents and victims -> observed frames (WGS84, schema columns) -> calibration.
 """
 
@@ -17,7 +18,7 @@ import shapely
 
 from mineaction.domain.schema import format_id
 from mineaction.simulate import casualties as cas
-from mineaction.simulate.calibration import FRONT_ZONE_M, calibration_report
+from mineaction.simulate.calibration import FRONT_ZONE_M, TARGETS, TOLERANCE_M, calibration_report
 from mineaction.simulate.hazards import make_hazards
 from mineaction.simulate.landscape import Landscape, build_landscape
 from mineaction.simulate.observed import observed_layers
@@ -25,7 +26,14 @@ from mineaction.simulate.operations import DETECTION, detect, schedule_activitie
 from mineaction.simulate.records import make_records
 from mineaction.simulate.resources import make_funding, make_operators, make_returns
 from mineaction.simulate.scales import get_scale
-from mineaction.simulate.truth import build_minefields, lay_mines, sample_uxo, uxo_field
+from mineaction.simulate.truth import (
+    build_minefields,
+    lay_mines,
+    nuisance_field,
+    sample_nuisance,
+    sample_uxo,
+    uxo_field,
+)
 
 __all__ = ["FINDS_PER_HA", "Scenario", "simulate"]
 
@@ -56,22 +64,53 @@ class Scenario:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def _found_share(cells: pd.DataFrame, activities: gpd.GeoDataFrame, group: str) -> np.ndarray:
+    """Probability that a device of ``group`` (mine, uxo) at each cell centre is found by the activities."""
+    worked = activities["activity_kind"].isin(list(DETECTION)).to_numpy()
+    kinds = activities["activity_kind"].to_numpy()[worked]
+    share = np.where(activities["ended_on"].notna().to_numpy()[worked], 1.0, 0.5)
+    cell, act = shapely.STRtree(activities.geometry.to_numpy()[worked]).query(
+        shapely.points(cells["x"].to_numpy(), cells["y"].to_numpy()), predicate="intersects"
+    )
+    p = np.zeros(len(cells))
+    np.maximum.at(p, cell, np.array([DETECTION[k][group] for k in kinds[act]]) * share[act])
+    return p
+
+
 def _uxo(land: Landscape, activities: gpd.GeoDataFrame, mine_finds: int, seed: int) -> pd.DataFrame:
     """UXO whose density makes the expected finds per cleared hectare reach FINDS_PER_HA."""
     fld = uxo_field(land)
     cleared_ha = float(activities["cleared_m2"].sum()) / 1e4
     goal = max(0.25 * cleared_ha, FINDS_PER_HA * cleared_ha - mine_finds)
-    worked = activities["activity_kind"].isin(list(DETECTION)).to_numpy()
-    geoms = activities.geometry.to_numpy()[worked]
-    kinds = activities["activity_kind"].to_numpy()[worked]
-    share = np.where(activities["ended_on"].notna().to_numpy()[worked], 1.0, 0.5)
-    cell, act = shapely.STRtree(geoms).query(
-        shapely.points(fld["x"].to_numpy(), fld["y"].to_numpy()), predicate="intersects"
-    )
-    p = np.zeros(len(fld))
-    np.maximum.at(p, cell, np.array([DETECTION[k]["uxo"] for k in kinds[act]]) * share[act])
+    p = _found_share(fld, activities, "uxo")
     scale = goal / max(float((fld["weight"].to_numpy() * p).sum()), 1e-12)
     return sample_uxo(fld, scale * fld["weight"].to_numpy(), seed)
+
+
+def _nuisance(
+    land: Landscape,
+    activities: gpd.GeoDataFrame,
+    records: gpd.GeoDataFrame,
+    mines: pd.DataFrame,
+    hits: pd.DataFrame,
+    seed: int,
+) -> pd.DataFrame:
+    """Scattered nuisance mines outside the records, as many as make the expected record recall (mine finds
+    within the tolerance of a record) reach ``TARGETS["record_recall"]``."""
+    near = shapely.STRtree(records.geometry.to_numpy())
+    found = mines.iloc[hits["device"].to_numpy()]
+    inside = np.zeros(len(found), bool)
+    inside[
+        near.query(shapely.points(found["x"], found["y"]), predicate="dwithin", distance=TOLERANCE_M)[0]
+    ] = True
+    recall = TARGETS["record_recall"][0]
+    need = inside.sum() * (1 - recall) / recall - (~inside).sum()
+    fld = nuisance_field(land)
+    p = _found_share(fld, activities, "mine")
+    scale = max(need, 0.0) / max(float((fld["weight"].to_numpy() * p).sum()), 1e-12)
+    extra = sample_nuisance(fld, scale * fld["weight"].to_numpy(), seed)
+    drop = near.query(shapely.points(extra["x"], extra["y"]), predicate="dwithin", distance=TOLERANCE_M)[0]
+    return extra.drop(index=extra.index[np.unique(drop)]).reset_index(drop=True)
 
 
 def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
@@ -97,6 +136,10 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
     hazards = make_hazards(land, records, minefields, seed)
     hazards.insert(0, "id", [format_id("HA", k + 1) for k in range(len(hazards))])
     activities = schedule_activities(hazards, records, factor=land.factor, seed=seed)
+    mines = pd.concat(
+        [mines, _nuisance(land, activities, records, mines, detect(mines, activities, seed, "mines"), seed)],
+        ignore_index=True,
+    )
     mine_hits = detect(mines, activities, seed, "mines")
     uxo = _uxo(land, activities, len(mine_hits), seed)
     devices = pd.concat([mines, uxo], ignore_index=True)

@@ -2,7 +2,8 @@
 
 - front-line belts on both sides of the former line of contact (1992-2020), 2-4 rows of AP and AT mines;
 - defensive minefields in depth on the side held by Armenian forces, near settlements, roads and bridges;
-- nuisance mining by retreating forces in late 2020 near roads, bridges, water sources and cemeteries;
+- nuisance mining by retreating forces in late 2020 near roads, bridges, water sources and cemeteries, in small
+  groups and scattered (``sample_nuisance``);
 - a post-ceasefire cluster of 2021-made PMN-E AP mines laid in 2021-2022 in the Lachin/Kalbajar highlands;
 - UXO from the 2020 fighting (``sample_uxo``), concentrated along the southern front and around settlements.
 
@@ -19,7 +20,17 @@ import shapely
 from mineaction.simulate.landscape import Landscape, district_of
 from mineaction.simulate.scales import METRIC_CRS, Scale, stream
 
-__all__ = ["AP_MODELS", "AT_MODELS", "UXO_MODELS", "build_minefields", "lay_mines", "sample_uxo", "uxo_field"]
+__all__ = [
+    "AP_MODELS",
+    "AT_MODELS",
+    "UXO_MODELS",
+    "build_minefields",
+    "lay_mines",
+    "nuisance_field",
+    "sample_nuisance",
+    "sample_uxo",
+    "uxo_field",
+]
 
 AP_MODELS = {"PMN-2": 0.5, "PMN": 0.2, "POMZ-2M": 0.15, "OZM-72": 0.1, "MON-50": 0.05}
 AT_MODELS = {"TM-62M": 0.7, "TM-57": 0.3}
@@ -296,6 +307,50 @@ def uxo_field(land: Landscape, cell_m: float = 500.0) -> pd.DataFrame:
     south = np.where(y < np.quantile(y, 0.6), 1.0, 0.35)
     weight = south * (np.exp(-d_front / 6000.0) + 0.5 * np.exp(-d_settle / 2000.0) + 0.03)
     return pd.DataFrame({"x": x, "y": y, "weight": weight / weight.sum(), "cell_m": cell_m})
+
+
+def nuisance_field(land: Landscape, cell_m: float = 250.0) -> pd.DataFrame:
+    """Relative density of scattered nuisance mines (late 2020) on a grid of ``cell_m`` cells: ``x, y`` (m),
+    ``weight`` (sums to 1): near roads, springs and cemeteries on the side held by Armenian forces."""
+    minx, miny, maxx, maxy = land.region.bounds
+    gx, gy = np.meshgrid(
+        np.arange(minx, maxx, cell_m) + cell_m / 2, np.arange(miny, maxy, cell_m) + cell_m / 2
+    )
+    x, y = gx.ravel(), gy.ravel()
+    keep = shapely.contains_xy(land.region, x, y) & (
+        land.front_side(gx.ravel(), gy.ravel()) == land.armenian_side
+    )
+    x, y = x[keep], y[keep]
+    pts = shapely.points(x, y)
+    weight = np.zeros(len(x))
+    for kind, scale_m in (("road", 150.0), ("water", 200.0), ("cemetery", 200.0)):
+        geoms = land.assets.loc[land.assets["asset_kind"] == kind].geometry.to_numpy()
+        if len(geoms):
+            _, d = shapely.STRtree(geoms).query_nearest(pts, return_distance=True, all_matches=False)
+            weight += np.exp(-d / scale_m)
+    return pd.DataFrame({"x": x, "y": y, "weight": weight / max(weight.sum(), 1e-12), "cell_m": cell_m})
+
+
+def sample_nuisance(field: pd.DataFrame, expected: np.ndarray, seed: int) -> pd.DataFrame:
+    """Scattered nuisance mines (AP 75 %, AT 25 %) laid 1 Oct to 30 Nov 2020: a Poisson count per cell with
+    the ``expected`` counts, placed uniformly; columns of :func:`lay_mines`'s mines (no minefield)."""
+    rng = stream(seed, "nuisance")
+    cell = np.repeat(np.arange(len(field)), rng.poisson(expected))
+    n = len(cell)
+    half = field["cell_m"].to_numpy()[cell] / 2
+    at = rng.uniform(size=n) < 0.25
+    return pd.DataFrame(
+        {
+            "category": np.where(at, "AT", "AP"),
+            "model": np.where(at, _choice(rng, AT_MODELS, n), _choice(rng, AP_MODELS, n)),
+            "manufacture_year": rng.integers(1968, 1992, n),
+            "laid_on": _days(rng, n, "2020-10-01", "2020-11-30"),
+            "minefield": None,
+            "x": field["x"].to_numpy()[cell] + rng.uniform(-1, 1, n) * half,
+            "y": field["y"].to_numpy()[cell] + rng.uniform(-1, 1, n) * half,
+            "depth_cm": np.round(np.where(at, rng.uniform(8, 25, n), rng.uniform(1, 10, n)), 1),
+        }
+    )
 
 
 def sample_uxo(field: pd.DataFrame, expected: np.ndarray, seed: int) -> pd.DataFrame:
