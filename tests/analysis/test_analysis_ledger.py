@@ -142,3 +142,20 @@ def test_casualties_by_band_and_totals() -> None:
     assert set(by_band["age_band"]) == {"child", "adult", "unknown"}
     stats = summary_stats({"victims": victims, "accidents": accidents})
     assert stats["victims"]["children"] == 1 and math.isnan(stats["funding"]["foreign_share"])
+
+
+def test_totals_with_aggregates_of_earlier_years() -> None:
+    from mineaction.analysis import totals_with_aggregates
+
+    records = {"total": 3, "children": 1, "women": 1, "killed": 1}
+    aggregates = pd.DataFrame(
+        {"year": [1991, 1992], "victims": [100, 50], "killed": [20, 10], "children": [10, 5], "women": [1, 0]}
+    )
+    assert totals_with_aggregates(records, aggregates) == {
+        "total": 153,
+        "children": 16,
+        "women": 2,
+        "killed": 31,
+        "since": 1991,
+    }
+    assert totals_with_aggregates(records, None)["since"] is None

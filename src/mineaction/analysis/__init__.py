@@ -6,7 +6,13 @@ settings.
 """
 
 from mineaction.analysis.alerts import flag_new_contamination, new_contamination_alerts
-from mineaction.analysis.casualties import CHILD_AGE, casualties_by, casualty_table, casualty_totals
+from mineaction.analysis.casualties import (
+    CHILD_AGE,
+    casualties_by,
+    casualty_table,
+    casualty_totals,
+    totals_with_aggregates,
+)
 from mineaction.analysis.ledger import (
     AREA_FIELDS,
     funding_by_source,
@@ -65,4 +71,5 @@ __all__ = [
     "release_totals",
     "share_farther_than",
     "summary_stats",
+    "totals_with_aggregates",
 ]

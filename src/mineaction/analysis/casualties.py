@@ -8,12 +8,14 @@ an age.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from mineaction.analysis.spatial import column, to_timestamps
 
-__all__ = ["CHILD_AGE", "casualties_by", "casualty_table", "casualty_totals"]
+__all__ = ["CHILD_AGE", "casualties_by", "casualty_table", "casualty_totals", "totals_with_aggregates"]
 
 #: Victims younger than this (years) are children.
 CHILD_AGE = 18
@@ -79,3 +81,30 @@ def casualty_totals(table: pd.DataFrame) -> dict[str, int | float]:
         "civilians": int((table["victim_group"] == "civilian").sum()),
         "killed_share": killed / total,
     }
+
+
+def totals_with_aggregates(totals: dict[str, int | float], aggregates: pd.DataFrame | None) -> dict[str, Any]:
+    """Casualty totals of the victim records plus yearly aggregates of earlier years.
+
+    Parameters
+    ----------
+    totals : dict
+        From :func:`casualty_totals` (victim records).
+    aggregates : DataFrame or None
+        One row per year with ``year`` and counts ``victims``, ``killed``, ``children``, ``women`` (people),
+        for years the victim records do not cover (e.g. 1991-2020 before records were kept one by one).
+
+    Returns
+    -------
+    dict
+        ``total``, ``children``, ``women``, ``killed`` (people) and ``since`` (first year), or the record
+        totals with ``since`` None when there are no aggregates.
+    """
+    keys = ("total", "children", "women", "killed")
+    if aggregates is None or len(aggregates) == 0:
+        return {**{k: int(totals[k]) for k in keys}, "since": None}
+    agg = {
+        k: int(column(aggregates, k if k != "total" else "victims", numeric=True, fill=0).sum()) for k in keys
+    }
+    since = column(aggregates, "year", numeric=True).min()
+    return {**{k: int(totals[k]) + agg[k] for k in keys}, "since": None if pd.isna(since) else int(since)}

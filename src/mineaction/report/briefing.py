@@ -23,7 +23,8 @@ def _pct(value: Any) -> str:
 def briefing_cards(res: dict[str, Any]) -> list[tuple[str, str]]:
     """(value with unit, label) of every headline figure, from ``evidence_results``."""
     assess, alerts = res["assess"], res["alerts"]
-    victims, release, funding = res["casualty_totals"], res["release_totals"], res["funding_totals"]
+    victims, release, funding = res["casualties_since"], res["release_totals"], res["funding_totals"]
+    since = f" since {victims['since']}" if victims["since"] is not None else ""
     parts = assess["parts"]
     n_post = int(alerts["n_post_conflict"].sum()) if len(alerts) else 0
     cards = [
@@ -47,7 +48,8 @@ def briefing_cards(res: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             f"{victims['total']:,} casualties",
-            f"{victims['children']:,} children, {victims['women']:,} women, {victims['killed']:,} killed",
+            f"recorded{since}: {victims['children']:,} children, {victims['women']:,} women, "
+            f"{victims['killed']:,} killed",
         ),
         (f"{release['released_ha']:,.0f} ha", "released (cancelled, reduced and cleared)"),
         (

@@ -17,7 +17,7 @@ from mineaction.report import charts
 from mineaction.report.framework import ReportContext, ReportFigure, ReportSection, table_html
 from mineaction.report.maps import evidence_map
 
-__all__ = ["build_section", "evidence_results"]
+__all__ = ["build_section", "casualty_aggregates", "evidence_results"]
 
 
 def evidence_results(context: ReportContext) -> dict[str, Any]:
@@ -34,6 +34,9 @@ def evidence_results(context: ReportContext) -> dict[str, Any]:
         "alerts": analysis.new_contamination_alerts(finds, acts, settings=settings, crs=crs),
         "casualty_table": table,
         "casualty_totals": analysis.casualty_totals(table),
+        "casualties_since": analysis.totals_with_aggregates(
+            analysis.casualty_totals(table), casualty_aggregates(context)
+        ),
         "ledger": analysis.land_release_ledger(acts, finds, by=["year", "district", "operator", "method"]),
         "release_totals": analysis.release_totals(acts, finds),
         "funding_totals": analysis.funding_totals(frames.get("funding")),
@@ -43,6 +46,18 @@ def evidence_results(context: ReportContext) -> dict[str, Any]:
     }
     context.results["evidence"] = results
     return dict(results)
+
+
+def casualty_aggregates(context: ReportContext) -> pd.DataFrame | None:
+    """Yearly casualty aggregates of the years before victim records (``results["casualty_aggregates"]``, or
+    the store's document ``aggregates/casualties``), or None."""
+    aggregates = context.results.get("casualty_aggregates")
+    if aggregates is None and context.store is not None:
+        try:
+            aggregates = pd.DataFrame(context.store.load_document("aggregates", "casualties")["rows"])
+        except LookupError:
+            return None
+    return None if aggregates is None else pd.DataFrame(aggregates)
 
 
 def _note(context: ReportContext) -> str:
@@ -170,12 +185,18 @@ def _alerts_section(context: ReportContext, res: dict[str, Any]) -> ReportSectio
 
 
 def _casualty_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    table, totals = res["casualty_table"], res["casualty_totals"]
+    table, totals, since = res["casualty_table"], res["casualty_totals"], res["casualties_since"]
     body = (
         f"<p>{totals['total']} casualties recorded (people): {totals['killed']} killed, {totals['injured']} "
         f"injured; {totals['children']} children (under 18), {totals['women']} women, "
         f"{totals['civilians']} civilians.</p>"
     )
+    if since["since"] is not None:
+        body += (
+            f"<p>Since {since['since']}, with the yearly aggregates of the years before victim records: "
+            f"<b>{since['total']:,}</b> casualties, {since['children']:,} children, "
+            f"{since['women']:,} women, {since['killed']:,} killed (people).</p>"
+        )
     for key in ("setting", "district", "victim_group"):
         counts = analysis.casualties_by(table, key).rename(
             columns={
