@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mineaction.simulate.landscape import Landscape, district_of
+from mineaction.simulate.landscape import CELL_M, Landscape, district_of
 from mineaction.simulate.scales import METRIC_CRS, stream
 
 __all__ = ["SUSPECTED_KM2", "TILE_M", "blocked_assets", "hazard_tiles", "make_hazards"]
 
 #: Suspected area of the liberated territories (FACTS.md), km2, before scaling.
 SUSPECTED_KM2 = 11_667.0
-#: Side of the square SHA tiles, m.
-TILE_M = 500.0
+#: Side of the square SHA tiles, m (the landscape's cells).
+TILE_M = CELL_M
 _DISCOVERED = {"Lachin": "2022-08-10", "Kalbajar": "2022-09-15"}
 
 
@@ -32,31 +32,17 @@ def _evidence(kind: str, source: str, ids: list[str] | None = None, direct: bool
 
 def hazard_tiles(land: Landscape, seed: int) -> pd.DataFrame:
     """Every TILE_M square of the region with a suspicion score: ``x, y`` (centre, m), ``score``,
-    ``d_front``."""
-    minx, miny, maxx, maxy = land.region.bounds
-    gx, gy = np.meshgrid(
-        np.arange(minx, maxx, TILE_M) + TILE_M / 2, np.arange(miny, maxy, TILE_M) + TILE_M / 2
-    )
-    x, y = gx.ravel(), gy.ravel()
-    keep = shapely.contains_xy(land.region, x, y)
-    x, y = x[keep], y[keep]
-    pts = shapely.points(x, y)
-    d_front = shapely.distance(pts, land.front_line)
-    assets = land.assets
-    settle = assets.loc[assets["asset_kind"] == "settlement"].geometry.to_numpy()
-    roads = assets.loc[assets["asset_kind"] == "road"].geometry.to_numpy()
-    _, d_settle = shapely.STRtree(settle).query_nearest(pts, return_distance=True, all_matches=False)
-    _, d_road = shapely.STRtree(roads).query_nearest(pts, return_distance=True, all_matches=False)
-    held = land.front_side(x, y) == land.armenian_side
+    ``d_front`` (m); near the front line, settlements and roads, and on the side held before 2020 is worse."""
+    c = land.cells()
     rng = stream(seed, "tiles")
     score = (
-        np.exp(-d_front / 3000.0)
-        + 0.6 * np.exp(-d_settle / 1500.0)
-        + 0.4 * np.exp(-d_road / 500.0)
-        + 0.3 * held
-        + rng.uniform(0, 0.5, len(x))
+        np.exp(-c["d_front"].to_numpy() / 3000.0)
+        + 0.6 * np.exp(-c["d_settle"].to_numpy() / 1500.0)
+        + 0.4 * np.exp(-c["d_road"].to_numpy() / 500.0)
+        + 0.3 * c["held"].to_numpy()
+        + rng.uniform(0, 0.5, len(c))
     )
-    return pd.DataFrame({"x": x, "y": y, "score": score, "d_front": d_front})
+    return pd.DataFrame({"x": c["x"], "y": c["y"], "score": score, "d_front": c["d_front"]})
 
 
 def _record_chas(records: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 from scipy.ndimage import gaussian_filter
@@ -19,7 +20,10 @@ from mineaction.simulate.assets import place_assets
 from mineaction.simulate.geography import DISTRICTS, FRONT_LINE, OUTLINE, RIVERS
 from mineaction.simulate.scales import METRIC_CRS, Scale, stream
 
-__all__ = ["Landscape", "build_landscape", "district_of", "to_metric_xy", "to_wgs84_xy"]
+__all__ = ["CELL_M", "Landscape", "build_landscape", "district_of", "to_metric_xy", "to_wgs84_xy"]
+
+#: Side of the grid cells used for densities and suspicion scores, m.
+CELL_M = 500.0
 
 _TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 _TO_WGS84 = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
@@ -61,6 +65,7 @@ class Landscape:
     assets: gpd.GeoDataFrame
     armenian_side: int
     factor: float = 1.0
+    _cells: pd.DataFrame | None = None
 
     def elevation(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Elevation (m) at metric points, nearest DEM cell."""
@@ -69,19 +74,55 @@ class Landscape:
         row = np.clip(((self.dem_origin[1] - lat) / self.dem_step).astype(int), 0, self.dem.shape[0] - 1)
         return self.dem[row, col]
 
+    def cells(self) -> pd.DataFrame:
+        """Centres of the CELL_M grid cells inside the region (``x, y``, m) with their distances (m) to the
+        front line and the nearest settlement, road, spring and cemetery, and ``held`` (on the side held by
+        Armenian forces before 2020); computed once."""
+        if self._cells is None:
+            minx, miny, maxx, maxy = self.region.bounds
+            gx, gy = np.meshgrid(
+                np.arange(minx, maxx, CELL_M) + CELL_M / 2, np.arange(miny, maxy, CELL_M) + CELL_M / 2
+            )
+            x, y = gx.ravel(), gy.ravel()
+            keep = shapely.contains_xy(self.region, x, y)
+            x, y = x[keep], y[keep]
+            pts = shapely.points(x, y)
+            cells = pd.DataFrame({"x": x, "y": y, "d_front": shapely.distance(pts, self.front_line)})
+            for kind, column in (
+                ("settlement", "d_settle"),
+                ("road", "d_road"),
+                ("water", "d_water"),
+                ("cemetery", "d_cemetery"),
+            ):
+                geoms = self.assets.loc[self.assets["asset_kind"] == kind].geometry.to_numpy()
+                _, dist = shapely.STRtree(geoms).query_nearest(pts, return_distance=True, all_matches=False)
+                cells[column] = dist
+            cells["held"] = self.front_side(x, y) == self.armenian_side
+            self._cells = cells
+        return self._cells
+
     def front_side(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """+1/-1 side of the front line of each point (see ``armenian_side``)."""
         return _side_of_line(self.front_line, np.asarray(x, float), np.asarray(y, float))
 
 
+def _left_of_line(line: shapely.LineString, far_m: float = 300_000.0) -> shapely.Polygon:
+    """The half-plane left of ``line`` (walking from its first to its last vertex), as a large polygon: the
+    line extended by ``far_m`` at both ends and closed ``far_m`` away on its left."""
+    xy = np.asarray(line.coords)
+    start_dir = (xy[0] - xy[1]) / np.hypot(*(xy[0] - xy[1]))
+    end_dir = (xy[-1] - xy[-2]) / np.hypot(*(xy[-1] - xy[-2]))
+    start, end = xy[0] + start_dir * far_m, xy[-1] + end_dir * far_m
+    left_start = start + np.array([start_dir[1], -start_dir[0]]) * far_m
+    left_end = end + np.array([-end_dir[1], end_dir[0]]) * far_m
+    return shapely.Polygon(np.vstack([start, xy, end, left_end, left_start]))
+
+
 def _side_of_line(line: shapely.LineString, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    pts = shapely.points(x, y)
-    pos = shapely.line_locate_point(line, pts)
-    ahead = shapely.get_coordinates(shapely.line_interpolate_point(line, np.minimum(pos + 1.0, line.length)))
-    here = shapely.get_coordinates(shapely.line_interpolate_point(line, np.maximum(pos - 1.0, 0.0)))
-    tx, ty = ahead[:, 0] - here[:, 0], ahead[:, 1] - here[:, 1]
-    cross = tx * (y - here[:, 1]) - ty * (x - here[:, 0])
-    return np.where(cross >= 0, 1, -1)
+    """+1 for points left of ``line`` (walking along it), -1 for points right of it."""
+    left = _left_of_line(line)
+    shapely.prepare(left)
+    return np.where(shapely.contains_xy(left, x, y), 1, -1)
 
 
 def _districts(region: shapely.Polygon, names: tuple[str, ...] | None) -> gpd.GeoDataFrame:

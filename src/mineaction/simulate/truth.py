@@ -1,9 +1,9 @@
 """Ground truth of the simulated region: minefields and every true device (mines and UXO), in UTM 38N (m).
 
-- front-line belts on both sides of the former line of contact (1992-2020), 2-4 rows of AP and AT mines;
+- front-line belts on both sides of the former line of contact (1992-2020), 2-3 rows of AP and AT mines;
 - defensive minefields in depth on the side held by Armenian forces, near settlements, roads and bridges;
-- nuisance mining by retreating forces in late 2020 near roads, bridges, water sources and cemeteries, in small
-  groups and scattered (``sample_nuisance``);
+- nuisance mining by retreating forces in late 2020 near roads, bridges, water sources and cemeteries, in
+  small groups and scattered (``sample_nuisance``);
 - a post-ceasefire cluster of 2021-made PMN-E AP mines laid in 2021-2022 in the Lachin/Kalbajar highlands;
 - UXO from the 2020 fighting (``sample_uxo``), concentrated along the southern front and around settlements.
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mineaction.simulate.landscape import Landscape, district_of
+from mineaction.simulate.landscape import CELL_M, Landscape, district_of
 from mineaction.simulate.scales import METRIC_CRS, Scale, stream
 
 __all__ = [
@@ -289,46 +289,25 @@ def lay_mines(minefields: gpd.GeoDataFrame, seed: int) -> tuple[pd.DataFrame, pd
     return mines, row_table
 
 
-def uxo_field(land: Landscape, cell_m: float = 500.0) -> pd.DataFrame:
-    """Relative UXO density of the 2020 fighting on a grid of ``cell_m`` cells: ``x, y`` (cell centre, m),
-    ``weight`` (relative, sums to 1); highest along the southern front, the axes of advance and
-    settlements."""
-    minx, miny, maxx, maxy = land.region.bounds
-    gx, gy = np.meshgrid(
-        np.arange(minx, maxx, cell_m) + cell_m / 2, np.arange(miny, maxy, cell_m) + cell_m / 2
-    )
-    x, y = gx.ravel(), gy.ravel()
-    keep = shapely.contains_xy(land.region, x, y)
-    x, y = x[keep], y[keep]
-    pts = shapely.points(x, y)
-    d_front = shapely.distance(pts, land.front_line)
-    settle = land.assets.loc[land.assets["asset_kind"] == "settlement"].geometry.to_numpy()
-    _, d_settle = shapely.STRtree(settle).query_nearest(pts, return_distance=True, all_matches=False)
-    south = np.where(y < np.quantile(y, 0.6), 1.0, 0.35)
-    weight = south * (np.exp(-d_front / 6000.0) + 0.5 * np.exp(-d_settle / 2000.0) + 0.03)
-    return pd.DataFrame({"x": x, "y": y, "weight": weight / weight.sum(), "cell_m": cell_m})
+def uxo_field(land: Landscape) -> pd.DataFrame:
+    """Relative UXO density of the 2020 fighting on the landscape's cells: ``x, y`` (cell centre, m),
+    ``weight`` (sums to 1), ``cell_m``; highest along the southern front and around settlements."""
+    c = land.cells()
+    south = np.where(c["y"] < np.quantile(c["y"], 0.6), 1.0, 0.35)
+    weight = south * (np.exp(-c["d_front"] / 6000.0) + 0.5 * np.exp(-c["d_settle"] / 2000.0) + 0.03)
+    return pd.DataFrame({"x": c["x"], "y": c["y"], "weight": weight / weight.sum(), "cell_m": CELL_M})
 
 
-def nuisance_field(land: Landscape, cell_m: float = 250.0) -> pd.DataFrame:
-    """Relative density of scattered nuisance mines (late 2020) on a grid of ``cell_m`` cells: ``x, y`` (m),
-    ``weight`` (sums to 1): near roads, springs and cemeteries on the side held by Armenian forces."""
-    minx, miny, maxx, maxy = land.region.bounds
-    gx, gy = np.meshgrid(
-        np.arange(minx, maxx, cell_m) + cell_m / 2, np.arange(miny, maxy, cell_m) + cell_m / 2
+def nuisance_field(land: Landscape) -> pd.DataFrame:
+    """Relative density of scattered nuisance mines (late 2020) on the landscape's cells: ``x, y`` (m),
+    ``weight`` (sums to 1), ``cell_m``: near roads, springs and cemeteries on the side held by Armenian
+    forces."""
+    c = land.cells()
+    weight = np.exp(-c["d_road"] / 150.0) + np.exp(-c["d_water"] / 200.0) + np.exp(-c["d_cemetery"] / 200.0)
+    weight = weight.to_numpy() * c["held"].to_numpy()
+    return pd.DataFrame(
+        {"x": c["x"], "y": c["y"], "weight": weight / max(weight.sum(), 1e-12), "cell_m": CELL_M}
     )
-    x, y = gx.ravel(), gy.ravel()
-    keep = shapely.contains_xy(land.region, x, y) & (
-        land.front_side(gx.ravel(), gy.ravel()) == land.armenian_side
-    )
-    x, y = x[keep], y[keep]
-    pts = shapely.points(x, y)
-    weight = np.zeros(len(x))
-    for kind, scale_m in (("road", 150.0), ("water", 200.0), ("cemetery", 200.0)):
-        geoms = land.assets.loc[land.assets["asset_kind"] == kind].geometry.to_numpy()
-        if len(geoms):
-            _, d = shapely.STRtree(geoms).query_nearest(pts, return_distance=True, all_matches=False)
-            weight += np.exp(-d / scale_m)
-    return pd.DataFrame({"x": x, "y": y, "weight": weight / max(weight.sum(), 1e-12), "cell_m": cell_m})
 
 
 def sample_nuisance(field: pd.DataFrame, expected: np.ndarray, seed: int) -> pd.DataFrame:
