@@ -61,7 +61,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form."""
-        out = dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["settings"] = dict(self.settings)
         return out
 
