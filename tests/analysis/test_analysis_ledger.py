@@ -159,3 +159,16 @@ def test_totals_with_aggregates_of_earlier_years() -> None:
         "since": 1991,
     }
     assert totals_with_aggregates(records, None)["since"] is None
+
+
+def test_summary_stats_with_aggregates() -> None:
+    accidents = frame("accidents", [{"id": "AC-1", "occurred_on": date(2022, 5, 1)}])
+    victims = frame("victims", [{"accident": "AC-1", "age": 30, "sex": "male", "outcome": "killed"}])
+    aggregates = pd.DataFrame({"year": [1991], "victims": [10], "killed": [2], "children": [1], "women": [1]})
+    stats = summary_stats({"victims": victims, "accidents": accidents}, casualty_aggregates=aggregates)
+    assert (
+        stats["victims"]["total"] == 11
+        and stats["victims"]["killed"] == 3
+        and stats["victims"]["since"] == 1991
+    )
+    assert stats["victims_recorded"]["total"] == 1

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from mineaction.analysis.casualties import casualty_table, casualty_totals
+from mineaction.analysis.casualties import casualty_table, casualty_totals, totals_with_aggregates
 from mineaction.analysis.ledger import funding_totals, release_totals
 from mineaction.analysis.outside import outside_flags, outside_share, outside_share_by
 from mineaction.analysis.records import (
@@ -89,20 +89,35 @@ def assess_records(
     }
 
 
-def summary_stats(frames: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+def summary_stats(
+    frames: Mapping[str, pd.DataFrame], *, casualty_aggregates: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Victims, funding and land release totals for ``mineaction stats``.
+
+    Parameters
+    ----------
+    frames : mapping of str to DataFrame
+        Records by kind.
+    casualty_aggregates : DataFrame, optional
+        Yearly casualty counts of years before victim records (``year, victims, killed, children, women``);
+        when given, ``victims`` counts them too and ``victims_recorded`` holds the victim records alone.
 
     Returns
     -------
     dict
-        ``victims``: total, children, women, killed, injured, civilians (people), killed_share (0-1);
+        ``victims``: total, children, women, killed (people), and for the records alone injured, civilians
+        (people), killed_share (0-1), ``since`` (first aggregated year or None);
         ``funding``: total_usd, foreign_usd (US$), foreign_share (0-1);
         ``land_release``: cancelled_m2, reduced_m2, cleared_m2, released_m2 (m2), released_ha (ha),
         cost_usd (US$), cost_per_m2_usd (US$/m2), n_finds, finds_per_ha.
     """
-    victims = casualty_totals(casualty_table(frames.get("victims"), frames.get("accidents")))
-    return {
+    recorded = casualty_totals(casualty_table(frames.get("victims"), frames.get("accidents")))
+    victims = {**recorded, **totals_with_aggregates(recorded, casualty_aggregates)}
+    out: dict[str, Any] = {
         "victims": victims,
         "funding": funding_totals(frames.get("funding")),
         "land_release": release_totals(frames.get("activities"), frames.get("finds")),
     }
+    if casualty_aggregates is not None:
+        out["victims_recorded"] = recorded
+    return out
