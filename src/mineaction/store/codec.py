@@ -269,11 +269,26 @@ def _decode_dates(values: Sequence[Any], *, utc: bool) -> pd.Series:
     return stamps.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
 
 
-def _decode_field(field: Field, values: Sequence[Any]) -> Any:
+_MISSING_DTYPES = {
+    "str": "str",
+    "int": "Int64",
+    "float": "float64",
+    "bool": "boolean",
+    "date": "datetime64[us]",
+    "datetime": "datetime64[us, UTC]",
+}
+
+
+def _decode_field(field: Field, values: Sequence[Any] | None, n: int) -> Any:
+    if values is None:  # not fetched: missing everywhere
+        if field.type == "json":
+            return np.full(n, None, dtype=object)
+        missing = pd.NA if field.type in ("int", "bool") else None
+        return pd.Series(missing, index=pd.RangeIndex(n), dtype=_MISSING_DTYPES[field.type]).array
     if field.type == "str":
-        return pd.array(values, dtype="str")
+        return pd.array(np.asarray(values, dtype=object), dtype="str")
     if field.type == "int":
-        return pd.array(values, dtype="Int64")
+        return pd.array(np.asarray(values, dtype=object), dtype="Int64")
     if field.type == "float":
         return np.array(values, dtype=float)
     if field.type == "bool":
@@ -287,17 +302,17 @@ def _decode_field(field: Field, values: Sequence[Any]) -> Any:
 
 def decode_columns(
     fields: Sequence[Field],
-    columns: Sequence[Sequence[Any]],
+    columns: Sequence[Sequence[Any] | None],
     geometry: np.ndarray | None,
     *,
-    lead: dict[str, Any] | None = None,
+    n: int | None = None,
 ) -> pd.DataFrame:
     """Frame with ``fields`` decoded to the dtypes in this module's table (a GeoDataFrame in EPSG:4326 when
-    ``geometry`` is given); ``lead`` holds ready-made columns placed first (e.g. history's revision)."""
-    data: dict[str, Any] = dict(lead or {})
-    for f, values in zip(fields, columns, strict=True):
-        data[f.name] = _decode_field(f, values)
-    frame = pd.DataFrame(data)
+    ``geometry`` is given); a column given as None is missing in all ``n`` rows."""
+    if n is None:
+        n = next((len(c) for c in columns if c is not None), 0)
+    data = {f.name: _decode_field(f, values, n) for f, values in zip(fields, columns, strict=True)}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(n))
     if geometry is None:
         return frame
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326", index=frame.index))

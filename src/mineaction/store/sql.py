@@ -36,7 +36,15 @@ from mineaction.store.writes import WritePlan, plan_write
 __all__ = ["REVISION_FIELDS", "SQLStore"]
 
 REVISION_FIELDS = ("op", "changed_at", "author", "reason", "revision_source_doc")
-_CHUNK = 900  # ids per IN (...) query: below SQLite's variable limit
+_CHUNK = 900
+_REVISION_LEAD = (
+    Field("revision", "int"),
+    Field("op"),
+    Field("changed_at", "datetime"),
+    Field("author"),
+    Field("reason"),
+    Field("revision_source_doc"),
+)  # ids per IN (...) query: below SQLite's variable limit
 
 
 class SQLStore(Store):
@@ -210,34 +218,46 @@ class SQLStore(Store):
 
     # --- reading -----------------------------------------------------------------------------------------
 
-    def _select_list(self, schema: EntitySchema, include_personal: bool) -> str:
-        exprs = [
-            ("NULL" if f.personal and not include_personal else self.field_select(f)) for f in schema.fields
-        ]
+    def _select_list(
+        self,
+        fields: Sequence[Field],
+        schema: EntitySchema,
+        *,
+        include_personal: bool,
+        empty: frozenset[str] = frozenset(),
+    ) -> tuple[str, list[Field]]:
+        """SELECT expressions and the fields they fetch: personal fields (unless asked) and columns known to be
+        empty everywhere are not fetched at all but decoded as missing."""
+        fetched = [f for f in fields if f.name not in empty and not (f.personal and not include_personal)]
+        exprs = [self.field_select(f) for f in fetched]
         if schema.geometry:
             exprs.append(self.geometry_select())
-        return ", ".join(exprs)
+        return ", ".join(exprs), fetched
+
+    def _empty_columns(self, table: str, schema: EntitySchema) -> frozenset[str]:
+        """Fields with no value in any row of ``table``: one cheap scan saves fetching them row by row."""
+        counts = self.query(f"SELECT {', '.join(f'COUNT({f.name})' for f in schema.fields)} FROM {table}")[0]
+        return frozenset(f.name for f, count in zip(schema.fields, counts, strict=True) if not count)
 
     def _frame(
-        self, schema: EntitySchema, rows: list[tuple[Any, ...]], *, lead: Sequence[Field] = ()
+        self, fields: Sequence[Field], fetched: Sequence[Field], rows: list[tuple[Any, ...]], geometry: bool
     ) -> pd.DataFrame:
-        width = len(lead) + len(schema.fields) + (1 if schema.geometry else 0)
-        columns = list(zip(*rows, strict=True)) if rows else [()] * width
-        geometry = self.decode_geometry(columns[-1]) if schema.geometry else None
-        lead_data = {f.name: values for f, values in zip(lead, columns, strict=False)}
-        frame = decode_columns(lead, [lead_data[f.name] for f in lead], None) if lead else None
-        body = decode_columns(schema.fields, columns[len(lead) : len(lead) + len(schema.fields)], geometry)
-        if frame is None:
-            return body
-        return body.__class__(
-            pd.concat([frame, body], axis=1),
-            **({"geometry": "geometry", "crs": "EPSG:4326"} if schema.geometry else {}),
-        )
+        """Decode fetched rows (``fetched`` fields, then the geometry if ``geometry``) into a frame of ``fields``."""
+        n = len(rows)
+        table = np.array(rows, dtype=object) if rows else np.empty((0, len(fetched) + geometry), dtype=object)
+        table = table.reshape(n, len(fetched) + geometry)
+        by_name = {f.name: table[:, j] for j, f in enumerate(fetched)}
+        shapes = self.decode_geometry(table[:, -1]) if geometry else None
+        return decode_columns(fields, [by_name.get(f.name) for f in fields], shapes, n=n)
 
     def _select(
         self, schema: EntitySchema, *, as_of: Any, include_personal: bool, record_id: str | None
     ) -> pd.DataFrame:
-        select = self._select_list(schema, include_personal)
+        table = schema.table if as_of is None else f"{schema.table}_history"
+        empty = self._empty_columns(table, schema) if record_id is None else frozenset()
+        select, fetched = self._select_list(
+            schema.fields, schema, include_personal=include_personal, empty=empty
+        )
         params: list[Any] = []
         where = ""
         if record_id is not None:
@@ -251,7 +271,7 @@ class SQLStore(Store):
                 "WHERE rn = 1 AND op <> 'delete' ORDER BY id"
             )
             params = [parse_cutoff(as_of), *params]
-        return self._frame(schema, self.query(sql, params))
+        return self._frame(schema.fields, fetched, self.query(sql, params), schema.geometry is not None)
 
     def read(
         self, kind: str, *, as_of: date | datetime | None = None, include_personal: bool = False
@@ -286,20 +306,11 @@ class SQLStore(Store):
         self, kind: str, record_id: str | None = None, *, include_personal: bool = False
     ) -> pd.DataFrame:
         schema = entity(kind)
-        lead = (
-            Field("revision", "int"),
-            Field("op"),
-            Field("changed_at", "datetime"),
-            Field("author"),
-            Field("reason"),
-            Field("revision_source_doc"),
-        )
-        select = ", ".join(
-            [*(self.field_select(f) for f in lead), self._select_list(schema, include_personal)]
-        )
+        fields = [*_REVISION_LEAD, *schema.fields]
+        select, fetched = self._select_list(fields, schema, include_personal=include_personal)
         where, params = ("WHERE id = ?", [record_id]) if record_id is not None else ("", [])
         rows = self.query(f"SELECT {select} FROM {schema.table}_history {where} ORDER BY revision", params)
-        frame = self._frame(schema, rows, lead=lead)
+        frame = self._frame(fields, fetched, rows, schema.geometry is not None)
         frame["revision"] = frame["revision"].astype("int64")
         return frame
 
