@@ -223,6 +223,15 @@ def _casualty_section(context: ReportContext, res: dict[str, Any]) -> ReportSect
     return ReportSection("Casualties", body, figs, order=35)
 
 
+def _operator_names(context: ReportContext) -> Any:
+    """A function giving ``name (OP-...)`` for an operator id, or the id when the operator is unknown."""
+    operators = context.frame("operators")
+    names = (
+        dict(zip(operators["id"], operators["name"], strict=True)) if {"id", "name"} <= set(operators) else {}
+    )
+    return lambda op: f"{names[op]} ({op})" if op in names else op
+
+
 def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
     ledger, totals = res["ledger"], res["release_totals"]
     body = (
@@ -239,7 +248,10 @@ def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
             ["operator", "n_activities", "released_m2", "cost_usd", "cost_per_m2_usd", "finds_per_ha"]
         ]
         body += table_html(
-            shown.assign(released_m2=shown["released_m2"] / 1e4).rename(
+            shown.assign(
+                released_m2=shown["released_m2"] / 1e4,
+                operator=shown["operator"].map(_operator_names(context)),
+            ).rename(
                 columns={
                     "n_activities": "activities (count)",
                     "released_m2": "released (ha)",
