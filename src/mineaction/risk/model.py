@@ -27,9 +27,35 @@ from sklearn.model_selection import StratifiedKFold
 
 from mineaction.errors import InputError, ModelError
 
-__all__ = ["BASELINES", "SMALL_FIT_ROWS", "Baseline", "RiskModel", "baseline_scores", "require_columns"]
+__all__ = [
+    "BASELINES",
+    "DEFAULT_MONOTONE",
+    "SMALL_FIT_ROWS",
+    "Baseline",
+    "RiskModel",
+    "baseline_scores",
+    "require_columns",
+]
 
 SMALL_FIT_ROWS = 50_000
+
+#: Domain knowledge the trees must respect where these features are present: risk does not rise with
+#: distance from the front line, hazardous areas, records, roads, water or settlements (where mines were
+#: laid and where people meet them), and does not fall with record reliability, past events or population.
+#: Labelled cells all lie in surveyed land, so without these the trees extrapolate to unsurveyed land from
+#: spurious contrasts (measured on the small twin, spatial CV: capture at 10 % of the area 0.39 without,
+#: 0.79 with; true mines captured 0.14 and 0.30). Pass ``monotone={}`` to switch them off.
+DEFAULT_MONOTONE: dict[str, int] = {
+    "dist_front_line_m": -1,
+    "dist_hazardous_area_m": -1,
+    "dist_record_m": -1,
+    "dist_road_m": -1,
+    "dist_water_m": -1,
+    "dist_settlement_m": -1,
+    "record_weight": 1,
+    "past_event_density": 1,
+    "population_density": 1,
+}
 
 
 def require_columns(frame: pd.DataFrame, names: Sequence[str], *, what: str = "the table") -> None:
@@ -53,6 +79,9 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         How out-of-fold scores are mapped to probabilities.
     calibration_folds : int
         Folds of the out-of-fold scores the calibration is fitted on.
+    monotone : dict of str to int, optional
+        Monotone constraint by feature name (-1 risk falls as the feature grows, +1 rises, 0 free);
+        ``DEFAULT_MONOTONE`` when None; ``{}`` for none.
     random_state : int
         Seed of every random choice (LightGBM bagging, calibration folds).
     n_jobs : int
@@ -72,6 +101,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         reg_lambda: float = 1.0,
         calibration: str = "isotonic",
         calibration_folds: int = 3,
+        monotone: dict[str, int] | None = None,
         random_state: int = 0,
         n_jobs: int = 2,
     ) -> None:
@@ -84,6 +114,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.reg_lambda = reg_lambda
         self.calibration = calibration
         self.calibration_folds = calibration_folds
+        self.monotone = monotone
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -91,7 +122,10 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         # Threads cost more than they save on small training sets, and collapse on a busy machine (measured
         # here: 700 rows fitted in 0.5 s on one thread, 2 to 11 s on two), so small fits use one.
         threads = self.n_jobs if rows >= SMALL_FIT_ROWS else 1
+        rules = DEFAULT_MONOTONE if self.monotone is None else self.monotone
+        constraints = [int(rules.get(str(name), 0)) for name in self.feature_names_in_]
         return LGBMClassifier(
+            monotone_constraints=constraints if any(constraints) else None,
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
             num_leaves=self.num_leaves,
@@ -204,16 +238,15 @@ class Baseline:
 
 
 def _records_only(X: pd.DataFrame) -> np.ndarray:
-    # Inside a record first (by the record's reliability weight), then nearest to a record.
-    near = 1.0 / (1.0 + X["dist_record_m"].to_numpy(float) / 1000.0)
-    return X["record_weight"].to_numpy(float) + 1e-3 * near
+    # What the records alone say: inside a record, by its reliability; every other cell ties (shared fairly).
+    return X["record_weight"].to_numpy(float)
 
 
 BASELINES: tuple[Baseline, ...] = (
     Baseline(
         "records_only",
-        ("record_weight", "dist_record_m"),
-        "inside a minefield record (by its reliability), then distance to the nearest record",
+        ("record_weight",),
+        "inside a minefield record, by its reliability weight; all other land ties",
         _records_only,
     ),
     Baseline(
