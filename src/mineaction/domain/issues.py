@@ -129,11 +129,16 @@ class IssueCollector:
         index = np.flatnonzero(mask)
         if not len(index):
             return
-        picked = pd.Series(np.asarray(values, dtype=object)[index], dtype=object)
-        text = picked.where(picked.notna(), "").astype(str)
+        if isinstance(values, pd.Series):  # pick first: never stringify a whole column for a few issues
+            picked = values.iloc[index].reset_index(drop=True)
+        else:
+            picked = pd.Series(np.asarray(values, dtype=object)[index], dtype=object)
+        text = picked.astype(str).where(picked.notna(), "")
 
         def column(x: Any) -> Any:
-            return np.asarray(x, dtype=object)[index] if isinstance(x, (np.ndarray, pd.Series)) else x
+            if isinstance(x, pd.Series):
+                return x.iloc[index].to_numpy(dtype=object)
+            return np.asarray(x, dtype=object)[index] if isinstance(x, np.ndarray) else x
 
         self.parts.append(
             pd.DataFrame(

@@ -48,8 +48,18 @@ def _text(raw: pd.Series) -> pd.Series:
     return text.where(text != "")
 
 
+def _holds_text(raw: pd.Series) -> bool:
+    if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+        return True
+    # object columns: only those holding some text need the (costly) conversion; dates and numbers do not
+    return raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) not in _NOT_TEXT
+
+
+_NOT_TEXT = {"date", "datetime", "datetime64", "integer", "floating", "boolean", "empty", "decimal"}
+
+
 def _present(raw: pd.Series) -> np.ndarray:
-    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+    if _holds_text(raw):
         return _text(raw).notna().to_numpy(dtype=bool)
     return raw.notna().to_numpy(dtype=bool)
 
@@ -150,8 +160,8 @@ def _parse_text(f: Field, raw: pd.Series, present: np.ndarray, out: IssueCollect
 def _normalise_terms(f: Field, text: pd.Series, out: IssueCollector) -> pd.Series:
     vocabulary = VOCABULARIES[f.vocabulary or ""]
     codes, uniques = pd.factorize(text)
-    mapped = np.array([normalize_term(u, vocabulary) for u in uniques], dtype=object)
-    known = np.concatenate([mapped, np.array([None], dtype=object)])[codes]  # code -1 (missing) picks None
+    mapped = pd.array([normalize_term(u, vocabulary) for u in uniques], dtype=_TEXT)
+    known = mapped.take(codes, allow_fill=True)  # code -1 (missing) gives a missing value
     bad = (codes >= 0) & pd.isna(known)
     out.add(
         bad,
@@ -160,7 +170,7 @@ def _normalise_terms(f: Field, text: pd.Series, out: IssueCollector) -> pd.Serie
         f"not a term of the {f.vocabulary} vocabulary",
         f"use one of: {', '.join(vocabulary)}",
     )
-    return pd.Series(known, dtype=_TEXT)
+    return pd.Series(known)
 
 
 def _empty(field_type: str, n: int) -> pd.Series:
@@ -243,7 +253,7 @@ def _check_dates(
             out.add(
                 future,
                 f.name,
-                parsed[f.name].astype(str),
+                parsed[f.name],
                 f"lies after today ({today.isoformat()})",
                 "check the year; dates in the future are not allowed",
             )
@@ -262,7 +272,7 @@ def _check_dates(
         out.add(
             early,
             "ended_on",
-            parsed["ended_on"].astype(str),
+            parsed["ended_on"],
             "before started_on",
             "check both dates (ended_on is the last day of work)",
         )
@@ -272,17 +282,24 @@ def _check_duplicates(parsed: dict[str, pd.Series], geoms: np.ndarray | None, ou
     no_id = parsed["id"].isna().to_numpy()
     if no_id.sum() < 2:
         return
-    columns = {
-        name: (col.map(_json_text) if col.dtype == object else col)
+    # every column is hashed through its factorized codes (fast for Arrow strings, masked numbers, dates)
+    columns = [
+        col.map(_json_text) if col.dtype == object else col
         for name, col in parsed.items()
         if name not in ("id", "recorded_at")
-    }
+    ]
     if geoms is not None:
         if (shapely.get_type_id(geoms) == 0).all():
-            columns["_x"], columns["_y"] = pd.Series(shapely.get_x(geoms)), pd.Series(shapely.get_y(geoms))
+            columns += [pd.Series(shapely.get_x(geoms)), pd.Series(shapely.get_y(geoms))]
         else:
-            columns["_wkb"] = pd.Series(shapely.to_wkb(geoms), dtype=object)
-    hashes = pd.util.hash_pandas_object(pd.DataFrame(columns)[no_id], index=False)
+            columns.append(pd.Series(shapely.to_wkb(geoms), dtype=object))
+    combined = np.zeros(int(no_id.sum()), dtype=np.uint64)
+    for column in columns:
+        if column.isna().all():
+            continue
+        codes = pd.factorize(column[no_id])[0]
+        combined = combined * np.uint64(1_000_003) ^ pd.util.hash_array(codes)
+    hashes = pd.Series(combined)
     duplicated = np.zeros(len(no_id), dtype=bool)
     duplicated[no_id] = hashes.duplicated(keep="first").to_numpy()
     out.add(
