@@ -1,10 +1,14 @@
 """Shared fixtures: a throwaway PostgreSQL/PostGIS server for the session and a ``store`` over every back end.
 
-The PostGIS server: ``MINEACTION_TEST_POSTGRES_URL`` (a server you run) if set; otherwise one started here with
-``initdb``/``pg_ctl`` (from PATH or /usr/lib/postgresql/*/bin; as the ``postgres`` user when running as root) on
-a unix socket in a temporary folder and a free TCP port on 127.0.0.1, stopped at the end. Each test gets a fresh
+The PostGIS server: ``MINEACTION_TEST_POSTGRES_URL`` (a server you run) if set; otherwise one started here
+with
+``initdb``/``pg_ctl`` (from PATH or /usr/lib/postgresql/*/bin; as the ``postgres`` user when running as
+root) on
+a unix socket in a temporary folder and a free TCP port on 127.0.0.1, stopped at the end. Each test gets a
+fresh
 database copied from a template that already has the postgis extension. Without PostgreSQL binaries the
-PostGIS tests skip with the reason, unless ``MINEACTION_REQUIRE_POSTGIS=1`` (CI), which turns that into a failure.
+PostGIS tests skip with the reason, unless ``MINEACTION_REQUIRE_POSTGIS=1`` (CI), which turns that into a
+failure.
 """
 
 from __future__ import annotations

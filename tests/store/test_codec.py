@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -107,7 +107,7 @@ def test_decoded_dtypes() -> None:
 def test_cutoffs() -> None:
     assert parse_cutoff(date(2021, 3, 1)) == "2021-03-01T23:59:59.999Z"
     assert parse_cutoff("2021-03-01") == "2021-03-01T23:59:59.999Z"
-    assert parse_cutoff(datetime(2021, 3, 1, 12, tzinfo=timezone.utc)) == "2021-03-01T12:00:00.000Z"
+    assert parse_cutoff(datetime(2021, 3, 1, 12, tzinfo=UTC)) == "2021-03-01T12:00:00.000Z"
     assert format_instant(datetime(2021, 3, 1, 12, 0, 0, 999_999)) == "2021-03-01T12:00:00.999Z"
     with pytest.raises(InputError, match="as_of"):
         parse_cutoff(12)

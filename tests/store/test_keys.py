@@ -38,7 +38,7 @@ def test_content_key_is_pinned() -> None:
     fields = [entity("operators").field("name"), entity("operators").field("teams")]
     # BLAKE2b-128 of "ANAMA<US>12" and "<missing><US>3", computed by hand
     assert content_keys(fields, [["ANAMA", None], [12, 3]], None, 2) == [
-        hashlib.blake2b("ANAMA\x1f12".encode(), digest_size=16).hexdigest(),
+        hashlib.blake2b(b"ANAMA\x1f12", digest_size=16).hexdigest(),
         "b8bd6d5b6b61ae750086405b85d10a78",
     ]
 

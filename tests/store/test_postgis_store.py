@@ -1,4 +1,5 @@
-"""PostGIS specifics: real geometry columns in EPSG:4326 with GiST indexes, recorded migrations, clear errors."""
+"""PostGIS specifics: real geometry columns in EPSG:4326 with GiST indexes, recorded migrations, clear
+errors."""
 
 from __future__ import annotations
 

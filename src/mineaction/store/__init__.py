@@ -1,4 +1,5 @@
-"""Persistence behind one contract: GeoPackage (embedded default), PostgreSQL/PostGIS (server), memory (tests).
+"""Persistence behind one contract: GeoPackage (embedded default), PostgreSQL/PostGIS (server), memory
+(tests).
 
 ``open_store(url)`` picks the back end by the URL:
 
@@ -95,7 +96,8 @@ def open_store(url: str | Path, *, create: bool = False) -> Store:
 def init_store(url: str | Path, *, aoi: Sequence[float] | None = None) -> Store:
     """Create the schema at ``url`` (a new GeoPackage file, an empty PostGIS database, memory) and open it.
 
-    ``aoi`` is the area of interest [west, south, east, north] in degrees (WGS84), kept as the ``aoi`` setting.
+    ``aoi`` is the area of interest [west, south, east, north] in degrees (WGS84), kept as the ``aoi``
+    setting.
     An existing store is migrated to the latest schema and kept.
     """
     store = _connect(str(url), create=True)

@@ -5,7 +5,8 @@ A store keeps, for every kind of record in ``mineaction.domain.schema.ENTITIES``
 - the **current state**, one row per live record (a GeoPackage layer / PostGIS table named after the kind, so
   QGIS and GDAL open it directly);
 - the **history**, append-only: one revision per insert, update and delete, with who (``author``), when
-  (``changed_at``, the information's ``recorded_at`` or the write time), why (``reason``) and the source document.
+  (``changed_at``, the information's ``recorded_at`` or the write time), why (``reason``) and the source
+  document.
   Nothing is ever overwritten there, so ``read(kind, as_of=D)`` can rebuild what was known on date D.
 
 Every write is a transaction: it lands whole or not at all. Writes made inside ``with store.transaction():``

@@ -1,7 +1,8 @@
 """Turn record frames into database parameter columns and back, identically for every back end.
 
-Writing: ``encode_frame`` normalises a frame of one kind into plain Python column lists (str, int, float, bool,
-ISO text for dates, canonical JSON text), the geometry as ISO WKB and a **content key** per row. Reading:
+Writing: ``encode_frame`` normalises a frame of one kind into plain Python column lists (str, int, float,
+bool, ISO text for dates, canonical JSON text), the geometry as ISO WKB and a **content key** per row.
+Reading:
 ``decode_columns`` turns fetched columns back into a frame with the same pandas dtypes whatever the back end:
 
 =========  ==========================================================
@@ -24,6 +25,7 @@ them back in the same text form, so one decoder serves all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,7 +111,7 @@ def _bad(kind: str, field: Field, series: pd.Series, mask: np.ndarray, what: str
 def _encode_str(series: pd.Series) -> list[Any]:
     text = series.astype("str")
     missing = text.isna().to_numpy() | (text.fillna("").str.len() == 0).to_numpy()
-    return _missing_to_none(text.to_numpy(dtype=object, na_value=None), missing)
+    return _missing_to_none(np.asarray(text.astype(object)), missing)
 
 
 def _encode_number(kind: str, field: Field, series: pd.Series) -> list[Any]:
@@ -189,10 +191,8 @@ def _canonical_json(value: Any) -> str | None:
     if isinstance(value, str):
         if not value.strip():
             return None
-        try:
+        with contextlib.suppress(ValueError):  # plain text is kept as a JSON string
             value = json.loads(value)
-        except ValueError:
-            pass  # plain text is kept as a JSON string
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -219,7 +219,8 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
         geoms = np.asarray(series, dtype=object)
     else:
         geoms = np.full(len(frame), None, dtype=object)
-    geoms = np.where(shapely.is_missing(geoms) | shapely.is_empty(geoms), None, geoms)
+    geoms = geoms.copy()
+    geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
     if schema.geometry_required and (missing := shapely.is_missing(geoms)).any():
         row = int(np.flatnonzero(missing)[0])
         raise InputError(
@@ -259,7 +260,7 @@ def encode_frame(schema: EntitySchema, frame: pd.DataFrame) -> EncodedFrame:
 # --- decoding ----------------------------------------------------------------------------------------------
 
 
-def _decode_dates(values: Sequence[Any], *, utc: bool) -> pd.Series:
+def _decode_dates(values: Sequence[Any] | np.ndarray, *, utc: bool) -> pd.Series:
     series = pd.Series(values, dtype=object)
     fmt = INSTANT_FORMAT if utc else DATE_FORMAT
     try:
@@ -279,7 +280,7 @@ _MISSING_DTYPES = {
 }
 
 
-def _decode_field(field: Field, values: Sequence[Any] | None, n: int) -> Any:
+def _decode_field(field: Field, values: Sequence[Any] | np.ndarray | None, n: int) -> Any:
     if values is None:  # not fetched: missing everywhere
         if field.type == "json":
             return np.full(n, None, dtype=object)
@@ -302,7 +303,7 @@ def _decode_field(field: Field, values: Sequence[Any] | None, n: int) -> Any:
 
 def decode_columns(
     fields: Sequence[Field],
-    columns: Sequence[Sequence[Any] | None],
+    columns: Sequence[Sequence[Any] | np.ndarray | None],
     geometry: np.ndarray | None,
     *,
     n: int | None = None,

@@ -4,7 +4,8 @@ The file is a real OGC GeoPackage 1.3 that GDAL and QGIS open as layers: ``appli
 ``user_version`` 10300, ``gpkg_spatial_ref_sys`` (EPSG:4326 and the two undefined systems), ``gpkg_contents``
 (each kind with a geometry as ``features``, everything else as ``attributes``), ``gpkg_geometry_columns``,
 GeoPackage binary geometries (a ``GP`` header with an envelope, then ISO WKB) and one R-tree spatial index per
-feature table with the triggers of the specification, registered in ``gpkg_extensions``. The ``ST_MinX``... and
+feature table with the triggers of the specification, registered in ``gpkg_extensions``. The ``ST_MinX``...
+and
 ``ST_IsEmpty`` functions those triggers call are registered on every connection this module opens.
 
 Bulk inserts drop the R-tree insert trigger, insert, fill the R-tree from vectorised bounds (packing it anew
@@ -106,7 +107,8 @@ def _rtree_triggers(t: str) -> dict[str, str]:
         "(NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))",
     )
     return {
-        f"{r}_insert": f"AFTER INSERT ON {t} WHEN {filled} BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
+        f"{r}_insert": f"AFTER INSERT ON {t} WHEN {filled} "
+        f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
         f"{r}_update1": f"AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND {filled} "
         f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END",
         f"{r}_update2": f"AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND {blank} "
@@ -115,12 +117,14 @@ def _rtree_triggers(t: str) -> dict[str, str]:
         f"BEGIN DELETE FROM {r} WHERE id = OLD.fid; INSERT OR REPLACE INTO {r} VALUES ({box}); END",
         f"{r}_update4": f"AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND {blank} "
         f"BEGIN DELETE FROM {r} WHERE id IN (OLD.fid, NEW.fid); END",
-        f"{r}_delete": f"AFTER DELETE ON {t} WHEN OLD.geom NOT NULL BEGIN DELETE FROM {r} WHERE id = OLD.fid; END",
+        f"{r}_delete": f"AFTER DELETE ON {t} WHEN OLD.geom NOT NULL "
+        f"BEGIN DELETE FROM {r} WHERE id = OLD.fid; END",
     }
 
 
 _CORE_TABLES = (
-    "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT "
+    "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, "
+    "organization TEXT "
     "NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)",
     "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier "
     "TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT "
@@ -131,7 +135,8 @@ _CORE_TABLES = (
     "CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE "
     "(table_name), CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), "
     "CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
-    "CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition "
+    "CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
+    "definition "
     "TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
 )
 _SRS_ROWS = (
@@ -227,7 +232,7 @@ class GeoPackageStore(SQLStore):
         assert encoded.geometry is not None and encoded.wkb is not None
         return gpkg_blobs(encoded.geometry, encoded.wkb)
 
-    def decode_geometry(self, values: Sequence[Any]) -> np.ndarray:
+    def decode_geometry(self, values: Sequence[Any] | np.ndarray) -> np.ndarray:
         return np.asarray(shapely.from_wkb([wkb_from_gpkg(v) for v in values]), dtype=object)
 
     def insert_rows(

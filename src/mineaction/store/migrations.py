@@ -5,7 +5,8 @@ A store records every migration applied in ``mineaction_schema_version`` (versio
 newer than this code knows raises SchemaError (upgrade mineaction), as does a database that has no mineaction
 schema at all (run ``mineaction init URL``).
 
-The steps call back into the store's dialect for DDL, so one list of steps serves GeoPackage, PostGIS and memory.
+The steps call back into the store's dialect for DDL, so one list of steps serves GeoPackage, PostGIS and
+memory.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def _check_not_newer(store: SQLStore, version: int | None) -> None:
 
 
 def migrate(store: SQLStore) -> list[int]:
-    """Bring ``store`` to the latest schema in one transaction; returns the versions applied (oldest first)."""
+    """Bring ``store`` to the latest schema in one transaction; returns the versions applied (oldest
+    first)."""
     applied: list[int] = []
     with store.transaction():
         version = schema_version(store)

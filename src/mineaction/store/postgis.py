@@ -1,7 +1,8 @@
 """The PostgreSQL/PostGIS dialect of the shared SQL store, over psycopg 3.
 
 Kinds with a geometry get a real ``geometry(Point, 4326)`` or ``geometry(Geometry, 4326)`` column with a GiST
-index; dates are ``date``, instants ``timestamptz`` (selected back as the same ISO text the GeoPackage holds, so
+index; dates are ``date``, instants ``timestamptz`` (selected back as the same ISO text the GeoPackage
+holds, so
 one decoder serves both); JSON fields are text. Rows are bulk-loaded with ``COPY ... FROM STDIN`` (geometry as
 hex EWKB). The first migration runs ``CREATE EXTENSION IF NOT EXISTS postgis``, which needs a role allowed to
 create it (or a database where it already exists).
@@ -104,7 +105,7 @@ class PostGISStore(SQLStore):
         with_srid = shapely.set_srid(encoded.geometry, 4326)
         return list(shapely.to_wkb(with_srid, hex=True, include_srid=True, output_dimension=2).tolist())
 
-    def decode_geometry(self, values: Sequence[Any]) -> np.ndarray:
+    def decode_geometry(self, values: Sequence[Any] | np.ndarray) -> np.ndarray:
         return np.asarray(shapely.from_wkb([None if v is None else bytes(v) for v in values]), dtype=object)
 
     def insert_rows(

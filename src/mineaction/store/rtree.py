@@ -3,9 +3,11 @@
 Inserting a million boxes one by one into an R*Tree costs tens of seconds; packing them with STR (sort by x
 into vertical slices, by y within a slice, fill nodes in that order, repeat one level up) and writing the
 ``<name>_node``, ``<name>_parent`` and ``<name>_rowid`` tables takes about a second and gives a better tree.
-The node layout is SQLite's (``ext/rtree/rtree.c``): a node is a blob of the tree's node size; it starts with the
+The node layout is SQLite's (``ext/rtree/rtree.c``): a node is a blob of the tree's node size; it starts
+with the
 tree depth (root only) and the cell count as big-endian 16-bit integers, then cells of a big-endian 64-bit id
-(rowid in leaves, child node number above) and 2 x 2 big-endian 32-bit floats (minx, maxx, miny, maxy), rounded
+(rowid in leaves, child node number above) and 2 x 2 big-endian 32-bit floats (minx, maxx, miny, maxy),
+rounded
 outwards so every box contains its geometry. ``rtreecheck()`` validates the result in the tests.
 
 Works for 2-dimensional REAL R*Trees (``USING rtree(id, minx, maxx, miny, maxy)``, the GeoPackage layout).
@@ -85,7 +87,8 @@ def _number(levels: list[tuple[np.ndarray, np.ndarray]], capacity: int) -> list[
 
 
 def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) -> None:
-    """Replace the content of the (2-D) R*Tree ``name`` with ``ids`` and their ``boxes`` [minx, maxx, miny, maxy].
+    """Replace the content of the (2-D) R*Tree ``name`` with ``ids`` and their ``boxes`` [minx, maxx, miny,
+    maxy].
 
     Runs inside the caller's transaction; ``boxes`` in float64 are rounded outwards to float32.
     """
@@ -102,7 +105,8 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     )
     numbers = _number(levels, capacity)
     depth = len(levels) - 1
-    nodes, parents = [], []
+    nodes: list[tuple[int, bytes]] = []
+    parents: list[tuple[int, int]] = []
     for level, ((cell_ids, cell_boxes), node_numbers) in enumerate(zip(levels, numbers, strict=True)):
         cells = np.empty(len(cell_ids), dtype=_CELL)
         cells["id"], cells["box"] = cell_ids, cell_boxes
@@ -115,7 +119,11 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
             nodes.append((number, (head + chunk).ljust(size, b"\0")))
         if level > 0:
             parents.extend(
-                zip(cell_ids.tolist(), np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist())
+                zip(
+                    cell_ids.tolist(),
+                    np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist(),
+                    strict=True,
+                )
             )
     leaf_ids, _ = levels[0]
     leaf_nodes = np.repeat(numbers[0], capacity)[: len(leaf_ids)]
@@ -124,5 +132,6 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     conn.executemany(f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)", nodes)
     conn.executemany(f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)", parents)
     conn.executemany(
-        f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", zip(leaf_ids.tolist(), leaf_nodes.tolist())
+        f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)",
+        zip(leaf_ids.tolist(), leaf_nodes.tolist(), strict=True),
     )

@@ -4,11 +4,13 @@ Tables (``K`` is a kind of ``mineaction.domain.schema.ENTITIES``):
 
 - ``K``: current state, one row per live record: ``fid`` (integer key), the schema's fields, ``content_key``
   and, for kinds with a geometry, ``geom``;
-- ``K_history``: append-only revisions: ``revision`` (serial), ``op`` (insert, update, delete), ``changed_at``,
+- ``K_history``: append-only revisions: ``revision`` (serial), ``op`` (insert, update, delete),
+  ``changed_at``,
   ``author``, ``reason``, ``revision_source_doc``, then the fields, ``content_key`` and ``geom`` as they were
   after that revision;
 - ``mineaction_settings`` (key, JSON value), ``mineaction_documents`` (collection, key, version, saved_at,
-  author, reason, JSON payload), ``mineaction_counters`` (next id number per kind) and the schema version table.
+  author, reason, JSON payload), ``mineaction_counters`` (next id number per kind) and the schema version
+  table.
 
 SQL here uses ``?`` placeholders; a dialect (``GeoPackageStore``, ``PostGISStore``) overrides only the pieces
 that differ: connection, DDL types, geometry encoding and decoding, bulk insert and placeholder style.
@@ -89,7 +91,7 @@ class SQLStore(Store):
         """Geometry of each row as the parameter the driver stores in ``geom``."""
 
     @abstractmethod
-    def decode_geometry(self, values: Sequence[Any]) -> np.ndarray:
+    def decode_geometry(self, values: Sequence[Any] | np.ndarray) -> np.ndarray:
         """Shapely geometries (None where missing) from the selected ``geom`` values."""
 
     def geometry_select(self) -> str:
@@ -112,7 +114,8 @@ class SQLStore(Store):
         *,
         geometry: np.ndarray | None = None,
     ) -> None:
-        """Insert many rows in one go; ``geometry`` (shapely, aligned with ``rows``) is given when ``table`` is
+        """Insert many rows in one go; ``geometry`` (shapely, aligned with ``rows``) is given when ``table``
+        is
         the current table of a kind with a geometry, for dialects that keep a spatial index by hand."""
         placeholders = ", ".join("?" for _ in columns)
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
@@ -169,7 +172,8 @@ class SQLStore(Store):
         fields = self._field_columns(schema)
         fields[0] = "id TEXT NOT NULL UNIQUE"
         self.execute(
-            f"CREATE TABLE {k} ({', '.join([self.serial_key(), *fields, 'content_key TEXT NOT NULL', *geom])})"
+            f"CREATE TABLE {k} "
+            f"({', '.join([self.serial_key(), *fields, 'content_key TEXT NOT NULL', *geom])})"
         )
         self.execute(f"CREATE INDEX {k}_content_key ON {k} (content_key)")
         self.register_table(k, schema)
@@ -226,7 +230,8 @@ class SQLStore(Store):
         include_personal: bool,
         empty: frozenset[str] = frozenset(),
     ) -> tuple[str, list[Field]]:
-        """SELECT expressions and the fields they fetch: personal fields (unless asked) and columns known to be
+        """SELECT expressions and the fields they fetch: personal fields (unless asked) and columns known to
+        be
         empty everywhere are not fetched at all but decoded as missing."""
         fetched = [f for f in fields if f.name not in empty and not (f.personal and not include_personal)]
         exprs = [self.field_select(f) for f in fetched]
@@ -242,7 +247,8 @@ class SQLStore(Store):
     def _frame(
         self, fields: Sequence[Field], fetched: Sequence[Field], rows: list[tuple[Any, ...]], geometry: bool
     ) -> pd.DataFrame:
-        """Decode fetched rows (``fetched`` fields, then the geometry if ``geometry``) into a frame of ``fields``."""
+        """Decode fetched rows (``fetched`` fields, then the geometry if ``geometry``) into a frame of
+        ``fields``."""
         n = len(rows)
         table = np.array(rows, dtype=object) if rows else np.empty((0, len(fetched) + geometry), dtype=object)
         table = table.reshape(n, len(fetched) + geometry)
@@ -286,7 +292,8 @@ class SQLStore(Store):
         as_of: date | datetime | None = None,
         include_personal: bool = False,
     ) -> dict[str, Any]:
-        """One record as a dict (geometry as a shapely object, missing values None); NotFoundError if absent."""
+        """One record as a dict (geometry as a shapely object, missing values None); NotFoundError if
+        absent."""
         frame = self._select(
             entity(kind), as_of=as_of, include_personal=include_personal, record_id=record_id
         )
@@ -295,7 +302,7 @@ class SQLStore(Store):
             raise NotFoundError(f"{kind}: no record {record_id!r}{when}; list the ids with read({kind!r})")
         record = frame.iloc[0].to_dict()
         return {
-            k: (None if not isinstance(v, (list, dict)) and v is not None and pd.isna(v) is True else v)
+            str(k): (None if not isinstance(v, (list, dict)) and v is not None and pd.isna(v) is True else v)
             for k, v in record.items()
         }
 

@@ -1,7 +1,8 @@
 """Decide what a write does, row by row but vectorised: insert, update (new revision) or nothing.
 
 The rules (``Store.write``): a row whose ``id`` is live and whose content key differs is an update; the same
-content changes nothing; an unknown ``id`` is inserted under it. A row without ``id`` is matched by content key
+content changes nothing; an unknown ``id`` is inserted under it. A row without ``id`` is matched by content
+key
 against live records and the rest of the frame: known content is skipped, new content gets the kind's next
 readable id. ``recorded_at`` dates the revision; when it is missing (or, for an update, the same as the stored
 one: a correction made now) the write time is used and stored.
@@ -53,7 +54,7 @@ def _highest_number(prefix: str, ids: pd.Series) -> int:
 def _fill(values: list[Any], rows: np.ndarray, value: Any) -> list[Any]:
     """``values`` with the missing ones among ``rows`` set to ``value``."""
     array = np.asarray(values, dtype=object) if values else np.empty(0, dtype=object)
-    array[rows & np.equal(array, None)] = value
+    array[rows & pd.isna(array)] = value
     return list(array.tolist())
 
 
