@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
-from rasterio.transform import from_origin
+from affine import Affine
 
 from mineaction.errors import InputError
 
@@ -82,7 +82,7 @@ def _gpkg(frame: pd.DataFrame, path: Path, layer: str, label: str) -> None:
 
 def _dem(scenario: Scenario, path: Path) -> None:
     land = scenario.landscape
-    transform = from_origin(land.dem_origin[0], land.dem_origin[1], land.dem_step, land.dem_step)
+    transform = Affine(land.dem_step, 0.0, land.dem_origin[0], 0.0, -land.dem_step, land.dem_origin[1])
     with rasterio.open(
         path,
         "w",
