@@ -248,3 +248,20 @@ def test_wrong_crs_declared_is_reported_not_stored(tmp_path: Path, store_path: P
     assert report.n_errors == 3 and {i.field for i in report.errors} == {"geometry"}
     assert "outside the area of interest" in report.errors[0].reason
     assert "declared CRS" in report.errors[0].fix
+
+
+def test_writes_in_slices_keep_one_record_per_content(
+    tmp_path: Path, store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mineaction.io.importer as importer
+
+    monkeypatch.setattr(importer, "WRITE_CHUNK_ROWS", 2)
+    rows = (
+        GOOD_CSV + ",AP,PMN-2,2022-05-01,5,Aghdam,46.93,39.99\n" * 2
+    )  # repeats row 1 twice, in later slices
+    with open_store(store_path) as store:
+        result = import_file(store, write_csv(tmp_path, rows), kind="finds", **WHO)
+        assert store.counts()["finds"] == 3
+    assert (result.counts["finds"].inserted, result.counts["finds"].unchanged) == (3, 2)
+    assert result.ids["finds"] == ("EO-000001", "EO-000002", "EO-000003")
+    assert result.report.n_warnings == 2
