@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import pandas as pd
 from analysis_scenes import frame
 from shapely.geometry import Point, box
 
@@ -75,3 +76,46 @@ def test_share_farther_than_counts_only_earlier_references() -> None:
     )
     out = share_farther_than(events, refs, distance_m=1000, crs="EPSG:32638")
     assert out == {"n_events": 4, "n_farther": 2, "share": 0.5}
+
+
+def test_history_dates_what_the_store_knew() -> None:
+    import geopandas as gpd
+
+    from mineaction.analysis import hazards_with_history
+
+    hazards = frame(
+        "hazardous_areas",
+        [{"id": "HA-000001", "reported_on": date(2021, 1, 1)}],
+        [box(0, 0, 100, 100)],
+    )
+    gone = frame(
+        "hazardous_areas", [{"id": "HA-000002", "reported_on": date(2021, 1, 1)}], [box(500, 0, 600, 100)]
+    )
+    history = gpd.GeoDataFrame(
+        pd.concat([hazards, gone, gone], ignore_index=True).assign(
+            op=["insert", "insert", "delete"],
+            changed_at=pd.to_datetime(
+                ["2022-06-01T08:00Z", "2021-01-05T08:00Z", "2022-03-01T08:00Z"], utc=True
+            ),
+        ),
+        geometry="geometry",
+        crs=4326,
+    )
+    known = hazards_with_history(hazards, history).set_index("id")
+    assert list(known.index) == ["HA-000001", "HA-000002"]
+    assert known.loc["HA-000001", "known_from"] == pd.Timestamp("2022-06-01")
+    assert known.loc["HA-000002", "removed_on"] == pd.Timestamp("2022-03-01")
+    accidents = frame(
+        "accidents",
+        [
+            {"id": "A1", "occurred_on": date(2022, 1, 1)},  # HA-1 reported but not yet in the store
+            {"id": "A2", "occurred_on": date(2022, 7, 1)},  # HA-1 in the store
+            {"id": "A3", "occurred_on": date(2022, 1, 1)},  # HA-2 alive then
+            {"id": "A4", "occurred_on": date(2022, 4, 1)},  # HA-2 deleted by then
+        ],
+        [Point(50, 50), Point(50, 50), Point(550, 50), Point(550, 50)],
+    )
+    flags = outside_flags(accidents, None, known.reset_index(), crs="EPSG:32638")
+    assert flags["outside_known_hazards"].tolist() == [True, False, False, True]
+    plain = outside_flags(accidents, None, hazards, crs="EPSG:32638")
+    assert plain["outside_known_hazards"].tolist() == [False, False, True, True]

@@ -23,6 +23,7 @@ from mineaction.analysis.ledger import (
 )
 from mineaction.analysis.outside import (
     event_dates,
+    hazards_with_history,
     outside_flags,
     outside_share,
     outside_share_by,
@@ -56,6 +57,7 @@ __all__ = [
     "funding_by_source",
     "funding_by_year",
     "funding_totals",
+    "hazards_with_history",
     "land_release_ledger",
     "metric_crs_for",
     "new_contamination_alerts",

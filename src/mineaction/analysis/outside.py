@@ -6,8 +6,9 @@ Definitions (docs/metrics.md):
   the perimeter) from every minefield record's perimeter.
 - An event is **outside the known hazards** when no hazardous area was known and not yet released on the
   event's date: known means ``reported_on <= event date`` and not ``released_on < event date``. The dates are
-  the record's own fields (``reported_on``, ``released_on``) of the current state; a store's ``as_of`` history
-  can be passed instead as the ``hazards`` frame of that day for a single-date question.
+  the record's own fields (``reported_on``, ``released_on``). With the store's history
+  (``hazards_with_history``) a hazard also counts only from the day it was first recorded in the store
+  (``known_from``) until the day it was deleted (``removed_on``), and deleted hazards count while they lived.
 - **Distance form**: share of events farther than ``distance_m`` from every reference event dated before the
   event (used on Colombia's register: MAP accidents vs earlier suspected-minefield reports).
 
@@ -26,6 +27,7 @@ from mineaction.domain.schema import entity
 
 __all__ = [
     "event_dates",
+    "hazards_with_history",
     "outside_flags",
     "outside_share",
     "outside_share_by",
@@ -110,8 +112,47 @@ def _inside_known(
         known &= ~pd.isna(reported) & (reported <= when)
     if released is not None:
         known &= pd.isna(released) | (released >= when)
+    if "known_from" in haz:
+        known &= to_timestamps(haz["known_from"]).to_numpy()[haz_idx] <= when
+    if "removed_on" in haz:
+        removed = to_timestamps(haz["removed_on"]).to_numpy()[haz_idx]
+        known &= pd.isna(removed) | (removed > when)
     inside[np.unique(ev_idx[known])] = True
     return inside
+
+
+def hazards_with_history(current: pd.DataFrame | None, history: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Hazardous areas with the days the store knew them, from its append-only history.
+
+    Parameters
+    ----------
+    current : DataFrame
+        Live hazardous areas (``store.read("hazardous_areas")``).
+    history : DataFrame
+        Their revisions (``store.history("hazardous_areas")``: ``op``, ``changed_at`` (UTC) and the fields).
+
+    Returns
+    -------
+    DataFrame
+        The live areas plus deleted ones (as in their last revision before deletion), with ``known_from`` (day
+        of the first revision, UTC) and ``removed_on`` (day of deletion, NaT while live).
+    """
+    if history is None or len(history) == 0 or "changed_at" not in history.columns:
+        return current
+    day = pd.to_datetime(history["changed_at"], utc=True).dt.tz_convert(None).dt.normalize()
+    known_from = day.groupby(history["id"]).min()
+    deleted = history["op"] == "delete"
+    removed_on = day[deleted].groupby(history["id"][deleted]).max()
+    gone = history.loc[~deleted & history["id"].isin(removed_on.index)].drop_duplicates("id", keep="last")
+    fields = [c for c in gone.columns if current is None or c in current.columns]
+    parts = [p for p in (current, gone[fields]) if p is not None and len(p)]
+    if not parts:
+        return current
+    both = pd.concat(parts, ignore_index=True)
+    ids = both["id"].to_numpy()
+    both["known_from"] = known_from.reindex(ids).to_numpy()
+    both["removed_on"] = removed_on.reindex(ids).to_numpy()
+    return both
 
 
 def outside_share(flags: pd.DataFrame, column: str = "outside_records") -> float:

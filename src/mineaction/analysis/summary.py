@@ -13,7 +13,7 @@ import pandas as pd
 
 from mineaction.analysis.casualties import casualty_table, casualty_totals, totals_with_aggregates
 from mineaction.analysis.ledger import funding_totals, release_totals
-from mineaction.analysis.outside import outside_flags, outside_share, outside_share_by
+from mineaction.analysis.outside import hazards_with_history, outside_flags, outside_share, outside_share_by
 from mineaction.analysis.records import (
     record_accuracy,
     record_accuracy_by_source,
@@ -45,9 +45,16 @@ def _by(flags: pd.DataFrame, key: str) -> list[dict[str, Any]]:
 
 
 def assess_records(
-    frames: Mapping[str, pd.DataFrame], *, settings: Settings, crs: str | None = None
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    settings: Settings,
+    crs: str | None = None,
+    hazard_history: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Record accuracy, recall and outside shares for ``mineaction records assess``.
+
+    ``hazard_history`` (``store.history("hazardous_areas")``), when given, dates each hazard's knowledge by
+    the store's history as well as by its ``reported_on`` (see ``hazards_with_history``).
 
     Returns
     -------
@@ -59,7 +66,8 @@ def assess_records(
     """
     crs = crs or choose_metric_crs(frames, settings)
     records, finds = frames.get("minefield_records"), frames.get("finds")
-    activities, hazards = frames.get("activities"), frames.get("hazardous_areas")
+    activities = frames.get("activities")
+    hazards = hazards_with_history(frames.get("hazardous_areas"), hazard_history)
     empty = pd.DataFrame({"id": pd.Series(dtype=object)})
     assessed = record_assessment(
         records if records is not None else empty, finds, activities, settings=settings, crs=crs

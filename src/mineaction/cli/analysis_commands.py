@@ -74,8 +74,9 @@ def assess_command(store: str, as_json: bool, settings_path: str | None) -> None
     """Record accuracy (record level), record recall (mine level) and outside shares of accidents."""
     from mineaction.analysis import assess_records
 
-    with load_frames(store, settings_path) as (frames, settings, _):
-        result = assess_records(frames, settings=settings)
+    with load_frames(store, settings_path) as (frames, settings, opened):
+        history = opened.history("hazardous_areas")
+        result = assess_records(frames, settings=settings, hazard_history=history)
     if as_json:
         echo_json(result)
         return

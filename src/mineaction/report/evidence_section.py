@@ -30,7 +30,9 @@ def evidence_results(context: ReportContext) -> dict[str, Any]:
     acts, finds = frames.get("activities"), frames.get("finds")
     results = {
         "crs": crs,
-        "assess": analysis.assess_records(frames, settings=settings, crs=crs),
+        "assess": analysis.assess_records(
+            frames, settings=settings, crs=crs, hazard_history=_hazard_history(context)
+        ),
         "alerts": analysis.new_contamination_alerts(finds, acts, settings=settings, crs=crs),
         "casualty_table": table,
         "casualty_totals": analysis.casualty_totals(table),
@@ -58,6 +60,11 @@ def casualty_aggregates(context: ReportContext) -> pd.DataFrame | None:
         except LookupError:
             return None
     return None if aggregates is None else pd.DataFrame(aggregates)
+
+
+def _hazard_history(context: ReportContext) -> pd.DataFrame | None:
+    """The store's revisions of hazardous areas (to date what was known when), or None without a store."""
+    return None if context.store is None else context.store.history("hazardous_areas")
 
 
 def _note(context: ReportContext) -> str:
