@@ -284,7 +284,7 @@ def test_reprojects_frames_given_in_a_metric_crs(store) -> None:
 
 
 def test_same_frames_from_every_back_end(store, tmp_path: Path) -> None:
-    reference = open_store("memory://", create=True)
+    reference = open_store("memory://")
     for target in (store, reference):
         _write(target, "finds", _finds(5))
         _write(

@@ -72,7 +72,8 @@ def open_store(url: str | Path, *, create: bool = False) -> Store:
     url
         Where the store is: a ``.gpkg`` path, ``gpkg:///abs/path.gpkg``, ``postgresql://...`` or ``memory://``.
     create
-        Create the file and schema when missing (the same as ``init_store`` first).
+        Create the file and schema when missing (the same as ``init_store`` first); ``memory://`` is always
+        created.
 
     Raises
     ------
@@ -83,7 +84,8 @@ def open_store(url: str | Path, *, create: bool = False) -> Store:
     """
     store = _connect(str(url), create=create)
     try:
-        if create and schema_version(store) is None:
+        fresh = create or isinstance(store, MemoryStore)  # a memory store always starts empty
+        if fresh and schema_version(store) is None:
             migrate(store)
         else:
             require_current(store)

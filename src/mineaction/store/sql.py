@@ -19,7 +19,6 @@ that differ: connection, DDL types, geometry encoding and decoding, bulk insert 
 from __future__ import annotations
 
 import contextlib
-import json
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -32,6 +31,7 @@ from mineaction.domain.schema import ENTITIES, EntitySchema, Field, entity
 from mineaction.errors import NotFoundError
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
+from mineaction.store.documents import SettingsAndDocuments
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.writes import WritePlan, plan_write
 
@@ -49,7 +49,7 @@ _REVISION_LEAD = (
 )  # ids per IN (...) query: below SQLite's variable limit
 
 
-class SQLStore(Store):
+class SQLStore(SettingsAndDocuments, Store):
     """A store over one DB-API connection (autocommit, explicit BEGIN/COMMIT); subclasses are dialects."""
 
     def __init__(self, url: str, connection: Any) -> None:
@@ -201,19 +201,12 @@ class SQLStore(Store):
         self.prepare_container()
         for schema in ENTITIES.values():
             self._create_kind(schema)
-        self.execute(
-            f"CREATE TABLE mineaction_settings ({self.serial_key()}, key TEXT NOT NULL UNIQUE, value TEXT)"
-        )
-        self.execute(
-            f"CREATE TABLE mineaction_documents ({self.serial_key()}, collection TEXT NOT NULL, "
-            "key TEXT NOT NULL, version INTEGER NOT NULL, saved_at TEXT NOT NULL, author TEXT, "
-            "reason TEXT, payload TEXT NOT NULL, UNIQUE (collection, key, version))"
-        )
+        tables = self.create_settings_and_documents(self.serial_key())
         self.execute(
             f"CREATE TABLE mineaction_counters ({self.serial_key()}, kind TEXT NOT NULL UNIQUE, "
             "next_number INTEGER NOT NULL)"
         )
-        for table in ("mineaction_settings", "mineaction_documents", "mineaction_counters"):
+        for table in (*tables, "mineaction_counters"):
             self.register_table(table, None)
         self.executemany(
             "INSERT INTO mineaction_counters (kind, next_number) VALUES (?, ?)",
@@ -447,72 +440,6 @@ class SQLStore(Store):
             )
             self.executemany(f"DELETE FROM {kind} WHERE id = ?", [(i,) for i in wanted])
         return len(wanted)
-
-    # --- settings and documents --------------------------------------------------------------------------
-
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        rows = self.query("SELECT value FROM mineaction_settings WHERE key = ?", [key])
-        return default if not rows or rows[0][0] is None else json.loads(rows[0][0])
-
-    def set_setting(self, key: str, value: Any) -> None:
-        with self.transaction():
-            self.execute(
-                "INSERT INTO mineaction_settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value, sort_keys=True, default=str)),
-            )
-
-    def save_document(
-        self, collection: str, key: str, payload: dict[str, Any], *, author: str, reason: str
-    ) -> None:
-        text = json.dumps(payload, sort_keys=True, default=str)
-        with self.transaction():
-            version = self.query(
-                "SELECT COALESCE(MAX(version), 0) + 1 FROM mineaction_documents "
-                "WHERE collection = ? AND key = ?",
-                [collection, key],
-            )[0][0]
-            self.execute(
-                "INSERT INTO mineaction_documents (collection, key, version, saved_at, author, reason, "
-                "payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    collection,
-                    key,
-                    int(version),
-                    format_instant(datetime.now(UTC)),
-                    author,
-                    reason,
-                    text,
-                ),
-            )
-
-    def load_document(self, collection: str, key: str) -> dict[str, Any]:
-        rows = self.query(
-            "SELECT payload FROM mineaction_documents WHERE collection = ? AND key = ? "
-            "ORDER BY version DESC LIMIT 1",
-            [collection, key],
-        )
-        if not rows:
-            raise NotFoundError(
-                f"no document {key!r} in {collection!r}; list them with list_documents({collection!r})"
-            )
-        return dict(json.loads(rows[0][0]))
-
-    def document_versions(self, collection: str, key: str) -> int:
-        """How many versions of a document are kept (0 when there is none)."""
-        return int(
-            self.query(
-                "SELECT COUNT(*) FROM mineaction_documents WHERE collection = ? AND key = ?",
-                [collection, key],
-            )[0][0]
-        )
-
-    def list_documents(self, collection: str) -> list[str]:
-        rows = self.query(
-            "SELECT key FROM mineaction_documents WHERE collection = ? GROUP BY key ORDER BY MIN(fid)",
-            [collection],
-        )
-        return [r[0] for r in rows]
 
 
 def _pick_rows(columns: Sequence[list[Any]], index: Sequence[int]) -> list[tuple[Any, ...]]:
