@@ -17,7 +17,7 @@ import shapely
 from scipy import ndimage
 
 from mineaction.errors import ConfigError
-from mineaction.risk.features import layer_geometries, open_hazard_mask
+from mineaction.risk.features import layer_geometries, open_hazard_mask, open_hazards
 from mineaction.risk.grid import Grid
 
 __all__ = ["CANDIDATE_COLUMNS", "find_candidates", "high_risk_mask"]
@@ -54,12 +54,6 @@ def _event_counts(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> np.ndarray:
             pts = shapely.point_on_surface(geoms)
             counts += grid.count_points(shapely.get_x(pts), shapely.get_y(pts))
     return counts
-
-
-def _open(hazardous_areas: pd.DataFrame | None) -> pd.DataFrame | None:
-    if hazardous_areas is None or "status" not in hazardous_areas.columns:
-        return hazardous_areas
-    return hazardous_areas[hazardous_areas["status"] != "released"]
 
 
 def _polygons(grid: Grid, patches: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -137,7 +131,7 @@ def find_candidates(
         )
     ]
     # Cells only touched by a hazard's edge are already excluded; cut the last slivers at its exact edge.
-    hazards = layer_geometries(_open(layers.get("hazardous_areas")), grid.crs)
+    hazards = layer_geometries(open_hazards(layers.get("hazardous_areas"), None), grid.crs)
     if len(hazards) and len(geoms):
         geoms = shapely.difference(geoms, shapely.union_all(hazards))
     out = gpd.GeoDataFrame(table[list(CANDIDATE_COLUMNS)], geometry=list(geoms), crs=grid.crs)

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import ndimage
 
 from mineaction.domain.schema import entity
@@ -30,7 +31,10 @@ __all__ = [
     "FeatureStack",
     "compute_features",
     "dated_before",
+    "distance_to",
     "layer_geometries",
+    "open_hazard_mask",
+    "open_hazards",
 ]
 
 FEATURE_HELP = {
@@ -93,11 +97,31 @@ def layer_geometries(frame: pd.DataFrame | None, crs: str, **equal: Any) -> np.n
     return np.asarray(gs.to_crs(crs).values, dtype=object) if len(gs) else np.array([], dtype=object)
 
 
-def _distance_m(grid: Grid, mask: np.ndarray) -> np.ndarray | None:
-    if not mask.any():
+def distance_to(grid: Grid, geoms: np.ndarray, *, pad_m: float = 5000.0) -> np.ndarray | None:
+    """Distance (m, float32, grid shape) from every cell centre to the nearest of ``geoms`` (in grid CRS).
+
+    A Euclidean distance transform on the grid padded by ``pad_m`` m, so features just outside the grid
+    count; when none lies within the padded grid the exact distance is computed (shapely, vectorised).
+    None when there is no geometry at all.
+    """
+    if not len(geoms):
         return None
-    dist = ndimage.distance_transform_edt(~mask, sampling=grid.cell_m)
-    return np.asarray(dist, dtype=np.float32)
+    pad = int(np.ceil(pad_m / grid.cell_m))
+    rows, cols = grid.shape
+    padded = Grid(
+        grid.west - pad * grid.cell_m,
+        grid.north + pad * grid.cell_m,
+        grid.cell_m,
+        (rows + 2 * pad, cols + 2 * pad),
+        grid.crs,
+    )
+    mask = padded.rasterize(geoms) > 0
+    if mask.any():
+        dist = ndimage.distance_transform_edt(~mask, sampling=grid.cell_m)
+        return np.asarray(dist[pad : pad + rows, pad : pad + cols], dtype=np.float32)
+    xs, ys = grid.centres()
+    union = shapely.union_all(geoms)
+    return shapely.distance(shapely.points(xs, ys), union).astype(np.float32)
 
 
 def _density_per_km2(grid: Grid, counts: np.ndarray, sigma_m: float) -> np.ndarray:
@@ -116,26 +140,19 @@ def _points_xy(frame: pd.DataFrame | None, crs: str) -> tuple[np.ndarray, np.nda
 def _distance_features(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray | None]:
     ctx, assets, crs = layers.get("context_layers"), layers.get("assets"), grid.crs
 
-    def burnt(*parts: np.ndarray) -> np.ndarray:
-        geoms = np.concatenate([p for p in parts if len(p)]) if any(len(p) for p in parts) else parts[0]
-        return grid.rasterize(geoms) > 0 if len(geoms) else np.zeros(grid.shape, dtype=bool)
+    def near(*parts: np.ndarray) -> np.ndarray | None:
+        found = [p for p in parts if len(p)]
+        return distance_to(grid, np.concatenate(found)) if found else None
 
     return {
-        "dist_front_line_m": _distance_m(grid, burnt(layer_geometries(ctx, crs, layer_kind="front_line"))),
-        "dist_road_m": _distance_m(
-            grid,
-            burnt(
-                layer_geometries(ctx, crs, layer_kind="road"),
-                layer_geometries(assets, crs, asset_kind="road"),
-            ),
+        "dist_front_line_m": near(layer_geometries(ctx, crs, layer_kind="front_line")),
+        "dist_road_m": near(
+            layer_geometries(ctx, crs, layer_kind="road"), layer_geometries(assets, crs, asset_kind="road")
         ),
-        "dist_settlement_m": _distance_m(grid, burnt(layer_geometries(assets, crs, asset_kind="settlement"))),
-        "dist_water_m": _distance_m(
-            grid,
-            burnt(
-                layer_geometries(ctx, crs, layer_kind=("river", "water")),
-                layer_geometries(assets, crs, asset_kind="water"),
-            ),
+        "dist_settlement_m": near(layer_geometries(assets, crs, asset_kind="settlement")),
+        "dist_water_m": near(
+            layer_geometries(ctx, crs, layer_kind=("river", "water")),
+            layer_geometries(assets, crs, asset_kind="water"),
         ),
     }
 
@@ -158,23 +175,28 @@ def _record_features(
         raise InputError("record weights must lie between 0 and 1 (a measured reliability); rescale them")
     weight = grid.rasterize(geoms, values=weights, reduce="max")
     return {
-        "dist_record_m": _distance_m(grid, grid.rasterize(geoms) > 0),
+        "dist_record_m": distance_to(grid, geoms),
         "record_weight": weight.astype(np.float32),
     }
+
+
+def open_hazards(hazardous_areas: pd.DataFrame | None, cutoff: date | None) -> pd.DataFrame | None:
+    """Hazardous areas known and not released at ``cutoff`` (the open ones when None)."""
+    if hazardous_areas is None or hazardous_areas.empty:
+        return hazardous_areas
+    ha = dated_before(hazardous_areas, "hazardous_areas", cutoff)
+    if cutoff is None:
+        return ha[ha["status"] != "released"] if "status" in ha.columns else ha
+    if "released_on" in ha.columns:
+        released = pd.to_datetime(ha["released_on"], errors="coerce")
+        ha = ha[released.isna() | (released >= pd.Timestamp(cutoff))]
+    return ha
 
 
 def open_hazard_mask(grid: Grid, hazardous_areas: pd.DataFrame | None, cutoff: date | None) -> np.ndarray:
     """Cells inside or touched by hazardous areas known and not released at ``cutoff`` (all open ones
     when None)."""
-    if hazardous_areas is None or hazardous_areas.empty:
-        return np.zeros(grid.shape, dtype=bool)
-    ha = dated_before(hazardous_areas, "hazardous_areas", cutoff)
-    if cutoff is None:
-        ha = ha[ha["status"] != "released"] if "status" in ha.columns else ha
-    elif "released_on" in ha.columns:
-        released = pd.to_datetime(ha["released_on"], errors="coerce")
-        ha = ha[released.isna() | (released >= pd.Timestamp(cutoff))]
-    geoms = layer_geometries(ha, grid.crs)
+    geoms = layer_geometries(open_hazards(hazardous_areas, cutoff), grid.crs)
     return grid.rasterize(geoms) > 0 if len(geoms) else np.zeros(grid.shape, dtype=bool)
 
 
@@ -257,8 +279,8 @@ def compute_features(
             record_weights,
         )
     )
-    hazard = open_hazard_mask(grid, layers.get("hazardous_areas"), cutoff)
-    arrays["dist_hazardous_area_m"] = _distance_m(grid, hazard)
+    hazards = layer_geometries(open_hazards(layers.get("hazardous_areas"), cutoff), grid.crs)
+    arrays["dist_hazardous_area_m"] = distance_to(grid, hazards)
     counts = np.zeros(grid.shape)
     for kind in ("finds", "accidents"):
         x, y = _points_xy(dated_before(layers.get(kind, pd.DataFrame()), kind, cutoff), grid.crs)
