@@ -106,3 +106,10 @@ def test_later_ceasefire_removes_post_conflict_alert() -> None:
 
 def test_no_finds_no_alerts() -> None:
     assert new_contamination_alerts(None, None, settings=Settings()).empty
+
+
+def test_conflict_end_by_district() -> None:
+    flagged = flag_new_contamination(
+        _finds(), _activities(), settings=Settings(), conflict_end={"Lachin": date(2022, 12, 31)}
+    )
+    assert int(flagged["post_conflict"].sum()) == 0

@@ -2,7 +2,8 @@
 
 Definitions (docs/metrics.md):
 
-- A find is **post-conflict** when its ``manufacture_year`` is later than the year of ``settings.ceasefire``
+- A find is **post-conflict** when its ``manufacture_year`` is later than the year of the last conflict
+  period's end at its place: ``conflict_end[district]`` where given, else ``settings.ceasefire``
   (default 2020-11-10, so made in 2021 or later).
 - A find is **in released land** when it lies inside the polygon of another activity that ended before the
   find's date and released (cancelled + reduced + cleared) at least ``released_min`` (0.9) of its polygon's
@@ -15,6 +16,9 @@ Definitions (docs/metrics.md):
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -63,15 +67,22 @@ def flag_new_contamination(
     settings: Settings,
     crs: str | None = None,
     released_min: float = 0.9,
+    conflict_end: Mapping[str, date] | None = None,
 ) -> gpd.GeoDataFrame:
     """Finds that signal new contamination, in the metric CRS, with bools ``post_conflict`` and
-    ``in_released_land`` (at least one true on every row)."""
+    ``in_released_land`` (at least one true on every row).
+
+    ``conflict_end`` gives the end of the last conflict period by district where it differs from
+    ``settings.ceasefire``; a find is post-conflict when made in a later year than its district's end.
+    """
     crs = crs or settings.metric_crs
     fin = to_metric(finds, crs)
     if fin.empty:
         return fin.assign(post_conflict=pd.Series(dtype=bool), in_released_land=pd.Series(dtype=bool))
     year = column(fin, "manufacture_year", numeric=True)
-    post = (year > settings.ceasefire.year).fillna(False).to_numpy(dtype=bool)
+    ends = {district: end.year for district, end in (conflict_end or {}).items()}
+    cutoff = column(fin, "district").map(ends).fillna(settings.ceasefire.year).astype(float)
+    post = (year > cutoff).fillna(False).to_numpy(dtype=bool)
     in_released = np.zeros(len(fin), dtype=bool)
     rel = _released_polygons(activities, crs, released_min)
     if not rel.empty:
@@ -127,6 +138,7 @@ def new_contamination_alerts(
     min_finds: int = 5,
     high_min: int = 20,
     released_min: float = 0.9,
+    conflict_end: Mapping[str, date] | None = None,
 ) -> pd.DataFrame:
     """Alerts of new contamination: clusters of flagged finds, most finds first.
 
@@ -146,6 +158,8 @@ def new_contamination_alerts(
         Post-conflict finds from which an alert is ``high`` severity.
     released_min : float
         Released share (0-1) of an activity's polygon from which its land counts as released.
+    conflict_end : mapping of district to date, optional
+        End of the last conflict period where it differs from ``settings.ceasefire``.
 
     Returns
     -------
@@ -153,7 +167,9 @@ def new_contamination_alerts(
         ``alert, n_finds, n_post_conflict, n_in_released_land, models, first_found, last_found, district,
         severity, lon, lat`` (centroid, degrees WGS84) and ``find_ids``.
     """
-    flagged = flag_new_contamination(finds, activities, settings=settings, crs=crs, released_min=released_min)
+    flagged = flag_new_contamination(
+        finds, activities, settings=settings, crs=crs, released_min=released_min, conflict_end=conflict_end
+    )
     if len(flagged) < min_finds:
         return pd.DataFrame(columns=_ALERT_COLUMNS)
     xy = shapely.get_coordinates(flagged.geometry.to_numpy())
