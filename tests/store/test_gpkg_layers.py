@@ -127,3 +127,40 @@ def test_a_plain_sqlite_file_is_not_a_store(tmp_path: Path) -> None:
     sqlite3.connect(path).close()
     with pytest.raises(SchemaError, match="mineaction init"):
         open_store(path)
+
+
+def _points(n: int, seed: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    return gpd.GeoDataFrame(
+        {"category": "UXO", "found_on": "2023-03-01", "depth_cm": rng.uniform(0, 20, n)},
+        geometry=shapely.points(rng.uniform(46, 47, n), rng.uniform(39, 40, n)),
+        crs=4326,
+    )
+
+
+def test_bulk_appends_keep_the_spatial_index_exact(tmp_path: Path) -> None:
+    path = tmp_path / "append.gpkg"
+    with init_store(path) as store:
+        for n, seed in ((1000, 1), (70, 2), (400, 3), (10, 4)):  # repack, append, repack with old, triggers
+            store.write("finds", _points(n, seed), author="tester", reason="simulated")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT rtreecheck('rtree_finds_geom')").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM rtree_finds_geom").fetchone()[0] == 1480
+    box = (46.2, 39.2, 46.5, 39.6)
+    got = pyogrio.read_dataframe(path, layer="finds", bbox=box)
+    everything = pyogrio.read_dataframe(path, layer="finds")
+    inside = everything[everything.intersects(shapely.box(*box))]
+    assert sorted(got["id"]) == sorted(inside["id"]) and len(got) > 50
+
+
+def test_failed_bulk_write_leaves_the_file_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "unchanged.gpkg"
+    with init_store(path) as store:
+        store.write("finds", _points(200, 1), author="tester", reason="simulated")
+    before = path.read_bytes()
+    with open_store(path) as store, pytest.raises(RuntimeError), store.transaction():
+        store.write("finds", _points(5000, 2), author="tester", reason="simulated")
+        raise RuntimeError("the import failed after writing")
+    assert path.read_bytes() == before
+    with open_store(path) as store:
+        assert store.counts()["finds"] == 200
