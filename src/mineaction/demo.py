@@ -96,10 +96,29 @@ def _report(run: DemoRun) -> None:
     )
 
 
+def _plan(run: DemoRun) -> None:
+    from mineaction import __version__
+    from mineaction.plan import ClearancePlanner, apply_scenario, build_problem, default_scenarios, plan_document
+
+    kinds = ("hazardous_areas", "assets", "operators", "funding", "activities", "accidents")
+    problem = build_problem({k: run.store.read(k) for k in kinds}, years=10, settings=run.settings, simulated=True)
+    planner = ClearancePlanner(time_limit_s=20)
+    plans, ids = [], []
+    for scenario in default_scenarios(problem.settings)[:2]:  # 6 % foreign (as now) vs the world norm
+        case = apply_scenario(problem, scenario)
+        result = planner.solve(case)
+        doc = plan_document(case, planner, result, scenario=scenario.to_dict(), version=__version__)
+        run.store.save_document("plans", doc["plan_id"], doc, author=AUTHOR, reason=f"SIMULATED {scenario.name}")
+        plans.append({**result.to_dict(), "scenario": scenario.to_dict()})
+        ids.append(doc["plan_id"])
+    run.results["plan"] = {"plans": plans, "plan_ids": ids}
+
+
 STEPS: list[DemoStep] = [
     DemoStep("simulate", "simulate the scenario and write its files", _simulate),
     DemoStep("import", "import every file into the GeoPackage store", _import),
     DemoStep("analyse", "record accuracy, outside shares, casualties, land release, funding", _analyse),
+    DemoStep("plan", "clearance plans: 6 % foreign funding vs the world norm, saved in the store", _plan),
     DemoStep("report", "write report/index.html", _report),
 ]
 

@@ -111,7 +111,7 @@ class ClearancePlanner:
 
     def __init__(self, *, time_limit_s: float = 60.0, mip_gap: float = 0.01, seed: int = 0,
                  full_model_max_binaries: int = 20_000, neighbourhood_max_units: int = 1_500,
-                 lp_time_share: float = 0.6) -> None:
+                 lp_time_share: float = 0.75) -> None:
         self.time_limit_s = time_limit_s
         self.mip_gap = mip_gap
         self.seed = seed
