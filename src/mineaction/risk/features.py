@@ -19,7 +19,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy import ndimage
 
 from mineaction.domain.schema import entity
@@ -27,6 +26,7 @@ from mineaction.errors import InputError
 from mineaction.risk.grid import Grid
 
 __all__ = [
+    "DISTANCE_CAP_M",
     "FEATURE_HELP",
     "FeatureStack",
     "compute_features",
@@ -36,6 +36,9 @@ __all__ = [
     "open_hazard_mask",
     "open_hazards",
 ]
+
+#: Distances are exact (to a cell) up to this far, m; farther ones read this value.
+DISTANCE_CAP_M = 10_000.0
 
 FEATURE_HELP = {
     "dist_front_line_m": "distance to the former front line, m",
@@ -97,16 +100,17 @@ def layer_geometries(frame: pd.DataFrame | None, crs: str, **equal: Any) -> np.n
     return np.asarray(gs.to_crs(crs).values, dtype=object) if len(gs) else np.array([], dtype=object)
 
 
-def distance_to(grid: Grid, geoms: np.ndarray, *, pad_m: float = 5000.0) -> np.ndarray | None:
-    """Distance (m, float32, grid shape) from every cell centre to the nearest of ``geoms`` (in grid CRS).
+def distance_to(grid: Grid, geoms: np.ndarray, *, cap_m: float = DISTANCE_CAP_M) -> np.ndarray | None:
+    """Distance (m, float32, grid shape) from every cell centre to the nearest of ``geoms`` (grid CRS),
+    capped at ``cap_m``.
 
-    A Euclidean distance transform on the grid padded by ``pad_m`` m, so features just outside the grid
-    count; when none lies within the padded grid the exact distance is computed (shapely, vectorised).
-    None when there is no geometry at all.
+    A Euclidean distance transform on the grid padded by ``cap_m``, so geometries outside the grid count:
+    any geometry within ``cap_m`` of a cell lies in the padded grid, so distances up to the cap are right
+    (to a cell); beyond it they read ``cap_m`` ("that far or farther"). None when there is no geometry.
     """
     if not len(geoms):
         return None
-    pad = int(np.ceil(pad_m / grid.cell_m))
+    pad = int(np.ceil(cap_m / grid.cell_m))
     rows, cols = grid.shape
     padded = Grid(
         grid.west - pad * grid.cell_m,
@@ -116,16 +120,15 @@ def distance_to(grid: Grid, geoms: np.ndarray, *, pad_m: float = 5000.0) -> np.n
         grid.crs,
     )
     mask = padded.rasterize(geoms) > 0
-    if mask.any():
-        dist = ndimage.distance_transform_edt(~mask, sampling=grid.cell_m)
-        return np.asarray(dist[pad : pad + rows, pad : pad + cols], dtype=np.float32)
-    xs, ys = grid.centres()
-    union = shapely.union_all(geoms)
-    return shapely.distance(shapely.points(xs, ys), union).astype(np.float32)
+    if not mask.any():
+        return np.full(grid.shape, cap_m, dtype=np.float32)
+    dist = ndimage.distance_transform_edt(~mask, sampling=grid.cell_m)[pad : pad + rows, pad : pad + cols]
+    return np.minimum(dist, cap_m).astype(np.float32)
 
 
 def _density_per_km2(grid: Grid, counts: np.ndarray, sigma_m: float) -> np.ndarray:
-    smooth = ndimage.gaussian_filter(counts, sigma=max(sigma_m / grid.cell_m, 0.5), mode="constant")
+    sigma = max(sigma_m / grid.cell_m, 0.5)
+    smooth = ndimage.gaussian_filter(counts.astype(np.float32), sigma=sigma, mode="constant", truncate=3.0)
     return (smooth / (grid.cell_area_m2 / 1e6)).astype(np.float32)
 
 

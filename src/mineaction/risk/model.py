@@ -92,8 +92,8 @@ class RiskModel(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        n_estimators: int = 200,
-        learning_rate: float = 0.05,
+        n_estimators: int = 100,
+        learning_rate: float = 0.1,
         num_leaves: int = 15,
         min_child_samples: int = 20,
         subsample: float = 0.8,
