@@ -57,17 +57,38 @@ def test_group_blocked_by_a_missing_area_is_one_plan_error() -> None:
 
 
 def _frames(blocks: list[str], assets: list[str], road: str | None = None) -> dict[str, pd.DataFrame]:
-    areas = gpd.GeoDataFrame({"id": ["HA-000001", "HA-000002"], "hazard_kind": ["SHA", "CHA"],
-                              "status": ["open", "open"], "contamination": ["AP", "AT"],
-                              "blocks": [str(blocks).replace("'", '"'), "[]"], "evidence": ["[]", "[]"]},
-                             geometry=[box(46.9, 39.9, 46.91, 39.91), box(46.92, 39.9, 46.93, 39.91)],
-                             crs="EPSG:4326")
-    asset = gpd.GeoDataFrame({"id": assets, "asset_kind": ["settlement"] * len(assets),
-                              "families_planned": [40] * len(assets), "value_usd": [0.0] * len(assets),
-                              "access_road": [road] * len(assets), "target_on": [None] * len(assets)},
-                             geometry=[box(46.9, 39.9, 46.901, 39.901)] * len(assets), crs="EPSG:4326")
-    funding = pd.DataFrame({"year": [2024, 2024], "donor_kind": ["national_state", "foreign_government"],
-                            "amount_usd": [9.4e6, 0.6e6], "purpose": ["clearance", "clearance"]})
+    areas = gpd.GeoDataFrame(
+        {
+            "id": ["HA-000001", "HA-000002"],
+            "hazard_kind": ["SHA", "CHA"],
+            "status": ["open", "open"],
+            "contamination": ["AP", "AT"],
+            "blocks": [str(blocks).replace("'", '"'), "[]"],
+            "evidence": ["[]", "[]"],
+        },
+        geometry=[box(46.9, 39.9, 46.91, 39.91), box(46.92, 39.9, 46.93, 39.91)],
+        crs="EPSG:4326",
+    )
+    asset = gpd.GeoDataFrame(
+        {
+            "id": assets,
+            "asset_kind": ["settlement"] * len(assets),
+            "families_planned": [40] * len(assets),
+            "value_usd": [0.0] * len(assets),
+            "access_road": [road] * len(assets),
+            "target_on": [None] * len(assets),
+        },
+        geometry=[box(46.9, 39.9, 46.901, 39.901)] * len(assets),
+        crs="EPSG:4326",
+    )
+    funding = pd.DataFrame(
+        {
+            "year": [2024, 2024],
+            "donor_kind": ["national_state", "foreign_government"],
+            "amount_usd": [9.4e6, 0.6e6],
+            "purpose": ["clearance", "clearance"],
+        }
+    )
     operators = pd.DataFrame({"teams": [20]})
     return {"hazardous_areas": areas, "assets": asset, "funding": funding, "operators": operators}
 

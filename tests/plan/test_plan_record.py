@@ -10,6 +10,7 @@ from mineaction.errors import PlanError
 from mineaction.plan import ClearancePlanner, plan_document, random_problem, rerun_plan
 
 
+@pytest.mark.slow
 def test_saved_plan_reruns_to_the_same_schedule() -> None:
     problem = random_problem(60, 3, seed=21, scale_to_nation=False)
     planner = ClearancePlanner(time_limit_s=30, seed=4)

@@ -1,4 +1,4 @@
-"""The planner on small synthetic problems: beats greedy, certified gap, budgets and the all-or-nothing rule."""
+"""The planner on small synthetic problems: beats greedy, certified gap, budgets, all-or-nothing rule."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_families_count_only_when_every_blocker_is_released(result: PlanResult) 
     for g in range(PROBLEM.n_groups):
         years = [released[PROBLEM.unit_ids[i]] for i in PROBLEM.blockers(g)]
         if all(y is not None for y in years):
-            expected[PROBLEM.years.index(max(years)):] += int(PROBLEM.families[g])
+            expected[PROBLEM.years.index(max(years)) :] += int(PROBLEM.families[g])
     assert result.figures.families_returned.tolist() == expected.tolist()
     assert expected[-1] > 0
 

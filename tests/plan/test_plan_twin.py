@@ -1,4 +1,4 @@
-"""The planner on the digital twin (tiny, SIMULATED): gap, greedy, families by year 3, funding scenarios, CLI."""
+"""The planner on the tiny twin (SIMULATED): gap, greedy, families by year 3, funding scenarios, CLI."""
 
 from __future__ import annotations
 
@@ -43,8 +43,11 @@ def test_twin_plan_beats_greedy_within_one_percent(twin_plan: PlanResult) -> Non
 
 def test_twin_world_norm_returns_families_sooner(twin) -> None:  # type: ignore[no-untyped-def]
     problem = build_problem(twin.layers, years=YEARS)
-    now, norm = compare_scenarios(problem, [Scenario("now", foreign_share=0.06), Scenario("norm", foreign_share=0.78)],
-                                  planner=ClearancePlanner(time_limit_s=30)).results
+    now, norm = compare_scenarios(
+        problem,
+        [Scenario("now", foreign_share=0.06), Scenario("norm", foreign_share=0.78)],
+        planner=ClearancePlanner(time_limit_s=30),
+    ).results
     assert norm.families_by_year(1) >= now.families_by_year(1)
     assert norm.figures.families_returned.sum() > now.figures.families_returned.sum()
     assert norm.figures.money_spent_usd.sum() > 3 * now.figures.money_spent_usd.sum()
@@ -68,8 +71,15 @@ def test_cli_plans_saves_and_reruns_the_same_schedule(twin_store: str) -> None:
     first = runner.invoke(cli, ["plan", twin_store, "--years", str(YEARS), "--time-limit", "40", "--json"])
     assert first.exit_code == 0, first.output
     data = json.loads(first.output)
-    for key in ("status", "objective", "mip_gap", "greedy_objective", "families_returned_by_year",
-                "area_released_km2_by_year", "casualties_averted"):
+    for key in (
+        "status",
+        "objective",
+        "mip_gap",
+        "greedy_objective",
+        "families_returned_by_year",
+        "area_released_km2_by_year",
+        "casualties_averted",
+    ):
         assert key in data
     assert len(data["families_returned_by_year"]) == YEARS and data["simulated"] is True
     again = runner.invoke(cli, ["plan", twin_store, "--rerun", data["plan_id"], "--json"])
@@ -80,8 +90,22 @@ def test_cli_plans_saves_and_reruns_the_same_schedule(twin_store: str) -> None:
 
 def test_cli_compares_scenario_files(twin_store: str) -> None:
     files = [str(EXAMPLES / "current_funding.yaml"), str(EXAMPLES / "world_norm_funding.yaml")]
-    out = CliRunner().invoke(cli, ["plan", twin_store, "--years", "2", "--time-limit", "20", "--json",
-                                   "--scenario", files[0], "--scenario", files[1]])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            twin_store,
+            "--years",
+            "2",
+            "--time-limit",
+            "20",
+            "--json",
+            "--scenario",
+            files[0],
+            "--scenario",
+            files[1],
+        ],
+    )
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     now, norm = data["scenarios"]

@@ -1,8 +1,8 @@
-"""Command of mineaction.plan: ``mineaction plan STORE``: plan clearance, compare scenarios, save and re-run plans.
+"""Command of mineaction.plan: ``mineaction plan STORE``: plan, compare scenarios, save and re-run plans.
 
-Loads the store's frames, builds the planning problem, solves it (and each ``--scenario``), saves every plan in
-the store's ``plans`` documents and prints the per-year figures (or JSON). ``--rerun PLAN_ID`` solves a saved
-plan again and says whether the schedule is the same.
+Loads the store's frames, builds the planning problem, solves it (and each ``--scenario``), saves every plan
+in the store's ``plans`` documents and prints the per-year figures (or JSON). ``--rerun PLAN_ID`` solves a
+saved plan again and says whether the schedule is the same.
 """
 
 from __future__ import annotations
@@ -20,10 +20,27 @@ from mineaction.cli._common import echo_json
 __all__ = ["COMMANDS"]
 
 _out = Console() if sys.stdout.isatty() else Console(width=160)
-_SUMMARY = ("status", "objective", "bound", "mip_gap", "greedy_objective", "method", "solver", "seed", "seconds",
-            "problem_hash", "simulated", "years", "area_released_km2_by_year", "families_returned_by_year",
-            "assets_unblocked_by_year", "casualties_averted_by_year", "money_spent_usd_by_year",
-            "casualties_averted", "families_returned_by_year_3")
+_SUMMARY = (
+    "status",
+    "objective",
+    "bound",
+    "mip_gap",
+    "greedy_objective",
+    "method",
+    "solver",
+    "seed",
+    "seconds",
+    "problem_hash",
+    "simulated",
+    "years",
+    "area_released_km2_by_year",
+    "families_returned_by_year",
+    "assets_unblocked_by_year",
+    "casualties_averted_by_year",
+    "money_spent_usd_by_year",
+    "casualties_averted",
+    "families_returned_by_year_3",
+)
 
 
 def _summary(result: Any, plan_id: str, scenario: dict[str, Any] | None) -> dict[str, Any]:
@@ -39,20 +56,32 @@ def _print(summary: dict[str, Any]) -> None:
     name = (summary["scenario"] or {}).get("name", "base plan")
     sim = " (SIMULATED data)" if summary["simulated"] else ""
     table = Table(title=f"{summary['plan_id']}: {name}{sim}")
-    for col in ("year", "released km2", "families able to return", "assets unblocked",
-                "casualties averted (expected)", "spent US$ M"):
+    for col in (
+        "year",
+        "released km2",
+        "families able to return",
+        "assets unblocked",
+        "casualties averted (expected)",
+        "spent US$ M",
+    ):
         table.add_column(col, justify="right")
     for i, year in enumerate(summary["years"]):
-        table.add_row(str(year), f"{summary['area_released_km2_by_year'][i]:,.2f}",
-                      f"{summary['families_returned_by_year'][i]:,}", f"{summary['assets_unblocked_by_year'][i]:,}",
-                      f"{summary['casualties_averted_by_year'][i]:.2f}",
-                      f"{summary['money_spent_usd_by_year'][i] / 1e6:,.2f}")
+        table.add_row(
+            str(year),
+            f"{summary['area_released_km2_by_year'][i]:,.2f}",
+            f"{summary['families_returned_by_year'][i]:,}",
+            f"{summary['assets_unblocked_by_year'][i]:,}",
+            f"{summary['casualties_averted_by_year'][i]:.2f}",
+            f"{summary['money_spent_usd_by_year'][i] / 1e6:,.2f}",
+        )
     _out.print(table)
-    _out.print(f"status {summary['status']}; objective {summary['objective']:,.1f} pts (greedy "
-               f"{summary['greedy_objective']:,.1f}); gap <= {100 * summary['mip_gap']:.2f} % of the bound; "
-               f"families by year 3: {summary['families_returned_by_year_3']:,} (greedy "
-               f"{summary['greedy']['families_returned_by_year_3']:,}); {summary['solver']}, "
-               f"{summary['seconds']:.1f} s")
+    _out.print(
+        f"status {summary['status']}; objective {summary['objective']:,.1f} pts (greedy "
+        f"{summary['greedy_objective']:,.1f}); gap <= {100 * summary['mip_gap']:.2f} % of the bound; "
+        f"families by year 3: {summary['families_returned_by_year_3']:,} (greedy "
+        f"{summary['greedy']['families_returned_by_year_3']:,}); {summary['solver']}, "
+        f"{summary['seconds']:.1f} s"
+    )
 
 
 def _scenarios(paths: tuple[str, ...]) -> list[Any]:
@@ -67,35 +96,75 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
 
     with open_store(store_url) as store:
         again = rerun_plan(store.load_document(PLAN_COLLECTION, plan_id))
-    out = {**_summary(again.result, plan_id, None), "same_schedule": again.same_schedule,
-           "changed_units": list(again.changed_units)}
+    out = {
+        **_summary(again.result, plan_id, None),
+        "same_schedule": again.same_schedule,
+        "changed_units": list(again.changed_units),
+    }
     if as_json:
         echo_json(out)
     else:
         _print(out)
-        _out.print(f"re-run of {plan_id}: " + ("same schedule" if again.same_schedule else
-                                              f"schedule differs for {len(again.changed_units)} areas"))
+        _out.print(
+            f"re-run of {plan_id}: "
+            + (
+                "same schedule"
+                if again.same_schedule
+                else f"schedule differs for {len(again.changed_units)} areas"
+            )
+        )
 
 
 @click.command("plan")
 @click.argument("store", metavar="STORE")
 @click.option("--years", type=click.IntRange(1, 50), default=10, show_default=True, help="Plan years.")
-@click.option("--budget-usd", type=click.FloatRange(min=0), help="Money a year for survey and clearance, US$.")
+@click.option(
+    "--budget-usd", type=click.FloatRange(min=0), help="Money a year for survey and clearance, US$."
+)
 @click.option("--start-year", type=int, help="First plan year (default: after the last funding year).")
-@click.option("--scenario", "scenario_paths", multiple=True, type=click.Path(dir_okay=False, exists=True),
-              help="Scenario YAML file; repeat to compare scenarios side by side.")
-@click.option("--time-limit", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Hard limit on each solve, s.")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=0.01, show_default=True,
-              help="Relative optimality gap to reach.")
+@click.option(
+    "--scenario",
+    "scenario_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Scenario YAML file; repeat to compare scenarios side by side.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Hard limit on each solve, s.",
+)
+@click.option(
+    "--mip-gap",
+    type=click.FloatRange(min=0),
+    default=0.01,
+    show_default=True,
+    help="Relative optimality gap to reach.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver seed.")
 @click.option("--rerun", "rerun_id", metavar="PLAN_ID", help="Re-run a saved plan and compare its schedule.")
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, exists=True),
-              help="YAML settings file (else defaults and MINEACTION_* variables).")
+@click.option(
+    "--settings",
+    "settings_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="YAML settings file (else defaults and MINEACTION_* variables).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on standard output.")
-def plan_command(store: str, years: int, budget_usd: float | None, start_year: int | None,
-                 scenario_paths: tuple[str, ...], time_limit: float, mip_gap: float, seed: int,
-                 rerun_id: str | None, settings_path: str | None, as_json: bool) -> None:
+def plan_command(
+    store: str,
+    years: int,
+    budget_usd: float | None,
+    start_year: int | None,
+    scenario_paths: tuple[str, ...],
+    time_limit: float,
+    mip_gap: float,
+    seed: int,
+    rerun_id: str | None,
+    settings_path: str | None,
+    as_json: bool,
+) -> None:
     """Plan which hazardous areas to release in which year, for the most returns and fewest casualties."""
     if rerun_id:
         return _rerun(store, rerun_id, as_json)
@@ -109,17 +178,39 @@ def plan_command(store: str, years: int, budget_usd: float | None, start_year: i
     summaries = []
     with load_frames(store, settings_path) as (frames, settings, st):
         simulated = True if st.get_setting("simulated", None) else None
-        base = build_problem(frames, years=years, start_year=start_year, budget_usd=budget_usd, settings=settings,
-                             simulated=simulated)
-        inputs = {"store": store, "counts": {k: len(v) for k, v in frames.items()}, "years": years,
-                  "budget_usd": budget_usd, "start_year": start_year}
+        base = build_problem(
+            frames,
+            years=years,
+            start_year=start_year,
+            budget_usd=budget_usd,
+            settings=settings,
+            simulated=simulated,
+        )
+        inputs = {
+            "store": store,
+            "counts": {k: len(v) for k, v in frames.items()},
+            "years": years,
+            "budget_usd": budget_usd,
+            "start_year": start_year,
+        }
         for sc in scenarios:
             problem = apply_scenario(base, sc) if sc else base
             result = planner.solve(problem)
-            doc = plan_document(problem, planner, result, scenario=sc.to_dict() if sc else None,
-                                version=__version__, inputs=inputs)
-            st.save_document(PLAN_COLLECTION, doc["plan_id"], doc, author=settings.author,
-                             reason=f"mineaction plan ({sc.name if sc else 'base plan'})")
+            doc = plan_document(
+                problem,
+                planner,
+                result,
+                scenario=sc.to_dict() if sc else None,
+                version=__version__,
+                inputs=inputs,
+            )
+            st.save_document(
+                PLAN_COLLECTION,
+                doc["plan_id"],
+                doc,
+                author=settings.author,
+                reason=f"mineaction plan ({sc.name if sc else 'base plan'})",
+            )
             summaries.append(_summary(result, doc["plan_id"], doc["scenario"]))
     out = {**summaries[0], "scenarios": summaries} if len(summaries) > 1 else summaries[0]
     if as_json:

@@ -1,4 +1,4 @@
-"""Clearance planning: which hazardous areas to release in which year, for the most returns, fewest casualties.
+"""Clearance planning: which hazardous areas to release in which year, for most returns, fewest casualties.
 
 Pure computation (no files, no connections): build a ``PlanningProblem`` from store frames
 (``build_problem``) or synthetically (``random_problem``), solve it with ``ClearancePlanner(...).solve``

@@ -14,8 +14,15 @@ from mineaction.errors import PlanError
 from mineaction.plan.model import Benefits
 from mineaction.plan.problem import PlanningProblem
 
-__all__ = ["TaskReason", "YearlyFigures", "check_schedule", "group_years", "schedule_objective",
-           "task_reasons", "yearly_figures"]
+__all__ = [
+    "TaskReason",
+    "YearlyFigures",
+    "check_schedule",
+    "group_years",
+    "schedule_objective",
+    "task_reasons",
+    "yearly_figures",
+]
 
 _TOL = 1e-6
 
@@ -38,8 +45,11 @@ def schedule_objective(problem: PlanningProblem, b: Benefits, years: np.ndarray)
     return float(b.unit_points @ weight[years] + b.group_points @ weight[gy])
 
 
-def check_schedule(problem: PlanningProblem, b: Benefits, years: np.ndarray, *, rel_tol: float = 1e-7) -> None:
-    """Raise PlanError if a schedule spends more money or team-days than a year has, or starts an area early."""
+def check_schedule(
+    problem: PlanningProblem, b: Benefits, years: np.ndarray, *, rel_tol: float = 1e-7
+) -> None:
+    """Raise PlanError if a schedule spends more money or team-days than a year has, or starts an area
+    early."""
     t = problem.n_years
     on = years >= 0
     money = np.bincount(years[on], weights=b.cost_usd[on], minlength=t)
@@ -47,13 +57,17 @@ def check_schedule(problem: PlanningProblem, b: Benefits, years: np.ndarray, *, 
     over = np.flatnonzero(money > problem.budget_usd * (1 + rel_tol) + _TOL)
     if len(over):
         y = over[0]
-        raise PlanError(f"year {problem.years[y]}: plan spends US$ {money[y]:,.0f}, over the budget "
-                        f"US$ {problem.budget_usd[y]:,.0f}")
+        raise PlanError(
+            f"year {problem.years[y]}: plan spends US$ {money[y]:,.0f}, over the budget "
+            f"US$ {problem.budget_usd[y]:,.0f}"
+        )
     over = np.flatnonzero(days > problem.team_days_capacity * (1 + rel_tol) + _TOL)
     if len(over):
         y = over[0]
-        raise PlanError(f"year {problem.years[y]}: plan needs {days[y]:,.0f} team-days, over the "
-                        f"{problem.team_days_capacity[y]:,.0f} available")
+        raise PlanError(
+            f"year {problem.years[y]}: plan needs {days[y]:,.0f} team-days, over the "
+            f"{problem.team_days_capacity[y]:,.0f} available"
+        )
     if problem.settings.require_secure and np.any(on & (years < problem.earliest_year)):
         raise PlanError("a hazardous area is scheduled before the year it becomes secure")
 
@@ -73,14 +87,16 @@ class YearlyFigures:
 
     def as_dict(self) -> dict[str, list[float]]:
         """Plain lists by figure name, for JSON."""
-        return {"years": list(self.years),
-                "area_released_km2_by_year": self.area_released_km2.round(4).tolist(),
-                "families_returned_by_year": self.families_returned.tolist(),
-                "assets_unblocked_by_year": self.assets_unblocked.tolist(),
-                "casualties_averted_by_year": self.casualties_averted.round(4).tolist(),
-                "money_spent_usd_by_year": self.money_spent_usd.round(2).tolist(),
-                "team_days_used_by_year": self.team_days_used.round(1).tolist(),
-                "settlements_available_by_year": self.settlements_available.tolist()}
+        return {
+            "years": list(self.years),
+            "area_released_km2_by_year": self.area_released_km2.round(4).tolist(),
+            "families_returned_by_year": self.families_returned.tolist(),
+            "assets_unblocked_by_year": self.assets_unblocked.tolist(),
+            "casualties_averted_by_year": self.casualties_averted.round(4).tolist(),
+            "money_spent_usd_by_year": self.money_spent_usd.round(2).tolist(),
+            "team_days_used_by_year": self.team_days_used.round(1).tolist(),
+            "settlements_available_by_year": self.settlements_available.tolist(),
+        }
 
 
 def yearly_figures(problem: PlanningProblem, b: Benefits, years: np.ndarray) -> YearlyFigures:
@@ -99,9 +115,16 @@ def yearly_figures(problem: PlanningProblem, b: Benefits, years: np.ndarray) -> 
     assets = np.cumsum(by_year(gy[g_on & ~settlement], np.ones(int((g_on & ~settlement).sum()))))
     places = np.cumsum(by_year(gy[g_on & settlement], np.ones(int((g_on & settlement).sum()))))
     averted = np.cumsum(by_year(years[on], problem.casualties_per_year[on]))
-    return YearlyFigures(problem.years, by_year(years[on], problem.area_m2[on]) / 1e6, families,
-                         assets.astype(np.int64), averted, by_year(years[on], b.cost_usd[on]),
-                         by_year(years[on], b.team_days[on]), places.astype(np.int64))
+    return YearlyFigures(
+        problem.years,
+        by_year(years[on], problem.area_m2[on]) / 1e6,
+        families,
+        assets.astype(np.int64),
+        averted,
+        by_year(years[on], b.cost_usd[on]),
+        by_year(years[on], b.team_days[on]),
+        places.astype(np.int64),
+    )
 
 
 @dataclass(frozen=True)
@@ -137,25 +160,42 @@ def task_reasons(problem: PlanningProblem, b: Benefits, years: np.ndarray) -> tu
     return tuple(out)
 
 
-def _reason(problem: PlanningProblem, b: Benefits, years: np.ndarray, gy: np.ndarray, i: int,
-            groups: list[int]) -> TaskReason:
+def _reason(
+    problem: PlanningProblem, b: Benefits, years: np.ndarray, gy: np.ndarray, i: int, groups: list[int]
+) -> TaskReason:
     year = problem.years[int(years[i])]
     fam = int(sum(int(problem.families[g]) for g in groups))
     parts = []
     for g in groups:
         n_block = int(problem.blocker_ptr[g + 1] - problem.blocker_ptr[g])
-        what = f"{problem.families[g]} families" if problem.group_kind[g] == "settlement" else \
-            f"{problem.group_kind[g].replace('_', ' ')} worth US$ {problem.value_usd[g]:,.0f}"
-        parts.append(f"one of {n_block} areas blocking {problem.group_ids[g]} ({what}), available from "
-                     f"{problem.years[int(gy[g])]}")
+        what = (
+            f"{problem.families[g]} families"
+            if problem.group_kind[g] == "settlement"
+            else f"{problem.group_kind[g].replace('_', ' ')} worth US$ {problem.value_usd[g]:,.0f}"
+        )
+        parts.append(
+            f"one of {n_block} areas blocking {problem.group_ids[g]} ({what}), available from "
+            f"{problem.years[int(gy[g])]}"
+        )
     parts.append(f"{problem.casualties_per_year[i]:.3f} expected casualties a year averted")
     parts.append(f"{problem.farmland_ha[i]:,.1f} ha farmland")
     if problem.priority[i]:
         parts.append("national priority")
-    text = (f"{problem.unit_ids[i]} in {year}: US$ {b.cost_usd[i]:,.0f}, {b.team_days[i]:,.0f} team-days; "
-            + "; ".join(parts))
+    text = (
+        f"{problem.unit_ids[i]} in {year}: US$ {b.cost_usd[i]:,.0f}, {b.team_days[i]:,.0f} team-days; "
+        + "; ".join(parts)
+    )
     share = sum(float(b.group_points[g]) / max(1, int(np.diff(problem.blocker_ptr)[g])) for g in groups)
-    return TaskReason(problem.unit_ids[i], year, float(b.cost_usd[i]), float(b.team_days[i]),
-                      float(problem.area_m2[i] / 1e6), float(problem.farmland_ha[i]),
-                      float(problem.casualties_per_year[i]), float(b.unit_points[i] + share),
-                      tuple(problem.group_ids[g] for g in groups), fam, text)
+    return TaskReason(
+        problem.unit_ids[i],
+        year,
+        float(b.cost_usd[i]),
+        float(b.team_days[i]),
+        float(problem.area_m2[i] / 1e6),
+        float(problem.farmland_ha[i]),
+        float(problem.casualties_per_year[i]),
+        float(b.unit_points[i] + share),
+        tuple(problem.group_ids[g] for g in groups),
+        fam,
+        text,
+    )

@@ -1,7 +1,7 @@
 """The greedy benefit/cost baseline, and the rounding that turns an LP relaxation into a schedule.
 
-Greedy, year by year: rank every remaining area (its own benefit) and every unfinished settlement or asset (its
-benefit plus its missing blockers' benefits, as one bundle) by benefit per share of the year's scarcer
+Greedy, year by year: rank every remaining area (its own benefit) and every unfinished settlement or asset
+(its benefit plus its missing blockers' benefits, as one bundle) by benefit per share of the year's scarcer
 resources, ``points / (cost / budget + team-days / capacity)``, and take them in that order while they fit.
 The same routine fills the money a rounded LP schedule leaves unspent.
 """
@@ -46,8 +46,9 @@ def fill_schedule(problem: PlanningProblem, b: Benefits, years: np.ndarray) -> n
     return years
 
 
-def _ranked(problem: PlanningProblem, b: Benefits, years: np.ndarray, t: int, allowed: np.ndarray,
-            weight: float) -> list[tuple[str, int]]:
+def _ranked(
+    problem: PlanningProblem, b: Benefits, years: np.ndarray, t: int, allowed: np.ndarray, weight: float
+) -> list[tuple[str, int]]:
     budget = max(float(problem.budget_usd[t]), _EPS)
     capacity = max(float(problem.team_days_capacity[t]), _EPS)
     open_units = np.flatnonzero((years < 0) & allowed)
@@ -61,8 +62,9 @@ def _ranked(problem: PlanningProblem, b: Benefits, years: np.ndarray, t: int, al
         use = np.add.reduceat(missing * unit_use[problem.blocker_idx], owner_ptr)
         own = np.add.reduceat(missing * b.unit_points[problem.blocker_idx], owner_ptr)
         open_groups = np.flatnonzero(n_missing > 0)
-        group_score = (b.group_points[open_groups] + own[open_groups]) * weight / np.maximum(use[open_groups],
-                                                                                               _EPS)
+        group_score = (
+            (b.group_points[open_groups] + own[open_groups]) * weight / np.maximum(use[open_groups], _EPS)
+        )
     else:
         open_groups = np.zeros(0, dtype=np.int64)
         group_score = np.zeros(0)
@@ -72,8 +74,9 @@ def _ranked(problem: PlanningProblem, b: Benefits, years: np.ndarray, t: int, al
     return [items[k] for k in order.tolist()]
 
 
-def round_relaxation(problem: PlanningProblem, b: Benefits, model: TimeIndexedModel,
-                     values: np.ndarray) -> np.ndarray:
+def round_relaxation(
+    problem: PlanningProblem, b: Benefits, model: TimeIndexedModel, values: np.ndarray
+) -> np.ndarray:
     """A feasible schedule from LP relaxation values: each area in the first year its z reaches 1, then areas
     pushed out of over-full years (those only partly paid for earlier first, then the lowest benefit per US$),
     then the money left filled greedily."""

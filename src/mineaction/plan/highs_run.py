@@ -1,10 +1,10 @@
 """Run HiGHS on a model in a child process under a hard time limit that cannot overrun.
 
-HiGHS gets the time limit itself; the parent waits that long plus a short grace period and then kills the child
-(``subprocess.run`` with a timeout), so a solver that overruns its own limit cannot hold the plan up. The child is
-a fresh interpreter running this module: the model goes in as a pickle on standard input, the answer comes back
-the same way (HiGHS's own console output goes to the child's standard error, which is discarded). Runs are
-single-threaded with a fixed seed so the same model gives the same answer.
+HiGHS gets the time limit itself; the parent waits that long plus a short grace period and then kills the
+child (``subprocess.run`` with a timeout), so a solver that overruns its own limit cannot hold the plan up.
+The child is a fresh interpreter running this module: the model goes in as a pickle on standard input, the
+answer comes back the same way (HiGHS's own console output goes to the child's standard error, which is
+discarded). Runs are single-threaded with a fixed seed so the same model gives the same answer.
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ def _frames(data: bytes) -> list[dict[str, Any]]:
     """Every complete record in ``data`` (a killed child may leave a partial one at the end)."""
     out, pos = [], 0
     while pos + 8 <= len(data):
-        (size,) = struct.unpack("<Q", data[pos:pos + 8])
+        (size,) = struct.unpack("<Q", data[pos : pos + 8])
         if pos + 8 + size > len(data):
             break
-        out.append(pickle.loads(data[pos + 8:pos + 8 + size]))
+        out.append(pickle.loads(data[pos + 8 : pos + 8 + size]))
         pos += 8 + size
     return out
 
@@ -92,22 +92,35 @@ def _solve(arrays: dict[str, Any], options: dict[str, Any], fd: int) -> dict[str
     started = time.perf_counter()
     version = f"HiGHS {h.version()}"
     if mip:
+
         def improving(event: Any) -> None:
             out = event.data_out
-            _frame(fd, {"status": "interrupted", "values": np.array(out.mip_solution),
-                        "objective": float(out.objective_function_value), "bound": float(out.mip_dual_bound),
-                        "gap": float(out.mip_gap), "seconds": time.perf_counter() - started, "version": version})
+            _frame(
+                fd,
+                {
+                    "status": "interrupted",
+                    "values": np.array(out.mip_solution),
+                    "objective": float(out.objective_function_value),
+                    "bound": float(out.mip_dual_bound),
+                    "gap": float(out.mip_gap),
+                    "seconds": time.perf_counter() - started,
+                    "version": version,
+                },
+            )
 
         h.cbMipImprovingSolution.subscribe(improving)
     h.run()
     info = h.getInfo()
     has_sol = info.primal_solution_status >= 2
-    return {"status": h.modelStatusToString(h.getModelStatus()),
-            "values": np.asarray(h.getSolution().col_value) if has_sol else None,
-            "objective": float(info.objective_function_value) if has_sol else float("nan"),
-            "bound": float(info.mip_dual_bound) if mip else float(info.objective_function_value),
-            "gap": float(info.mip_gap) if mip else 0.0, "seconds": time.perf_counter() - started,
-            "version": version}
+    return {
+        "status": h.modelStatusToString(h.getModelStatus()),
+        "values": np.asarray(h.getSolution().col_value) if has_sol else None,
+        "objective": float(info.objective_function_value) if has_sol else float("nan"),
+        "bound": float(info.mip_dual_bound) if mip else float(info.objective_function_value),
+        "gap": float(info.mip_gap) if mip else 0.0,
+        "seconds": time.perf_counter() - started,
+        "version": version,
+    }
 
 
 def _child_main() -> None:
@@ -118,8 +131,15 @@ def _child_main() -> None:
     os.close(answer_fd)
 
 
-def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mip_gap: float = 0.01,
-              seed: int = 0, start: np.ndarray | None = None) -> SolverRun:
+def run_highs(
+    model: TimeIndexedModel,
+    *,
+    integer: bool,
+    time_limit_s: float,
+    mip_gap: float = 0.01,
+    seed: int = 0,
+    start: np.ndarray | None = None,
+) -> SolverRun:
     """Solve ``model`` (as a MIP when ``integer``, else its LP relaxation) in a child process.
 
     Parameters
@@ -133,21 +153,37 @@ def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mi
     start : column values of a feasible schedule to warm-start the MIP
     """
     m = model.matrix
-    arrays = {"cost": model.cost, "col_lower": model.col_lower, "col_upper": model.col_upper,
-              "row_lower": model.row_lower, "row_upper": model.row_upper, "start": m.indptr,
-              "index": m.indices, "value": m.data, "integrality": model.integrality if integer else None,
-              "start_values": start if integer else None}
+    arrays = {
+        "cost": model.cost,
+        "col_lower": model.col_lower,
+        "col_upper": model.col_upper,
+        "row_lower": model.row_lower,
+        "row_upper": model.row_upper,
+        "start": m.indptr,
+        "index": m.indices,
+        "value": m.data,
+        "integrality": model.integrality if integer else None,
+        "start_values": start if integer else None,
+    }
     # HiGHS may overrun its own limit: give it less, and kill the child at ``time_limit_s`` itself
     own_limit = max(0.1, min(time_limit_s - _GRACE_S, 0.9 * time_limit_s))
-    options: dict[str, Any] = {"time_limit": own_limit, "random_seed": int(seed),
-                               "threads": 1, "mip_rel_gap": float(mip_gap)}
+    options: dict[str, Any] = {
+        "time_limit": own_limit,
+        "random_seed": int(seed),
+        "threads": 1,
+        "mip_rel_gap": float(mip_gap),
+    }
     if not integer:
         options["solver"] = "simplex"
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "mineaction.plan.highs_run"],
-                              input=pickle.dumps((arrays, options)), capture_output=True,
-                              timeout=time_limit_s, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "mineaction.plan.highs_run"],
+            input=pickle.dumps((arrays, options)),
+            capture_output=True,
+            timeout=time_limit_s,
+            check=False,
+        )
         records, status = _frames(done.stdout), ""
         if done.returncode != 0:
             status = f"solver process failed ({done.stderr.decode(errors='replace')[-200:].strip()})"
@@ -156,8 +192,16 @@ def run_highs(model: TimeIndexedModel, *, integer: bool, time_limit_s: float, mi
     if not records:
         return _failed(status or "solver gave no answer", started)
     last = records[-1]
-    return SolverRun(status or last["status"], last["values"], last["objective"], last["bound"], last["gap"],
-                     last["seconds"], last["version"], killed=bool(status))
+    return SolverRun(
+        status or last["status"],
+        last["values"],
+        last["objective"],
+        last["bound"],
+        last["gap"],
+        last["seconds"],
+        last["version"],
+        killed=bool(status),
+    )
 
 
 def _failed(status: str, started: float) -> SolverRun:

@@ -3,8 +3,8 @@
 Variables, for unit i, group g and year t (0-based):
 
 - ``z[i, t]`` in {0, 1}: area i is released by the end of year t (non-decreasing in t);
-- ``y[g, t]`` in [0, 1]: settlement or asset g is available in year t; ``y[g, t] <= z[i, t]`` for every blocker
-  i of g (all-or-nothing), so y is 1 only when all blockers are released and can stay continuous.
+- ``y[g, t]`` in [0, 1]: settlement or asset g is available in year t; ``y[g, t] <= z[i, t]`` for every
+  blocker i of g (all-or-nothing), so y is 1 only when all blockers are released and can stay continuous.
 
 Rows: monotone release, money per year ``sum_i cost_i (z[i,t] - z[i,t-1]) <= budget_t``, team-days per year
 likewise, and the blocker links. Objective (maximised): ``sum_t disc_t (sum_i b_i z[i,t] + sum_g a_g y[g,t])``
@@ -52,15 +52,29 @@ def benefits(problem: PlanningProblem) -> Benefits:
     s = problem.settings
     farm = s.weight_farmland_ha * problem.farmland_ha
     cas = s.weight_casualty * problem.casualties_per_year
-    unit_bonus = 1.0 + s.bonus_national_priority * problem.priority + s.bonus_community_consulted * problem.consulted
+    unit_bonus = (
+        1.0 + s.bonus_national_priority * problem.priority + s.bonus_community_consulted * problem.consulted
+    )
     is_asset = np.array([k != "settlement" for k in problem.group_kind], dtype=bool)
     fam = s.weight_family * problem.families.astype(float)
     asset = s.weight_asset_per_musd * problem.value_usd / 1e6 + s.weight_asset_min * is_asset
     group_bonus = 1.0 + s.bonus_reconstruction_ready * problem.reconstruction_ready
     reduction, cost, days = problem.costs()
     discount = (1.0 + s.discount_rate) ** -np.arange(problem.n_years, dtype=float)
-    return Benefits((farm + cas) * unit_bonus, (fam + asset) * group_bonus, farm, cas, unit_bonus, fam, asset,
-                    group_bonus, discount, cost, days, reduction)
+    return Benefits(
+        (farm + cas) * unit_bonus,
+        (fam + asset) * group_bonus,
+        farm,
+        cas,
+        unit_bonus,
+        fam,
+        asset,
+        group_bonus,
+        discount,
+        cost,
+        days,
+        reduction,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,8 +103,11 @@ class TimeIndexedModel:
         t = np.arange(self.n_years)
         z = (years[:, None] >= 0) & (years[:, None] <= t[None, :])
         zcum = z.astype(np.int64)
-        done = np.add.reduceat(zcum[problem.blocker_idx], problem.blocker_ptr[:-1], axis=0) \
-            if problem.n_groups else np.zeros((0, self.n_years), dtype=np.int64)
+        done = (
+            np.add.reduceat(zcum[problem.blocker_idx], problem.blocker_ptr[:-1], axis=0)
+            if problem.n_groups
+            else np.zeros((0, self.n_years), dtype=np.int64)
+        )
         y = done == np.diff(problem.blocker_ptr)[:, None]
         return np.concatenate([z.ravel(), y.ravel()]).astype(float)
 
@@ -121,26 +138,46 @@ def time_indexed_model(problem: PlanningProblem, *, fixed: np.ndarray | None = N
     # monotone release: z[i, t-1] - z[i, t] <= 0
     m = n * (t - 1)
     r = np.arange(m)
-    add(np.concatenate([r, r]), np.concatenate([zid[:, :-1].ravel(), zid[:, 1:].ravel()]),
-        np.concatenate([np.ones(m), -np.ones(m)]), np.full(m, -np.inf), np.zeros(m))
+    add(
+        np.concatenate([r, r]),
+        np.concatenate([zid[:, :-1].ravel(), zid[:, 1:].ravel()]),
+        np.concatenate([np.ones(m), -np.ones(m)]),
+        np.full(m, -np.inf),
+        np.zeros(m),
+    )
     for weight, limit in ((b.cost_usd, problem.budget_usd), (b.team_days, problem.team_days_capacity)):
         row = np.repeat(np.arange(t), n)
         col = zid.T.ravel()
         val = np.tile(weight, t)
         prev_row = np.repeat(np.arange(1, t), n)
         prev_col = zid[:, :-1].T.ravel()
-        add(np.concatenate([row, prev_row]), np.concatenate([col, prev_col]),
-            np.concatenate([val, -np.tile(weight, t - 1)]), np.full(t, -np.inf), np.asarray(limit, float))
+        add(
+            np.concatenate([row, prev_row]),
+            np.concatenate([col, prev_col]),
+            np.concatenate([val, -np.tile(weight, t - 1)]),
+            np.full(t, -np.inf),
+            np.asarray(limit, float),
+        )
     # all-or-nothing: y[g, t] - z[i, t] <= 0 for each blocker i of g
     grp = problem.group_of_blocker()
     k = len(grp) * t
     r = np.arange(k)
-    add(np.concatenate([r, r]), np.concatenate([yid[grp].ravel(), zid[problem.blocker_idx].ravel()]),
-        np.concatenate([np.ones(k), -np.ones(k)]), np.full(k, -np.inf), np.zeros(k))
-    matrix = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                               shape=(r0, n * t + g * t))
-    cost = np.concatenate([(b.unit_points[:, None] * b.discount[None, :]).ravel(),
-                           (b.group_points[:, None] * b.discount[None, :]).ravel()])
+    add(
+        np.concatenate([r, r]),
+        np.concatenate([yid[grp].ravel(), zid[problem.blocker_idx].ravel()]),
+        np.concatenate([np.ones(k), -np.ones(k)]),
+        np.full(k, -np.inf),
+        np.zeros(k),
+    )
+    matrix = sparse.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, n * t + g * t)
+    )
+    cost = np.concatenate(
+        [
+            (b.unit_points[:, None] * b.discount[None, :]).ravel(),
+            (b.group_points[:, None] * b.discount[None, :]).ravel(),
+        ]
+    )
     upper = np.ones(n * t + g * t)
     if problem.settings.require_secure:
         upper[: n * t] = (np.arange(t)[None, :] >= problem.earliest_year[:, None]).ravel()

@@ -2,8 +2,9 @@
 
 ``PlanningProblem`` is frozen and holds columnar numpy arrays (one entry per hazardous area, per blocked
 settlement or asset, per year). Costs and team-days are derived from area, method mix and expected survey
-reduction with ``PlanSettings`` (``unit_costs``), so a scenario that changes a policy or a price re-derives them.
-It is pure data: build one from store frames with ``build_problem`` or a synthetic one with ``random_problem``.
+reduction with ``PlanSettings`` (``unit_costs``), so a scenario that changes a policy or a price re-derives
+them. It is pure data: build one from store frames with ``build_problem`` or a synthetic one with
+``random_problem``.
 """
 
 from __future__ import annotations
@@ -21,19 +22,31 @@ from mineaction.plan.settings import PlanSettings
 
 __all__ = ["PlanningProblem", "unit_costs"]
 
-_UNIT_ARRAYS = ("area_m2", "is_sha", "method_mix", "farmland_ha", "casualties_per_year", "priority",
-                "consulted", "earliest_year", "lon", "lat")
+_UNIT_ARRAYS = (
+    "area_m2",
+    "is_sha",
+    "method_mix",
+    "farmland_ha",
+    "casualties_per_year",
+    "priority",
+    "consulted",
+    "earliest_year",
+    "lon",
+    "lat",
+)
 _GROUP_ARRAYS = ("families", "value_usd", "reconstruction_ready", "blocker_ptr", "blocker_idx")
 _YEAR_ARRAYS = ("budget_state_usd", "budget_foreign_usd", "team_days_capacity")
 
 
-def unit_costs(area_m2: np.ndarray, method_mix: np.ndarray, is_sha: np.ndarray,
-               settings: PlanSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def unit_costs(
+    area_m2: np.ndarray, method_mix: np.ndarray, is_sha: np.ndarray, settings: PlanSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected survey reduction, cost (US$) and team-days to release each area.
 
     Every m2 is surveyed (``cost_survey_usd_per_m2``); survey cancels or reduces ``survey_reduction`` of a
     suspected area where it is done first (all areas under ``survey_first``, else ``survey_coverage_now`` of
-    them in expectation) and ``cha_survey_reduction`` of a confirmed one; the rest is cleared by the method mix.
+    them in expectation) and ``cha_survey_reduction`` of a confirmed one; the rest is cleared by the method
+    mix.
 
     Returns
     -------
@@ -44,8 +57,9 @@ def unit_costs(area_m2: np.ndarray, method_mix: np.ndarray, is_sha: np.ndarray,
     coverage = 1.0 if settings.survey_first else settings.survey_coverage_now
     reduction = np.where(is_sha, settings.survey_reduction * coverage, settings.cha_survey_reduction)
     cleared = area_m2 * (1.0 - reduction)
-    price = np.array([settings.cost_manual_usd_per_m2, settings.cost_dog_usd_per_m2,
-                      settings.cost_machine_usd_per_m2])
+    price = np.array(
+        [settings.cost_manual_usd_per_m2, settings.cost_dog_usd_per_m2, settings.cost_machine_usd_per_m2]
+    )
     pace = np.array(settings.team_m2_per_day())
     cost = area_m2 * settings.cost_survey_usd_per_m2 + cleared * (method_mix @ price)
     days = area_m2 / settings.survey_m2_per_team_day + cleared * (method_mix @ (1.0 / pace))
@@ -128,7 +142,7 @@ class PlanningProblem:
 
     def blockers(self, g: int) -> np.ndarray:
         """Indices of the units blocking group ``g``."""
-        return self.blocker_idx[self.blocker_ptr[g]:self.blocker_ptr[g + 1]]
+        return self.blocker_idx[self.blocker_ptr[g] : self.blocker_ptr[g + 1]]
 
     def group_of_blocker(self) -> np.ndarray:
         """Group index of every entry of ``blocker_idx``."""
@@ -147,25 +161,38 @@ class PlanningProblem:
             raise PlanError("the plan has no years; give --years 1 or more")
         for name in _UNIT_ARRAYS:
             if len(getattr(self, name)) != n:
-                raise PlanError(f"planning problem: {name} has {len(getattr(self, name))} entries for {n} areas")
+                raise PlanError(
+                    f"planning problem: {name} has {len(getattr(self, name))} entries for {n} areas"
+                )
         for name in ("families", "value_usd", "reconstruction_ready"):
             if len(getattr(self, name)) != g:
-                raise PlanError(f"planning problem: {name} has {len(getattr(self, name))} entries for {g} groups")
+                raise PlanError(
+                    f"planning problem: {name} has {len(getattr(self, name))} entries for {g} groups"
+                )
         for name in _YEAR_ARRAYS:
             values = getattr(self, name)
             if len(values) != t or np.any(~np.isfinite(values)) or np.any(values < 0):
-                raise PlanError(f"planning problem: {name} must hold {t} finite values >= 0, got {list(values)}")
-        if len(self.blocker_ptr) != g + 1 or (len(self.blocker_idx) and (
-                self.blocker_idx.min() < 0 or self.blocker_idx.max() >= n)):
-            raise PlanError("planning problem: a settlement or asset is blocked by an area that is not in the "
-                            "problem; add the area or remove it from the blocks list")
+                raise PlanError(
+                    f"planning problem: {name} must hold {t} finite values >= 0, got {list(values)}"
+                )
+        if len(self.blocker_ptr) != g + 1 or (
+            len(self.blocker_idx) and (self.blocker_idx.min() < 0 or self.blocker_idx.max() >= n)
+        ):
+            raise PlanError(
+                "planning problem: a settlement or asset is blocked by an area that is not in the "
+                "problem; add the area or remove it from the blocks list"
+            )
         empty = np.flatnonzero(np.diff(self.blocker_ptr) == 0)
         if len(empty):
-            raise PlanError(f"{self.group_ids[empty[0]]} is blocked by no hazardous area; drop it from the "
-                            "problem (it is already available)")
+            raise PlanError(
+                f"{self.group_ids[empty[0]]} is blocked by no hazardous area; drop it from the "
+                "problem (it is already available)"
+            )
         if np.any(~np.isfinite(self.area_m2)) or np.any(self.area_m2 <= 0):
             bad = int(np.flatnonzero(~(self.area_m2 > 0))[0])
-            raise PlanError(f"{self.unit_ids[bad]}: area {self.area_m2[bad]} m2 is not positive; fix its polygon")
+            raise PlanError(
+                f"{self.unit_ids[bad]}: area {self.area_m2[bad]} m2 is not positive; fix its polygon"
+            )
         self._check_affordable()
         return self
 
@@ -175,11 +202,15 @@ class PlanningProblem:
             return
         money, teams = float(self.budget_usd.max()), float(self.team_days_capacity.max())
         if float(cost.min()) > money:
-            raise PlanError(f"the largest yearly budget, US$ {money:,.0f}, is below the cheapest task "
-                            f"({self.unit_ids[int(cost.argmin())]}, US$ {cost.min():,.0f}); raise --budget-usd")
+            raise PlanError(
+                f"the largest yearly budget, US$ {money:,.0f}, is below the cheapest task "
+                f"({self.unit_ids[int(cost.argmin())]}, US$ {cost.min():,.0f}); raise --budget-usd"
+            )
         if float(days.min()) > teams:
-            raise PlanError(f"the team capacity, {teams:,.0f} team-days a year, is below the smallest task "
-                            f"({days.min():,.0f} team-days); add teams")
+            raise PlanError(
+                f"the team capacity, {teams:,.0f} team-days a year, is below the smallest task "
+                f"({days.min():,.0f} team-days); add teams"
+            )
 
     # --- serialisation --------------------------------------------------------------------------------------
 
@@ -189,9 +220,11 @@ class PlanningProblem:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
-                out[f.name] = {"dtype": value.dtype.str, "shape": list(value.shape),
-                               "data": np.where(np.isnan(value), None, value).ravel().tolist()
-                               if value.dtype.kind == "f" else value.ravel().tolist()}
+                out[f.name] = {
+                    "dtype": value.dtype.str,
+                    "shape": list(value.shape),
+                    "data": [None if v != v else v for v in value.ravel().tolist()],
+                }
             elif isinstance(value, PlanSettings):
                 out[f.name] = value.to_dict()
             else:
@@ -205,7 +238,9 @@ class PlanningProblem:
         for f in dataclasses.fields(cls):
             raw = data[f.name]
             if isinstance(raw, dict) and "dtype" in raw:
-                flat = np.array([np.nan if v is None else v for v in raw["data"]], dtype=np.dtype(raw["dtype"]))
+                flat = np.array(
+                    [np.nan if v is None else v for v in raw["data"]], dtype=np.dtype(raw["dtype"])
+                )
                 values[f.name] = flat.reshape(raw["shape"])
             elif f.name == "settings":
                 values[f.name] = PlanSettings.from_dict(raw, source="saved plan settings")

@@ -1,9 +1,9 @@
 """Saved plans: the JSON document that makes a plan explainable and reproducible, and re-running it.
 
 A plan document holds the problem itself (every input array, with its content hash), the planner settings and
-weights, the scenario, the planner's parameters (time limit, gap, seed), the solver and package versions, and the
-result with its schedule and the reason for every task. ``rerun_plan`` solves the saved problem again with the
-saved parameters and says whether the schedule is the same. The caller saves the document in the store.
+weights, the scenario, the planner's parameters (time limit, gap, seed), the solver and package versions, and
+the result with its schedule and the reason for every task. ``rerun_plan`` solves the saved problem again with
+the saved parameters and says whether the schedule is the same. The caller saves the document in the store.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mineaction.errors import PlanError
@@ -24,15 +24,23 @@ __all__ = ["PLAN_COLLECTION", "Rerun", "plan_document", "plan_id", "rerun_plan"]
 PLAN_COLLECTION = "plans"
 
 
-def plan_id(problem: PlanningProblem, planner: ClearancePlanner, scenario: dict[str, Any] | None = None) -> str:
+def plan_id(
+    problem: PlanningProblem, planner: ClearancePlanner, scenario: dict[str, Any] | None = None
+) -> str:
     """Readable id of a plan, ``PL-`` and 12 hex digits of the hash of its inputs and parameters."""
     text = json.dumps([problem.content_hash(), planner.get_params(), scenario], sort_keys=True)
     return "PL-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def plan_document(problem: PlanningProblem, planner: ClearancePlanner, result: PlanResult, *,
-                  scenario: dict[str, Any] | None = None, version: str = "",
-                  inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+def plan_document(
+    problem: PlanningProblem,
+    planner: ClearancePlanner,
+    result: PlanResult,
+    *,
+    scenario: dict[str, Any] | None = None,
+    version: str = "",
+    inputs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The JSON document to save for a plan (see the module docstring).
 
     Parameters
@@ -40,13 +48,24 @@ def plan_document(problem: PlanningProblem, planner: ClearancePlanner, result: P
     inputs : what the problem was built from (store URL, record counts, options), for the record
     """
     return {
-        "plan_id": plan_id(problem, planner, scenario), "created_at": datetime.now(timezone.utc).isoformat(),
-        "mineaction_version": version, "solver": result.solver, "seed": planner.seed,
-        "planner": planner.get_params(), "problem_hash": problem.content_hash(),
-        "weights": {k: v for k, v in problem.settings.to_dict().items()
-                    if k.startswith(("weight_", "bonus_")) or k == "discount_rate"},
-        "settings": problem.settings.to_dict(), "scenario": scenario, "inputs": inputs or {},
-        "simulated": problem.simulated, "problem": problem.to_dict(), "result": result.to_dict(),
+        "plan_id": plan_id(problem, planner, scenario),
+        "created_at": datetime.now(UTC).isoformat(),
+        "mineaction_version": version,
+        "solver": result.solver,
+        "seed": planner.seed,
+        "planner": planner.get_params(),
+        "problem_hash": problem.content_hash(),
+        "weights": {
+            k: v
+            for k, v in problem.settings.to_dict().items()
+            if k.startswith(("weight_", "bonus_")) or k == "discount_rate"
+        },
+        "settings": problem.settings.to_dict(),
+        "scenario": scenario,
+        "inputs": inputs or {},
+        "simulated": problem.simulated,
+        "problem": problem.to_dict(),
+        "result": result.to_dict(),
     }
 
 
@@ -67,11 +86,15 @@ def rerun_plan(document: dict[str, Any]) -> Rerun:
         planner = ClearancePlanner(**document["planner"])
         saved = document["result"]["schedule"]
     except (KeyError, TypeError) as exc:
-        raise PlanError(f"saved plan {document.get('plan_id', '?')} lacks {exc}; it was not written by "
-                        "mineaction plan, so it cannot be re-run") from None
+        raise PlanError(
+            f"saved plan {document.get('plan_id', '?')} lacks {exc}; it was not written by "
+            "mineaction plan, so it cannot be re-run"
+        ) from None
     if problem.content_hash() != document.get("problem_hash"):
-        raise PlanError(f"saved plan {document.get('plan_id', '?')}: the stored problem does not match its "
-                        "hash; the document was edited, re-plan from the store")
+        raise PlanError(
+            f"saved plan {document.get('plan_id', '?')}: the stored problem does not match its "
+            "hash; the document was edited, re-plan from the store"
+        )
     result = planner.solve(problem)
     changed = tuple(u for u, y in result.schedule.items() if saved.get(u) != y)
     return Rerun(str(document.get("plan_id")), result, not changed, changed)

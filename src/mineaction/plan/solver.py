@@ -1,23 +1,25 @@
-"""The clearance planner: a HiGHS mixed-integer programme, certified against a bound, beside a greedy baseline.
+"""The clearance planner: a HiGHS mixed-integer programme, certified against a bound, beside greedy.
 
 ``ClearancePlanner(...).solve(problem)`` returns an immutable ``PlanResult``. Steps, all in the same run:
 
 1. greedy benefit/cost baseline (``greedy_schedule``);
 2. small problems (``n_units * n_years <= full_model_max_binaries``): the whole time-indexed MIP, warm-started
    from the greedy plan; its dual bound certifies the gap;
-3. large problems: the LP relaxation of the whole model gives the bound (and a schedule by rounding); then a MIP
-   re-optimises the areas where the LP and the best plan so far disagree, all other areas fixed, warm-started.
+3. large problems: the LP relaxation of the whole model gives the bound (and a schedule by rounding); then a
+   MIP re-optimises the areas where the LP and the best plan so far disagree, all other areas fixed,
+   warm-started.
 
-Every HiGHS run is a child process with a hard time limit (``run_highs``); the plan kept is never worse than the
-greedy one, and its gap is ``(bound - objective) / bound`` against an upper bound of the whole problem.
+Every HiGHS run is a child process with a hard time limit (``run_highs``); the plan kept is never worse than
+the greedy one, and its gap is ``(bound - objective) / bound`` against an upper bound of the whole problem.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -42,8 +44,8 @@ class PlanResult:
     """An immutable plan: when each hazardous area is released, what it achieves, and how sure we are.
 
     ``schedule`` maps each area id to its calendar year, or None when it is not in the plan. ``objective`` and
-    ``greedy_objective`` are discounted benefit points; ``bound`` is an upper bound on the best possible plan, so
-    ``mip_gap`` (relative) certifies how far from optimal the plan can be at most.
+    ``greedy_objective`` are discounted benefit points; ``bound`` is an upper bound on the best possible plan,
+    so ``mip_gap`` (relative) certifies how far from optimal the plan can be at most.
     """
 
     problem_hash: str
@@ -69,8 +71,10 @@ class PlanResult:
     schedule: Mapping[str, int | None] = field(init=False)
 
     def __post_init__(self) -> None:
-        mapping = {uid: (self.years[int(t)] if t >= 0 else None)
-                   for uid, t in zip(self.unit_ids, self.year_index.tolist(), strict=True)}
+        mapping = {
+            uid: (self.years[int(t)] if t >= 0 else None)
+            for uid, t in zip(self.unit_ids, self.year_index.tolist(), strict=True)
+        }
         object.__setattr__(self, "schedule", MappingProxyType(mapping))
 
     def families_by_year(self, n: int, *, greedy: bool = False) -> int:
@@ -82,17 +86,30 @@ class PlanResult:
         """Plain JSON form: figures by year for the plan and the greedy baseline, schedule and reasons."""
         figures = self.figures.as_dict()
         return {
-            "status": self.status, "objective": self.objective, "bound": self.bound, "mip_gap": self.mip_gap,
-            "greedy_objective": self.greedy_objective, "method": self.method, "solver": self.solver,
-            "seed": self.seed, "time_limit_s": self.time_limit_s, "seconds": round(self.seconds, 3),
-            "problem_hash": self.problem_hash, "simulated": self.simulated, **figures,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "mip_gap": self.mip_gap,
+            "greedy_objective": self.greedy_objective,
+            "method": self.method,
+            "solver": self.solver,
+            "seed": self.seed,
+            "time_limit_s": self.time_limit_s,
+            "seconds": round(self.seconds, 3),
+            "problem_hash": self.problem_hash,
+            "simulated": self.simulated,
+            **figures,
             "casualties_averted": float(self.figures.casualties_averted.sum()),
             "families_returned_by_year_3": self.families_by_year(3),
-            "greedy": {**self.greedy_figures.as_dict(), "objective": self.greedy_objective,
-                       "casualties_averted": float(self.greedy_figures.casualties_averted.sum()),
-                       "families_returned_by_year_3": self.families_by_year(3, greedy=True)},
+            "greedy": {
+                **self.greedy_figures.as_dict(),
+                "objective": self.greedy_objective,
+                "casualties_averted": float(self.greedy_figures.casualties_averted.sum()),
+                "families_returned_by_year_3": self.families_by_year(3, greedy=True),
+            },
             "schedule": dict(self.schedule),
-            "reasons": [r.__dict__ for r in self.reasons], "steps": [dict(s) for s in self.steps],
+            "reasons": [r.__dict__ for r in self.reasons],
+            "steps": [dict(s) for s in self.steps],
         }
 
 
@@ -109,9 +126,16 @@ class ClearancePlanner:
     lp_time_share : share of the time limit the LP relaxation may use on large problems
     """
 
-    def __init__(self, *, time_limit_s: float = 60.0, mip_gap: float = 0.01, seed: int = 0,
-                 full_model_max_binaries: int = 20_000, neighbourhood_max_units: int = 1_500,
-                 lp_time_share: float = 0.75) -> None:
+    def __init__(
+        self,
+        *,
+        time_limit_s: float = 60.0,
+        mip_gap: float = 0.01,
+        seed: int = 0,
+        full_model_max_binaries: int = 20_000,
+        neighbourhood_max_units: int = 1_500,
+        lp_time_share: float = 0.75,
+    ) -> None:
         self.time_limit_s = time_limit_s
         self.mip_gap = mip_gap
         self.seed = seed
@@ -121,9 +145,14 @@ class ClearancePlanner:
 
     def get_params(self) -> dict[str, Any]:
         """The planner's parameters, as saved with every plan."""
-        return {"time_limit_s": self.time_limit_s, "mip_gap": self.mip_gap, "seed": self.seed,
-                "full_model_max_binaries": self.full_model_max_binaries,
-                "neighbourhood_max_units": self.neighbourhood_max_units, "lp_time_share": self.lp_time_share}
+        return {
+            "time_limit_s": self.time_limit_s,
+            "mip_gap": self.mip_gap,
+            "seed": self.seed,
+            "full_model_max_binaries": self.full_model_max_binaries,
+            "neighbourhood_max_units": self.neighbourhood_max_units,
+            "lp_time_share": self.lp_time_share,
+        }
 
     def solve(self, problem: PlanningProblem) -> PlanResult:
         """Plan ``problem``; raises PlanError if it is contradictory or nothing at all can be afforded."""
@@ -133,31 +162,62 @@ class ClearancePlanner:
         greedy = greedy_schedule(problem, b)
         check_schedule(problem, b, greedy)
         g_obj = schedule_objective(problem, b, greedy)
-        steps: list[dict[str, Any]] = [{"step": "greedy", "objective": g_obj,
-                                        "seconds": time.perf_counter() - started}]
+        steps: list[dict[str, Any]] = [
+            {"step": "greedy", "objective": g_obj, "seconds": time.perf_counter() - started}
+        ]
         best, bound, solver, method = self._search(problem, b, greedy, started, steps)
         check_schedule(problem, b, best)
         objective = schedule_objective(problem, b, best)
         gap = max(0.0, (bound - objective) / max(abs(bound), 1e-9))
         status = "optimal" if gap <= 1e-6 else "within_gap" if gap <= self.mip_gap else "gap_above_target"
         return PlanResult(
-            problem.content_hash(), problem.years, problem.unit_ids, best, objective, bound, gap, status, method,
-            solver, self.seed, self.time_limit_s, time.perf_counter() - started, g_obj, greedy,
-            yearly_figures(problem, b, best), yearly_figures(problem, b, greedy),
-            task_reasons(problem, b, best), problem.simulated, tuple(MappingProxyType(s) for s in steps))
+            problem.content_hash(),
+            problem.years,
+            problem.unit_ids,
+            best,
+            objective,
+            bound,
+            gap,
+            status,
+            method,
+            solver,
+            self.seed,
+            self.time_limit_s,
+            time.perf_counter() - started,
+            g_obj,
+            greedy,
+            yearly_figures(problem, b, best),
+            yearly_figures(problem, b, greedy),
+            task_reasons(problem, b, best),
+            problem.simulated,
+            tuple(MappingProxyType(s) for s in steps),
+        )
 
     # --- strategies -----------------------------------------------------------------------------------------
 
     def _remaining(self, started: float) -> float:
         return max(0.5, self.time_limit_s - (time.perf_counter() - started) - 1.0)
 
-    def _search(self, problem: PlanningProblem, b: Benefits, greedy: np.ndarray, started: float,
-                steps: list[dict[str, Any]]) -> tuple[np.ndarray, float, str, str]:
+    def _search(
+        self,
+        problem: PlanningProblem,
+        b: Benefits,
+        greedy: np.ndarray,
+        started: float,
+        steps: list[dict[str, Any]],
+    ) -> tuple[np.ndarray, float, str, str]:
         model = time_indexed_model(problem)
-        lp = run_highs(model, integer=False, time_limit_s=self._remaining(started) * self.lp_time_share,
-                       seed=self.seed)
-        steps.append({"step": "LP relaxation (bound)", "objective": lp.objective, "status": lp.status,
-                      "seconds": lp.seconds})
+        lp = run_highs(
+            model, integer=False, time_limit_s=self._remaining(started) * self.lp_time_share, seed=self.seed
+        )
+        steps.append(
+            {
+                "step": "LP relaxation (bound)",
+                "objective": lp.objective,
+                "status": lp.status,
+                "seconds": lp.seconds,
+            }
+        )
         if lp.values is None or lp.status != "Optimal":
             return greedy, _trivial_bound(b), lp.version, "greedy (LP relaxation did not finish in time)"
         best, bound = greedy, lp.objective
@@ -167,23 +227,51 @@ class ClearancePlanner:
         if r_obj > schedule_objective(problem, b, greedy):
             best = rounded
         if problem.n_units * problem.n_years <= self.full_model_max_binaries:
-            run = run_highs(model, integer=True, time_limit_s=self._remaining(started), mip_gap=self.mip_gap,
-                            seed=self.seed, start=model.start(best, problem))
+            run = run_highs(
+                model,
+                integer=True,
+                time_limit_s=self._remaining(started),
+                mip_gap=self.mip_gap,
+                seed=self.seed,
+                start=model.start(best, problem),
+            )
             best = self._better(problem, b, best, run, model.schedule, steps, "full MIP")
             bound = min(bound, run.bound) if np.isfinite(run.bound) else bound
-            return best, bound, lp.version, ("LP relaxation bound, then the full time-indexed MIP warm-started "
-                                            "from the best of greedy and LP rounding")
+            return (
+                best,
+                bound,
+                lp.version,
+                (
+                    "LP relaxation bound, then the full time-indexed MIP warm-started "
+                    "from the best of greedy and LP rounding"
+                ),
+            )
         free = self._neighbourhood(problem, b, model.schedule(lp.values), lp.values[: model.n_z], best)
         sub = time_indexed_model(problem, fixed=np.where(free, -2, best))
-        run = run_highs(sub, integer=True, time_limit_s=self._remaining(started), mip_gap=self.mip_gap / 10,
-                        seed=self.seed, start=sub.start(best, problem))
-        best = self._better(problem, b, best, run, sub.schedule, steps,
-                            f"neighbourhood MIP ({int(free.sum())} areas free)")
-        return best, bound, lp.version, ("LP relaxation bound, LP rounding, then a neighbourhood MIP warm-started "
-                                         "from the best of greedy and rounding")
+        run = run_highs(
+            sub,
+            integer=True,
+            time_limit_s=self._remaining(started),
+            mip_gap=self.mip_gap / 10,
+            seed=self.seed,
+            start=sub.start(best, problem),
+        )
+        best = self._better(
+            problem, b, best, run, sub.schedule, steps, f"neighbourhood MIP ({int(free.sum())} areas free)"
+        )
+        return (
+            best,
+            bound,
+            lp.version,
+            (
+                "LP relaxation bound, LP rounding, then a neighbourhood MIP warm-started "
+                "from the best of greedy and rounding"
+            ),
+        )
 
-    def _neighbourhood(self, problem: PlanningProblem, b: Benefits, lp_years: np.ndarray, z: np.ndarray,
-                       best: np.ndarray) -> np.ndarray:
+    def _neighbourhood(
+        self, problem: PlanningProblem, b: Benefits, lp_years: np.ndarray, z: np.ndarray, best: np.ndarray
+    ) -> np.ndarray:
         zz = z.reshape(problem.n_units, problem.n_years)
         fractional = ((zz > 1e-6) & (zz < 1 - 1e-6)).any(axis=1)
         disagree = lp_years != best
@@ -201,9 +289,21 @@ class ClearancePlanner:
         return free
 
     @staticmethod
-    def _better(problem: PlanningProblem, b: Benefits, incumbent: np.ndarray, run: SolverRun, decode: Any,
-                steps: list[dict[str, Any]], name: str) -> np.ndarray:
-        step: dict[str, Any] = {"step": name, "status": run.status, "seconds": run.seconds, "bound": run.bound}
+    def _better(
+        problem: PlanningProblem,
+        b: Benefits,
+        incumbent: np.ndarray,
+        run: SolverRun,
+        decode: Any,
+        steps: list[dict[str, Any]],
+        name: str,
+    ) -> np.ndarray:
+        step: dict[str, Any] = {
+            "step": name,
+            "status": run.status,
+            "seconds": run.seconds,
+            "bound": run.bound,
+        }
         steps.append(step)
         if run.values is None:
             return incumbent

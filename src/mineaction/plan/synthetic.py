@@ -19,8 +19,9 @@ _FAMILIES = 34_500
 _CASUALTIES_A_YEAR = 40.0
 
 
-def _blocker_sets(rng: np.random.Generator, n_areas: int, n_groups: int, low: int, high: int,
-                  spread: int) -> list[np.ndarray]:
+def _blocker_sets(
+    rng: np.random.Generator, n_areas: int, n_groups: int, low: int, high: int, spread: int
+) -> list[np.ndarray]:
     # Areas are numbered along the landscape, so a group's blockers are drawn from a window of neighbours.
     centres = rng.integers(0, n_areas, n_groups)
     sizes = rng.integers(low, high + 1, n_groups)
@@ -31,8 +32,15 @@ def _blocker_sets(rng: np.random.Generator, n_areas: int, n_groups: int, low: in
     return sets
 
 
-def random_problem(n_areas: int, n_years: int, seed: int = 0, *, settings: PlanSettings | None = None,
-                   scale_to_nation: bool = True, first_year: int = 2026) -> PlanningProblem:
+def random_problem(
+    n_areas: int,
+    n_years: int,
+    seed: int = 0,
+    *,
+    settings: PlanSettings | None = None,
+    scale_to_nation: bool = True,
+    first_year: int = 2026,
+) -> PlanningProblem:
     """A seeded synthetic planning problem (simulated data).
 
     Parameters
@@ -72,21 +80,28 @@ def random_problem(n_areas: int, n_years: int, seed: int = 0, *, settings: PlanS
     asset_kinds = rng.choice(["road", "power_line", "water", "school"], n_assets, p=[0.4, 0.3, 0.2, 0.1])
     return PlanningProblem(
         unit_ids=tuple(f"HA-{i + 1:06d}" for i in range(n_areas)),
-        area_m2=area, is_sha=is_sha, method_mix=mix,
+        area_m2=area,
+        is_sha=is_sha,
+        method_mix=mix,
         farmland_ha=area / 1e4 * settings.farmland_share * rng.uniform(0.5, 1.5, n_areas),
         casualties_per_year=casualties,
-        priority=rng.random(n_areas) < 0.1, consulted=rng.random(n_areas) < 0.7,
+        priority=rng.random(n_areas) < 0.1,
+        consulted=rng.random(n_areas) < 0.7,
         earliest_year=np.where(rng.random(n_areas) < 0.03, rng.integers(1, max(2, n_years), n_areas), 0),
-        lon=46.0 + rng.random(n_areas) * 1.4, lat=39.1 + rng.random(n_areas) * 1.2,
+        lon=46.0 + rng.random(n_areas) * 1.4,
+        lat=39.1 + rng.random(n_areas) * 1.2,
         group_ids=tuple(f"ST-{g + 1:06d}" for g in range(len(sets))),
         group_kind=("settlement",) * n_settle + tuple(str(k) for k in asset_kinds),
         families=np.concatenate([families, np.zeros(n_assets, dtype=np.int64)]),
         value_usd=np.concatenate([np.zeros(n_settle), value]),
         reconstruction_ready=rng.random(len(sets)) < 0.3,
-        blocker_ptr=ptr, blocker_idx=np.concatenate(sets).astype(np.int64),
+        blocker_ptr=ptr,
+        blocker_idx=np.concatenate(sets).astype(np.int64),
         years=tuple(range(first_year, first_year + n_years)),
-        budget_state_usd=budget * (1 - foreign), budget_foreign_usd=budget * foreign,
+        budget_state_usd=budget * (1 - foreign),
+        budget_foreign_usd=budget * foreign,
         team_days_capacity=np.full(n_years, teams_days),
-        settings=settings, source=f"random_problem(n_areas={n_areas}, n_years={n_years}, seed={seed})",
+        settings=settings,
+        source=f"random_problem(n_areas={n_areas}, n_years={n_years}, seed={seed})",
         simulated=True,
     )

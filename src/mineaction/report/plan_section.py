@@ -1,8 +1,8 @@
-"""The clearance plan in the report: a Gantt-like schedule, per-year figures per scenario, a map of clearance years.
+"""The clearance plan in the report: Gantt-like schedule, per-year figures by scenario, map of release years.
 
-Figure functions are pure (plan summaries in, matplotlib Figures out). ``build_section`` takes the plans the demo
-computed (``context.results["plan"]``: ``{"plans": [PlanResult.to_dict() with "scenario"], "plan_ids": [...]}``)
-or, failing that, the latest plan saved in the store's ``plans`` documents.
+Figure functions are pure (plan summaries in, matplotlib Figures out). ``build_section`` takes the plans the
+demo computed (``context.results["plan"]``: ``{"plans": [PlanResult.to_dict() with "scenario"], "plan_ids":
+[...]}``) or, failing that, the latest plan saved in the store's ``plans`` documents.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from mineaction.report.framework import ReportContext, ReportFigure, ReportSecti
 
 __all__ = ["build_section", "clearance_year_map", "scenario_figures_chart", "schedule_gantt"]
 
-_PANELS = (("area_released_km2_by_year", "released that year, km2"),
-           ("families_returned_by_year", "families able to return (cumulative)"),
-           ("casualties_averted_by_year", "expected casualties averted that year"),
-           ("money_spent_usd_by_year", "spent that year, US$ M"))
+_PANELS = (
+    ("area_released_km2_by_year", "released that year, km2"),
+    ("families_returned_by_year", "families able to return (cumulative)"),
+    ("casualties_averted_by_year", "expected casualties averted that year"),
+    ("money_spent_usd_by_year", "spent that year, US$ M"),
+)
 
 
 def _name(plan: Mapping[str, Any]) -> str:
@@ -36,8 +38,8 @@ def _name(plan: Mapping[str, Any]) -> str:
 
 
 def schedule_gantt(plan: Mapping[str, Any], *, top: int = 25, note: str = "") -> Figure:
-    """Gantt-like chart: for the settlements and assets the plan unblocks (largest first, at most ``top``), a bar
-    from the year work on their first blocking area starts to the year the last one is released."""
+    """Gantt-like chart: for the settlements and assets the plan unblocks (largest first, at most ``top``), a
+    bar from the year work on their first blocking area starts to the year the last one is released."""
     spans: dict[str, list[int]] = {}
     families: dict[str, int] = {}
     for reason in plan.get("reasons", []):
@@ -49,8 +51,13 @@ def schedule_gantt(plan: Mapping[str, Any], *, top: int = 25, note: str = "") ->
     fig, ax = plt.subplots(figsize=(7.5, 0.28 * max(len(order), 4) + 1.2))
     for row, gid in enumerate(order):
         start, end = min(spans[gid]), max(spans[gid])
-        ax.barh(row, end - start + 1, left=start - 0.45, height=0.6,
-                color="tab:green" if families.get(gid, 0) else "tab:blue")
+        ax.barh(
+            row,
+            end - start + 1,
+            left=start - 0.45,
+            height=0.6,
+            color="tab:green" if families.get(gid, 0) else "tab:blue",
+        )
         label = f"{gid} ({families[gid]:,} families)" if families.get(gid, 0) else gid
         ax.text(end + 0.6, row, label, va="center", fontsize=7)
     ax.set_yticks([])
@@ -69,13 +76,16 @@ def schedule_gantt(plan: Mapping[str, Any], *, top: int = 25, note: str = "") ->
     return fig
 
 
-def scenario_figures_chart(plans: Sequence[Mapping[str, Any]], *, with_greedy: bool = True,
-                           note: str = "") -> Figure:
+def scenario_figures_chart(
+    plans: Sequence[Mapping[str, Any]], *, with_greedy: bool = True, note: str = ""
+) -> Figure:
     """Four panels of per-year figures, one line per scenario (and the greedy baseline of the first plan)."""
     fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
     lines = [(_name(p), p) for p in plans]
     if with_greedy and plans:
-        lines.append((f"greedy baseline ({_name(plans[0])})", {**plans[0]["greedy"], "years": plans[0]["years"]}))
+        lines.append(
+            (f"greedy baseline ({_name(plans[0])})", {**plans[0]["greedy"], "years": plans[0]["years"]})
+        )
     for ax, (key, label) in zip(axes.ravel(), _PANELS, strict=True):
         for i, (name, data) in enumerate(lines):
             values = np.asarray(data[key], dtype=float) / (1e6 if key.startswith("money") else 1.0)
@@ -93,8 +103,9 @@ def scenario_figures_chart(plans: Sequence[Mapping[str, Any]], *, with_greedy: b
     return fig
 
 
-def clearance_year_map(areas: Any, schedule: Mapping[str, int | None], *, crs: str = "EPSG:32638",
-                       note: str = "") -> Figure:
+def clearance_year_map(
+    areas: Any, schedule: Mapping[str, int | None], *, crs: str = "EPSG:32638", note: str = ""
+) -> Figure:
     """Map of hazardous areas coloured by the plan year they are released (grey: not in the plan), km axes."""
     fig, ax = plt.subplots(figsize=(7, 6))
     metric = areas.to_crs(crs)
@@ -106,11 +117,18 @@ def clearance_year_map(areas: Any, schedule: Mapping[str, int | None], *, crs: s
     metric[~planned & ~done].plot(ax=ax, color="lightgrey", linewidth=0)
     if planned.any():
         metric[planned].assign(year=year[planned].astype(int)).plot(
-            ax=ax, column="year", cmap="viridis_r", legend=True, linewidth=0,
-            legend_kwds={"label": "year released", "shrink": 0.6})
+            ax=ax,
+            column="year",
+            cmap="viridis_r",
+            legend=True,
+            linewidth=0,
+            legend_kwds={"label": "year released", "shrink": 0.6},
+        )
     ax.set_axis_off()
-    ax.set_title("Hazardous areas by planned release year (grey: after the plan; pale green: released "
-                 "already)", fontsize=9)
+    ax.set_title(
+        "Hazardous areas by planned release year (grey: after the plan; pale green: released already)",
+        fontsize=9,
+    )
     if note:
         fig.text(0.01, 0.01, note, fontsize=7, color="grey")
     return fig
@@ -134,12 +152,17 @@ def _table(plans: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
     for p in plans:
         for i, year in enumerate(p["years"]):
-            rows.append({"scenario": _name(p), "year": year,
-                         "released km2": p["area_released_km2_by_year"][i],
-                         "families able to return": p["families_returned_by_year"][i],
-                         "assets unblocked": p["assets_unblocked_by_year"][i],
-                         "casualties averted (expected)": p["casualties_averted_by_year"][i],
-                         "spent US$ M": p["money_spent_usd_by_year"][i] / 1e6})
+            rows.append(
+                {
+                    "scenario": _name(p),
+                    "year": year,
+                    "released km2": p["area_released_km2_by_year"][i],
+                    "families able to return": p["families_returned_by_year"][i],
+                    "assets unblocked": p["assets_unblocked_by_year"][i],
+                    "casualties averted (expected)": p["casualties_averted_by_year"][i],
+                    "spent US$ M": p["money_spent_usd_by_year"][i] / 1e6,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -150,20 +173,32 @@ def build_section(context: ReportContext) -> ReportSection | None:
         return None
     sim = "SIMULATED data. " if context.simulated else ""
     first = plans[0]
-    summary = (f"<p>{html.escape(sim)}Plan {html.escape(', '.join(ids))}: objective {first['objective']:,.1f} "
-               f"benefit points against {first['greedy_objective']:,.1f} for the greedy benefit/cost baseline; "
-               f"at most {100 * first['mip_gap']:.2f} % from optimal (certified against an upper bound); "
-               f"{html.escape(str(first['solver']))}, seed {first['seed']}. Families able to return by year 3: "
-               f"{first['families_returned_by_year_3']:,} (greedy {first['greedy']['families_returned_by_year_3']:,})."
-               " Every plan is saved in the store with its inputs, weights, solver version and seed and can be "
-               "re-run with <code>mineaction plan STORE --rerun PLAN_ID</code>.</p>")
-    figures = [ReportFigure("schedule", schedule_gantt(first, note=sim), f"Schedule of {_name(first)}. {sim}"),
-               ReportFigure("scenarios", scenario_figures_chart(plans, note=sim),
-                            f"Per-year figures by scenario; dashed: greedy baseline. {sim}")]
+    summary = (
+        f"<p>{html.escape(sim)}Plan {html.escape(', '.join(ids))}: objective {first['objective']:,.1f} "
+        f"benefit points against {first['greedy_objective']:,.1f} for the greedy benefit/cost baseline; "
+        f"at most {100 * first['mip_gap']:.2f} % from optimal (certified against an upper bound); "
+        f"{html.escape(str(first['solver']))}, seed {first['seed']}. Families able to return by year 3: "
+        f"{first['families_returned_by_year_3']:,} "
+        f"(greedy {first['greedy']['families_returned_by_year_3']:,})."
+        " Every plan is saved in the store with its inputs, weights, solver version and seed and can be "
+        "re-run with <code>mineaction plan STORE --rerun PLAN_ID</code>.</p>"
+    )
+    figures = [
+        ReportFigure("schedule", schedule_gantt(first, note=sim), f"Schedule of {_name(first)}. {sim}"),
+        ReportFigure(
+            "scenarios",
+            scenario_figures_chart(plans, note=sim),
+            f"Per-year figures by scenario; dashed: greedy baseline. {sim}",
+        ),
+    ]
     areas = context.frame("hazardous_areas")
     if len(areas) and "geometry" in areas:
-        figures.append(ReportFigure("map", clearance_year_map(areas, first["schedule"],
-                                                              crs=context.settings.metric_crs, note=sim),
-                                    f"Hazardous areas by planned release year ({_name(first)}). {sim}"))
+        figures.append(
+            ReportFigure(
+                "map",
+                clearance_year_map(areas, first["schedule"], crs=context.settings.metric_crs, note=sim),
+                f"Hazardous areas by planned release year ({_name(first)}). {sim}",
+            )
+        )
     body = summary + table_html(_table(plans), caption=f"Per-year figures by scenario. {sim}")
     return ReportSection("Clearance plan", body, figures=figures, order=70, key="plan")
