@@ -44,8 +44,11 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
 def _text(raw: pd.Series) -> pd.Series:
     text = raw if raw.dtype == _TEXT else raw.astype(_TEXT)
-    text = text.str.strip()
-    return text.where(text != "")
+    # copy only when something changes: most columns of a clean file have no padding and no empty strings
+    if text.str.contains(r"^\s|\s$", regex=True).any():
+        text = text.str.strip()
+    blank = text == ""
+    return text.where(~blank) if blank.any() else text
 
 
 def _holds_text(raw: pd.Series) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from mineaction.domain.issues import ValidationReport
@@ -32,7 +33,7 @@ from mineaction.store.base import Store
 
 __all__ = ["WRITE_CHUNK_ROWS", "ImportResult", "KindCounts", "import_file"]
 
-WRITE_CHUNK_ROWS = 100_000  # rows per store.write, all inside one transaction
+WRITE_CHUNK_ROWS = 250_000  # rows per store.write, all inside one transaction (bounds the store's memory)
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ def import_file(
         _write_rejects(sources, reports, written_rejects)
     unrouted = sum(len(s.frame) - _routed_rows(reports[s.label]) for s in sources)
     sources.clear()  # the file as read is no longer needed: free it before the store encodes its copy
+    pa.default_memory_pool().release_unused()
     stage("write")
     counts, ids = _write_all(store, reports, skip_invalid, author=author, reason=reason, source_doc=path.name)
     return ImportResult(

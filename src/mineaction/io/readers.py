@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 
@@ -137,6 +138,7 @@ def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
             f"{_name(path)}: cannot read as CSV ({_first_line(exc)}); check the delimiter "
             "(comma), quoting and encoding (UTF-8, or give the encoding)"
         ) from None
+    pa.default_memory_pool().release_unused()  # the parsed Arrow table is converted: give its memory back
     frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
     if len(frame) == 0:
         raise InputError(f"{_name(path)}: no data rows under the header; export the data again")
