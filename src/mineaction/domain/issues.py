@@ -52,7 +52,7 @@ class ValidationReport:
         rows: np.ndarray | None = None,
     ) -> None:
         self._issues = issues if issues is not None else pd.DataFrame(columns=list(ISSUE_COLUMNS))
-        self.frame = frame
+        self.frame: pd.DataFrame = frame if frame is not None else pd.DataFrame()  # empty for merged reports
         self.rows = rows  # 1-based file row of each row of ``frame``
 
     @classmethod
