@@ -23,7 +23,9 @@ the imported data recovers them:
 - **finds_per_ha**: finds (all categories) / hectares cleared (``cleared_m2``) by all activities;
 - **foreign_share**: funding from donors other than the national state / all funding (US$).
 
-National figures (casualties, hectares, money) are multiplied by the scenario's scale factor.
+National figures (casualties, hectares, money) are multiplied by the scenario's scale factor. Record recall
+has no direct public figure: FACTS.md quotes maps "2 % effective" (probably mine level) and Bosnia's records
+holding 50-60 % of the mines; 0.20 is a design value between them, consistent with records 25 % accurate.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ PROCESSED_MIN = 0.9
 #: ("rel", r).
 TARGETS: dict[str, tuple[float, bool, tuple]] = {
     "record_accuracy": (0.25, False, ("abs", 0.05)),
-    "record_recall": (0.40, False, ("rel", 0.2)),
+    "record_recall": (0.20, False, ("rel", 0.2)),
     "outside_share_records": (0.60, False, ("range", 0.55, 0.65)),
     "outside_share_front_line": (0.71, False, ("rel", 0.2)),
     "casualties_per_year": (40.0, True, ("rel", 0.2)),

@@ -1,8 +1,9 @@
 """Simulated hazardous areas (HA-...): CHAs from the handed-over records and the 2022 discovery of
-post-ceasefire
-mines, and SHAs from a tiling of the most suspect land (front line, settlements, roads, 2020 battle areas).
+post-ceasefire mines, and SHAs from a tiling of the most suspect land (front line, settlements, roads).
 
-The SHA area totals about 11,667 km2 (FACTS.md) times the scale factor. Geometry is in UTM 38N (metres).
+The SHA area totals about 11,667 km2 (FACTS.md) times the scale factor: the most suspect tiles of the full
+scenario, thinned at random by the scale's intensity (so a small scenario is a sparse copy of the full one).
+Geometry is in UTM 38N (metres).
 """
 
 from __future__ import annotations
@@ -89,9 +90,15 @@ def _cluster_chas(minefields: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _tile_shas(
-    land: Landscape, tiles: pd.DataFrame, n: int, taken: shapely.Geometry, rng: np.random.Generator
+    land: Landscape,
+    tiles: pd.DataFrame,
+    n: int,
+    keep: float,
+    taken: shapely.Geometry,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
     top = tiles.sort_values("score", ascending=False, kind="stable").head(n)
+    top = top.loc[rng.uniform(size=len(top)) < keep]
     x, y = top["x"].to_numpy(), top["y"].to_numpy()
     boxes = shapely.box(x - TILE_M / 2, y - TILE_M / 2, x + TILE_M / 2, y + TILE_M / 2)
     geoms = shapely.difference(boxes, taken) if not taken.is_empty else boxes
@@ -126,8 +133,9 @@ def make_hazards(
     rng = stream(seed, "hazards")
     chas = pd.concat([_record_chas(records), _cluster_chas(minefields)], ignore_index=True)
     taken = shapely.union_all(chas["geometry"].to_numpy()) if len(chas) else shapely.GeometryCollection()
-    n_tiles = int(round(SUSPECTED_KM2 * 1e6 * land.factor / TILE_M**2))
-    shas = _tile_shas(land, hazard_tiles(land, seed), n_tiles, taken, rng)
+    intensity = land.factor / max(land.area_share, 1e-12)
+    n_tiles = int(round(SUSPECTED_KM2 * 1e6 * land.area_share / TILE_M**2))
+    shas = _tile_shas(land, hazard_tiles(land, seed), n_tiles, intensity, taken, rng)
     frame = pd.concat([chas, shas], ignore_index=True)
     frame = frame.loc[~shapely.is_empty(frame["geometry"].to_numpy())].reset_index(drop=True)
     frame["status"] = "open"

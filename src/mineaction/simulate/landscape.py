@@ -65,6 +65,7 @@ class Landscape:
     assets: gpd.GeoDataFrame
     armenian_side: int
     factor: float = 1.0
+    area_share: float = 1.0
     _cells: pd.DataFrame | None = None
 
     def elevation(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -206,7 +207,8 @@ def build_landscape(scale: Scale, seed: int) -> Landscape:
     shusha = _metric_coords(((46.75, 39.76),))
     land.armenian_side = int(land.front_side(shusha[:, 0], shusha[:, 1])[0])
     land.rivers = _rivers(region, stream(seed, "rivers"))
-    land.factor = scale.intensity * region.area / outline.area
+    land.area_share = region.area / outline.area
+    land.factor = scale.intensity * land.area_share
     land.assets = place_assets(
         districts, land.elevation, land.rivers, scale=scale, factor=land.factor, seed=seed
     )

@@ -81,7 +81,7 @@ def _uxo(land: Landscape, activities: gpd.GeoDataFrame, mine_finds: int, seed: i
     """UXO whose density makes the expected finds per cleared hectare reach FINDS_PER_HA."""
     fld = uxo_field(land)
     cleared_ha = float(activities["cleared_m2"].sum()) / 1e4
-    goal = max(0.25 * cleared_ha, FINDS_PER_HA * cleared_ha - mine_finds)
+    goal = max(0.2 * cleared_ha, FINDS_PER_HA * cleared_ha - mine_finds)
     p = _found_share(fld, activities, "uxo")
     scale = goal / max(float((fld["weight"].to_numpy() * p).sum()), 1e-12)
     return sample_uxo(fld, scale * fld["weight"].to_numpy(), seed)

@@ -44,7 +44,7 @@ UXO_MODELS = {
 }
 
 #: Minefields per kind at intensity 1 (belts per km of front line).
-BELTS_PER_KM = 6.0
+BELTS_PER_KM = 4.0
 DEFENSIVE = 700
 NUISANCE = 3000
 PMNE_DEVICES = 2700
@@ -64,7 +64,7 @@ def _days(rng: np.random.Generator, n: int, start: str, end: str) -> np.ndarray:
 def _belts(land: Landscape, n: int, rng: np.random.Generator) -> pd.DataFrame:
     line = land.front_line
     pos = rng.uniform(0, line.length, n)
-    side = rng.choice([land.armenian_side, -land.armenian_side], size=n, p=[0.5, 0.5])
+    side = rng.choice([land.armenian_side, -land.armenian_side], size=n, p=[0.7, 0.3])
     depth = rng.uniform(150, 2500, n) * side
     here = shapely.get_coordinates(shapely.line_interpolate_point(line, pos))
     ahead = shapely.get_coordinates(shapely.line_interpolate_point(line, np.minimum(pos + 50, line.length)))
