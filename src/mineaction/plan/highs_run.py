@@ -2,9 +2,10 @@
 
 HiGHS gets the time limit itself; the parent waits that long plus a short grace period and then kills the
 child (``subprocess.run`` with a timeout), so a solver that overruns its own limit cannot hold the plan up.
-The child is a fresh interpreter running this module: the model goes in as a pickle on standard input, the
-answer comes back the same way (HiGHS's own console output goes to the child's standard error, which is
-discarded). Runs are single-threaded with a fixed seed so the same model gives the same answer.
+The child is a fresh interpreter running this file alone (numpy and highspy only): the model goes in as a
+pickle on standard input, the answer comes back the same way (HiGHS's own console output goes to the child's
+standard error, which is discarded). Runs are single-threaded with a fixed seed so the same model gives the
+same answer.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mineaction.plan.model import TimeIndexedModel
+if TYPE_CHECKING:  # the child runs this file alone, without importing the package
+    from mineaction.plan.model import TimeIndexedModel
 
 __all__ = ["SolverRun", "run_highs"]
 
@@ -178,7 +180,7 @@ def run_highs(
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "mineaction.plan.highs_run"],
+            [sys.executable, __file__],
             input=pickle.dumps((arrays, options)),
             capture_output=True,
             timeout=time_limit_s,
