@@ -303,3 +303,23 @@ def test_open_missing_geopackage_says_how_to_create_it(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match=r"mineaction init .*nothing\.gpkg"):
         open_store(missing)
     assert not missing.exists()
+
+
+def test_large_writes_go_in_chunks_and_stay_one_write(store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mineaction.store.sql as sql
+
+    monkeypatch.setattr(sql, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(sql, "_LOOKUP_ROWS", 100)
+    frame = pd.concat([_finds(5, seed=s) for s in range(46)], ignore_index=True)  # 230 rows
+    frame = pd.concat([frame, frame.iloc[[3, 120]]], ignore_index=True)  # two repeats in later chunks
+    frame["depth_cm"] = frame["depth_cm"].astype(object)
+    bad = frame.copy()
+    bad.loc[170, "depth_cm"] = "deep"
+    with pytest.raises(InputError, match="row 170: field depth_cm"):
+        _write(store, "finds", bad)
+    assert store.counts()["finds"] == 0
+    result = _write(store, "finds", frame)
+    assert len(result.inserted) == 230 and result.unchanged == 2
+    assert result.inserted[-1] == "EO-000230" and store.counts()["finds"] == 230
+    assert _write(store, "finds", frame).unchanged == 232
+    assert len(store.history("finds")) == 230

@@ -100,18 +100,29 @@ def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> list[Any]:
 
 
 def _bad(kind: str, field: Field, series: pd.Series, mask: np.ndarray, what: str) -> InputError:
-    row = int(np.flatnonzero(mask)[0])
-    value = series.iloc[row]
+    position = int(np.flatnonzero(mask)[0])
+    row, value = series.index[position], series.iloc[position]
     return InputError(
         f"{kind} row {row}: field {field.name} value {value!r} is not {what}; "
         f"fix the value or map the right column to {field.name}"
     )
 
 
+def _shared(values: Any, to_text: Any = None) -> list[Any]:
+    """``values`` as Python text, missing (and empty) as None, each distinct text one shared object.
+
+    Factorising first keeps a million rows of a few categories (or dates) to a few string objects.
+    """
+    codes, uniques = pd.factorize(values)
+    texts = np.asarray(uniques if to_text is None else to_text(uniques), dtype=object)
+    lookup = np.empty(len(texts) + 1, dtype=object)  # code -1 (missing) picks the None at the end
+    lookup[:-1] = texts
+    lookup[lookup == ""] = None
+    return list(lookup[codes].tolist())
+
+
 def _encode_str(series: pd.Series) -> list[Any]:
-    text = series.astype("str")
-    missing = text.isna().to_numpy() | (text.fillna("").str.len() == 0).to_numpy()
-    return _missing_to_none(np.asarray(text.astype(object)), missing)
+    return _shared(series.astype("str"))
 
 
 def _encode_number(kind: str, field: Field, series: pd.Series) -> list[Any]:
@@ -173,14 +184,17 @@ def _to_datetimes(kind: str, field: Field, series: pd.Series, *, utc: bool) -> p
 def _encode_date(kind: str, field: Field, series: pd.Series) -> list[Any]:
     stamps = _to_datetimes(kind, field, series, utc=False)
     values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    return _missing_to_none(np.datetime_as_string(values), np.isnat(values))
+    return _shared(values, lambda days: np.datetime_as_string(np.asarray(days, dtype="datetime64[D]")))
 
 
 def _encode_instant(kind: str, field: Field, series: pd.Series) -> list[Any]:
     stamps = _to_datetimes(kind, field, series, utc=True)
     values = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[ms]")
-    text = np.char.add(np.datetime_as_string(values, unit="ms"), "Z")
-    return _missing_to_none(text, np.isnat(values))
+
+    def to_text(moments: Any) -> np.ndarray:
+        return np.char.add(np.datetime_as_string(np.asarray(moments, dtype="datetime64[ms]"), unit="ms"), "Z")
+
+    return _shared(values, to_text)
 
 
 def _canonical_json(value: Any) -> str | None:
@@ -222,7 +236,7 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
     geoms = geoms.copy()
     geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
     if schema.geometry_required and (missing := shapely.is_missing(geoms)).any():
-        row = int(np.flatnonzero(missing)[0])
+        row = frame.index[int(np.flatnonzero(missing)[0])]
         raise InputError(
             f"{schema.kind} row {row}: geometry is missing or empty but a {schema.label} needs "
             f"one; give a {schema.geometry} in WGS84 (EPSG:4326)"
@@ -231,7 +245,7 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
     return geoms, list(wkb.tolist())
 
 
-def encode_frame(schema: EntitySchema, frame: pd.DataFrame) -> EncodedFrame:
+def encode_frame(schema: EntitySchema, frame: pd.DataFrame, *, first_row: int = 0) -> EncodedFrame:
     """Normalise ``frame`` (columns named as ``schema``'s fields, plus ``geometry``) into parameter columns.
 
     Missing fields become None; columns the schema does not know raise InputError. Geometries are reprojected
@@ -245,6 +259,8 @@ def encode_frame(schema: EntitySchema, frame: pd.DataFrame) -> EncodedFrame:
             f"{schema.kind} ({', '.join(schema.field_names)}) or drop them"
         )
     frame = frame.reset_index(drop=True)
+    if first_row:  # a slice of a larger frame: messages name rows of the whole frame
+        frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     columns: dict[str, list[Any]] = {}
     for f in schema.fields:
         if f.name in frame.columns:

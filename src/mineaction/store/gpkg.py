@@ -18,9 +18,10 @@ byte-for-byte unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,7 @@ class GeoPackageStore(SQLStore):
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for bulk writes
         super().__init__(url or self.path, conn)
+        self._bulk: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
 
     # --- dialect hooks -----------------------------------------------------------------------------------
 
@@ -235,46 +237,64 @@ class GeoPackageStore(SQLStore):
     def decode_geometry(self, values: Sequence[Any] | np.ndarray) -> np.ndarray:
         return np.asarray(shapely.from_wkb([wkb_from_gpkg(v) for v in values]), dtype=object)
 
+    @contextlib.contextmanager
+    def bulk_load(self, schema: EntitySchema, rows: int) -> Iterator[None]:
+        """Large writes: the R-tree insert trigger (and, when the table at least doubles, the content-key
+        index) are dropped for the write and the index rebuilt and the R-tree filled from vectorised bounds
+        at its end, instead of one Python trigger call per row."""
+        if schema.geometry is None or rows < 64:
+            yield
+            return
+        table = schema.table
+        existing = int(self.query(f"SELECT COUNT(*) FROM {table}")[0][0])
+        trigger = f"rtree_{table}_geom_insert"
+        self.execute(f"DROP TRIGGER {trigger}")
+        rebuild_keys = rows > existing
+        if rebuild_keys:
+            self.execute(f"DROP INDEX {table}_content_key")
+        self._bulk[table] = ([], [])
+        try:
+            yield
+            fids, boxes = self._bulk[table]
+            if rebuild_keys:
+                self.execute(f"CREATE INDEX {table}_content_key ON {table} (content_key)")
+            all_fids = np.concatenate([np.zeros(0, np.int64), *fids])
+            all_boxes = np.concatenate([np.zeros((0, 4)), *boxes])
+            self._index_boxes(table, all_fids, all_boxes, repack=len(all_fids) * 10 >= existing)
+            self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
+        finally:
+            self._bulk.pop(table, None)
+
     def insert_rows(
         self,
         table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
+        names: Sequence[str],
+        columns: Sequence[list[Any]],
         *,
         geometry: np.ndarray | None = None,
     ) -> None:
-        if geometry is None or len(rows) < 64:
-            super().insert_rows(table, columns, rows)
+        if table not in self._bulk or geometry is None:
+            super().insert_rows(table, names, columns)
             return
-        # Bulk path: explicit fids; indexes rebuilt rather than updated row by row when the batch is large.
-        existing, first = self.query(f"SELECT COUNT(*), COALESCE(MAX(fid), 0) + 1 FROM {table}")[0]
-        fids = np.arange(int(first), int(first) + len(rows), dtype=np.int64)
-        trigger = f"rtree_{table}_geom_insert"
-        self.execute(f"DROP TRIGGER {trigger}")
-        rebuild = len(rows) > int(existing)
-        if rebuild:
-            self.execute(f"DROP INDEX {table}_content_key")
-        super().insert_rows(
-            table, ["fid", *columns], [(f, *row) for f, row in zip(fids.tolist(), rows, strict=True)]
-        )
-        if rebuild:
-            self.execute(f"CREATE INDEX {table}_content_key ON {table} (content_key)")
-        self._index_boxes(table, fids, geometry, rebuild=len(rows) * 10 >= int(existing))
-        self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
-
-    def _index_boxes(self, table: str, fids: np.ndarray, geometry: np.ndarray, *, rebuild: bool) -> None:
-        """Add the new rows' boxes to the R-tree: repacked whole for large batches, else appended."""
+        first = int(self.query(f"SELECT COALESCE(MAX(fid), 0) + 1 FROM {table}")[0][0])
+        fids = np.arange(first, first + len(geometry), dtype=np.int64)
+        super().insert_rows(table, ["fid", *names], [fids.tolist(), *columns])
         present = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry)
-        bounds = shapely.bounds(geometry[present])[:, [0, 2, 1, 3]]
+        self._bulk[table][0].append(fids[present])
+        self._bulk[table][1].append(shapely.bounds(geometry[present])[:, [0, 2, 1, 3]])
+
+    def _index_boxes(self, table: str, fids: np.ndarray, boxes: np.ndarray, *, repack: bool) -> None:
+        """Add boxes [minx, maxx, miny, maxy] of new rows to the R-tree: packed anew with the old ones for
+        large batches, else appended."""
         rtree = f"rtree_{table}_geom"
-        if not rebuild:
-            boxes = np.column_stack([fids[present].astype(float), bounds]).tolist()
-            self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", boxes)
+        if not repack:
+            rows = np.column_stack([fids.astype(float), boxes]).tolist()
+            self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
             return
         old = np.array(self.query(f"SELECT id, minx, maxx, miny, maxy FROM {rtree}"), dtype=np.float64)
         old = old.reshape(-1, 5)
-        ids = np.concatenate([old[:, 0].astype(np.int64), fids[present]])
-        load_rtree(self._conn, rtree, ids, np.concatenate([old[:, 1:], bounds]))
+        ids = np.concatenate([old[:, 0].astype(np.int64), fids])
+        load_rtree(self._conn, rtree, ids, np.concatenate([old[:, 1:], boxes]))
 
 
 class MemoryStore(GeoPackageStore):

@@ -111,16 +111,14 @@ class PostGISStore(SQLStore):
     def insert_rows(
         self,
         table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
+        names: Sequence[str],
+        columns: Sequence[list[Any]],
         *,
         geometry: np.ndarray | None = None,
     ) -> None:
-        if not rows:
-            return
         with (
             self._conn.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
         ):
-            for row in rows:
+            for row in zip(*columns, strict=True):
                 copy.write_row(row)

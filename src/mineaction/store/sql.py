@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,12 +33,14 @@ from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.documents import SettingsAndDocuments
 from mineaction.store.migrations import VERSION_TABLE
-from mineaction.store.writes import WritePlan, plan_write
+from mineaction.store.writes import WritePlan, check_unique_ids, plan_write, remember
 
 __all__ = ["REVISION_FIELDS", "SQLStore"]
 
 REVISION_FIELDS = ("op", "changed_at", "author", "reason", "revision_source_doc")
 _CHUNK = 900
+CHUNK_ROWS = 100_000  # rows encoded and written at a time: bounds the memory of large writes
+_LOOKUP_ROWS = 20_000  # above this, live ids and keys are loaded whole rather than looked up
 _REVISION_LEAD = (
     Field("revision", "int"),
     Field("op"),
@@ -106,28 +108,37 @@ class SQLStore(SettingsAndDocuments, Store):
         """Expression selecting a field in the form ``codec.decode_columns`` reads (ISO text for dates)."""
         return field.name
 
+    def bulk_load(self, schema: EntitySchema, rows: int) -> contextlib.AbstractContextManager[None]:
+        """Context of one write of ``rows`` rows of ``schema`` (in chunks); dialects may defer index upkeep
+        to its end. Runs inside the write's transaction."""
+        return contextlib.nullcontext()
+
     def insert_rows(
         self,
         table: str,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
+        names: Sequence[str],
+        columns: Sequence[list[Any]],
         *,
         geometry: np.ndarray | None = None,
     ) -> None:
-        """Insert many rows in one go; ``geometry`` (shapely, aligned with ``rows``) is given when ``table``
-        is
-        the current table of a kind with a geometry, for dialects that keep a spatial index by hand."""
-        placeholders = ", ".join("?" for _ in columns)
-        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+        """Insert many rows given column by column (rows are built lazily, never all at once).
+
+        ``geometry`` (shapely, aligned with the rows) is given when ``table`` is the current table of a kind
+        with a geometry, for dialects that maintain a spatial index by hand.
+        """
+        placeholders = ", ".join("?" for _ in names)
+        self.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})", zip(*columns, strict=True)
+        )
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         return self._conn.execute(self.sql(text), tuple(params))
 
-    def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._conn.cursor().executemany(self.sql(text), rows)
+    def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run ``text`` for every row (a list or a lazy iterable); nothing happens for no rows."""
+        self._conn.cursor().executemany(self.sql(text), rows)
 
     def query(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(text, params).fetchall())
@@ -316,13 +327,16 @@ class SQLStore(SettingsAndDocuments, Store):
 
     # --- writing -----------------------------------------------------------------------------------------
 
+    def _stored_select(self, schema: EntitySchema) -> str:
+        return f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
+
+    def _stored_all(self, schema: EntitySchema) -> dict[str, tuple[str, str | None]]:
+        """Every live record: id -> (content key, recorded_at text)."""
+        return {r[0]: (r[1], r[2]) for r in self.query(self._stored_select(schema))}
+
     def _stored(self, schema: EntitySchema, encoded: EncodedFrame) -> dict[str, tuple[str, str | None]]:
-        """Live records this write may touch: id -> (content key, recorded_at text)."""
-        select = (
-            f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
-        )
-        if len(encoded) > 20_000:
-            return {r[0]: (r[1], r[2]) for r in self.query(select)}
+        """Live records a small write may touch, by id or content key: id -> (content key, recorded_at)."""
+        select = self._stored_select(schema)
         found: dict[str, tuple[str, str | None]] = {}
         ids = [i for i in encoded.columns["id"] if i is not None]
         for column, values in (("id", ids), ("content_key", encoded.content_keys)):
@@ -341,23 +355,31 @@ class SQLStore(SettingsAndDocuments, Store):
         self, kind: str, frame: pd.DataFrame, *, author: str, reason: str, source_doc: str | None = None
     ) -> WriteResult:
         schema = entity(kind)
-        encoded = encode_frame(schema, frame)
-        if not len(encoded):
+        frame = frame.reset_index(drop=True)
+        if "id" in frame.columns:
+            check_unique_ids(kind, frame["id"])
+        if frame.empty:
             return WriteResult(kind)
         now = format_instant(datetime.now(UTC))
-        with self.transaction():
-            plan = plan_write(
-                schema,
-                encoded,
-                self._stored(schema, encoded),
-                self._next_number(kind),
-                now=now,
-                source_doc=source_doc,
-            )
-            self._apply(schema, encoded, plan, author=author, reason=reason, source_doc=source_doc)
-        return WriteResult(
-            kind, inserted=tuple(plan.inserted_ids), updated=tuple(plan.updated_ids), unchanged=plan.unchanged
-        )
+        inserted: list[str] = []
+        updated: list[str] = []
+        unchanged = 0
+        with self.transaction(), self.bulk_load(schema, len(frame)):
+            # Large frames: live ids and keys are loaded once and kept current across chunks.
+            stored = self._stored_all(schema) if len(frame) > _LOOKUP_ROWS else None
+            for start in range(0, len(frame), CHUNK_ROWS):
+                encoded = encode_frame(schema, frame.iloc[start : start + CHUNK_ROWS], first_row=start)
+                known = stored if stored is not None else self._stored(schema, encoded)
+                plan = plan_write(
+                    schema, encoded, known, self._next_number(kind), now=now, source_doc=source_doc
+                )
+                self._apply(schema, encoded, plan, author=author, reason=reason, source_doc=source_doc)
+                if stored is not None:
+                    remember(stored, encoded, plan)
+                inserted += plan.inserted_ids
+                updated += plan.updated_ids
+                unchanged += plan.unchanged
+        return WriteResult(kind, inserted=tuple(inserted), updated=tuple(updated), unchanged=unchanged)
 
     def _apply(
         self,
@@ -377,7 +399,7 @@ class SQLStore(SettingsAndDocuments, Store):
         if plan.insert_rows:
             # Columns empty in every row are left to their default (NULL): less to bind, same result.
             filled = [j for j, column in enumerate(columns) if j == 0 or column.count(None) != len(column)]
-            inserts = _pick_rows([columns[j] for j in filled], plan.insert_rows)
+            inserts = _take([columns[j] for j in filled], plan.insert_rows)
             before = int(self.query(f"SELECT COALESCE(MAX(fid), 0) FROM {k}")[0][0])
             geometry = None if encoded.geometry is None else encoded.geometry[np.asarray(plan.insert_rows)]
             self.insert_rows(k, [names[j] for j in filled], inserts, geometry=geometry)
@@ -385,7 +407,7 @@ class SQLStore(SettingsAndDocuments, Store):
             self.execute(
                 self._revision_sql(schema, "insert", "fid > ?"), (author, reason, source_doc, before)
             )
-        updates = _pick_rows(columns, plan.update_rows)
+        updates = list(zip(*_take(columns, plan.update_rows), strict=True)) if plan.update_rows else []
         if updates:
             assignments = ", ".join(f"{n} = ?" for n in names[1:])
             self.executemany(
@@ -442,7 +464,9 @@ class SQLStore(SettingsAndDocuments, Store):
         return len(wanted)
 
 
-def _pick_rows(columns: Sequence[list[Any]], index: Sequence[int]) -> list[tuple[Any, ...]]:
+def _take(columns: Sequence[list[Any]], index: Sequence[int]) -> list[list[Any]]:
+    """The rows ``index`` of each column (the columns themselves when every row is taken)."""
     if len(index) == len(columns[0]):
-        return list(zip(*columns, strict=True))
-    return [tuple(column[i] for column in columns) for i in index]
+        return list(columns)
+    pick = np.asarray(index, dtype=np.int64)
+    return [np.asarray(column, dtype=object)[pick].tolist() for column in columns]

@@ -20,7 +20,7 @@ from mineaction.domain.schema import EntitySchema
 from mineaction.errors import InputError
 from mineaction.store.codec import EncodedFrame
 
-__all__ = ["WritePlan", "plan_write"]
+__all__ = ["WritePlan", "check_unique_ids", "plan_write", "remember"]
 
 
 @dataclass
@@ -35,7 +35,10 @@ class WritePlan:
     next_number: int | None
 
 
-def _check_unique(kind: str, ids: pd.Series) -> None:
+def check_unique_ids(kind: str, ids: pd.Series) -> None:
+    """Raise InputError naming the first id given on more than one row (empty ids are not compared)."""
+    ids = ids.astype("str")
+    ids = ids.where(ids.str.strip().str.len() > 0)
     given = ids[ids.notna()]
     dup = given[given.duplicated(keep=False)]
     if not dup.empty:
@@ -78,7 +81,7 @@ def plan_write(
     ``source_doc`` (the write's ``source_doc``).
     """
     ids = pd.Series(encoded.columns["id"], dtype=object)
-    _check_unique(schema.kind, ids)
+    check_unique_ids(schema.kind, ids)
     keys = pd.Series(encoded.content_keys, dtype=object)
     has_id = ids.notna().to_numpy()
     no_id = ~has_id
@@ -117,3 +120,10 @@ def plan_write(
         unchanged=int(len(ids) - inserting.sum() - update.sum()),
         next_number=next_after if next_after != next_number else None,
     )
+
+
+def remember(stored: dict[str, tuple[str, str | None]], encoded: EncodedFrame, plan: WritePlan) -> None:
+    """Update ``stored`` (live id -> (content key, recorded_at text)) with what ``plan`` wrote."""
+    ids, recorded = encoded.columns["id"], encoded.columns["recorded_at"]
+    for i in [*plan.insert_rows, *plan.update_rows]:
+        stored[ids[i]] = (encoded.content_keys[i], recorded[i])
