@@ -96,6 +96,25 @@ def _report(run: DemoRun) -> None:
     )
 
 
+def _risk(run: DemoRun) -> None:
+    import geopandas as gpd
+
+    from mineaction.cli.risk_commands import write_candidates, write_surface_geotiff
+    from mineaction.domain.schema import ENTITIES
+    from mineaction.report.risk_section import risk_results
+
+    frames = {kind: run.store.read(kind) for kind in ENTITIES}
+    devices = run.scenario.truth["devices"] if run.scenario is not None else None
+    truth = None
+    if devices is not None:  # simulated ground truth: the report adds the capture of all true mines
+        points = gpd.points_from_xy(devices["lon"], devices["lat"])
+        truth = gpd.GeoDataFrame(devices, geometry=points, crs="EPSG:4326")
+    res = risk_results(frames, crs=run.settings.metric_crs, truth=truth, seed=run.seed)
+    write_surface_geotiff(run.out_dir / "risk.tif", res["grid"], res["surface"], simulated=True)
+    write_candidates(run.out_dir / "candidates.gpkg", res["candidates"], simulated=True)
+    run.results["risk"] = res
+
+
 def _plan(run: DemoRun) -> None:
     from mineaction import __version__
     from mineaction.plan import ClearancePlanner, apply_scenario, build_problem, default_scenarios, plan_document
@@ -118,6 +137,7 @@ STEPS: list[DemoStep] = [
     DemoStep("simulate", "simulate the scenario and write its files", _simulate),
     DemoStep("import", "import every file into the GeoPackage store", _import),
     DemoStep("analyse", "record accuracy, outside shares, casualties, land release, funding", _analyse),
+    DemoStep("risk", "risk surface (risk.tif), validation, candidate SHAs (candidates.gpkg)", _risk),
     DemoStep("plan", "clearance plans: 6 % foreign funding vs the world norm, saved in the store", _plan),
     DemoStep("report", "write report/index.html", _report),
 ]

@@ -23,7 +23,7 @@ from mineaction import __version__
 from mineaction.cli._common import echo_json, progress
 from mineaction.errors import ConfigError, InputError, ModelError
 
-__all__ = ["COMMANDS", "risk"]
+__all__ = ["COMMANDS", "risk", "write_candidates", "write_surface_geotiff"]
 
 LAYER_KINDS = (
     "context_layers",
@@ -107,7 +107,8 @@ def _load_model(path: Path) -> Any:
     return bundle_from_bytes(path.read_bytes(), name=str(path))
 
 
-def _write_geotiff(path: Path, grid: Any, surface: np.ndarray, *, simulated: bool) -> None:
+def write_surface_geotiff(path: Path, grid: Any, surface: np.ndarray, *, simulated: bool) -> None:
+    """Write a risk surface (probability 0-1, NaN as nodata -9999) as a GeoTIFF QGIS opens."""
     import rasterio
 
     data = np.where(np.isnan(surface), -9999.0, surface).astype(np.float32)
@@ -120,6 +121,13 @@ def _write_geotiff(path: Path, grid: Any, surface: np.ndarray, *, simulated: boo
             model="mineaction risk",
             simulated="yes: simulated data" if simulated else "no",
         )
+
+
+def write_candidates(path: Path, found: Any, *, simulated: bool) -> None:
+    """Write candidate SHA polygons as the ``candidates`` layer of a GeoPackage."""
+    found = found.assign(simulated=simulated)
+    with _atomic(path) as tmp:
+        found.to_file(tmp, layer="candidates", driver="GPKG")
 
 
 def _dem(layers: dict[str, pd.DataFrame], grid: Any) -> np.ndarray | None:
@@ -370,7 +378,7 @@ def predict_command(store: str, model_path: Path, out: Path) -> None:
     bundle = _load_model(model_path)
     with progress("predicting the risk surface"):
         grid, surface, _, simulated = _surface(bundle, store)
-    _write_geotiff(out, grid, surface, simulated=simulated)
+    write_surface_geotiff(out, grid, surface, simulated=simulated)
     valid = surface[np.isfinite(surface)]
     click.echo(
         f"risk surface written to {out}: {grid.shape[0]} x {grid.shape[1]} cells of {grid.cell_m:g} m "
@@ -477,9 +485,7 @@ def candidates_command(store: str, model_path: Path, out: Path, top_share: float
     with progress("finding candidates"):
         grid, surface, layers, simulated = _surface(bundle, store)
         found = find_candidates(grid, surface, layers, top_share_pct=top_share, min_cells=min_cells)
-    found["simulated"] = simulated
-    with _atomic(out) as tmp:
-        found.to_file(tmp, layer="candidates", driver="GPKG")
+    write_candidates(out, found, simulated=simulated)
     click.echo(
         f"{len(found)} candidate areas ({found['area_m2'].sum() / 1e4:,.1f} ha) written to {out}"
         + (" (simulated data)" if simulated else "")

@@ -108,6 +108,9 @@ def risk_map_figure(
         interpolation="nearest",
     )
     _overlay(ax, frames, grid.crs)
+    west, east, south, north = _extent_km(grid)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
     fig.colorbar(image, ax=ax, shrink=0.7, label="probability of contamination (0-1)")
     ax.set_xlabel(f"easting (km, {grid.crs})")
     ax.set_ylabel("northing (km)")
