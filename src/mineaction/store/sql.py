@@ -33,7 +33,7 @@ from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.documents import SettingsAndDocuments
 from mineaction.store.migrations import VERSION_TABLE
-from mineaction.store.writes import WritePlan, check_unique_ids, plan_write, remember
+from mineaction.store.writes import KnownRecords, WritePlan, check_unique_ids, plan_write
 
 __all__ = ["REVISION_FIELDS", "SQLStore"]
 
@@ -330,23 +330,21 @@ class SQLStore(SettingsAndDocuments, Store):
     def _stored_select(self, schema: EntitySchema) -> str:
         return f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
 
-    def _stored_all(self, schema: EntitySchema) -> dict[str, tuple[str, str | None]]:
+    def _stored_all(self, schema: EntitySchema) -> KnownRecords:
         """Every live record: id -> (content key, recorded_at text)."""
-        return {r[0]: (r[1], r[2]) for r in self.query(self._stored_select(schema))}
+        return KnownRecords.from_rows(self.query(self._stored_select(schema)))
 
-    def _stored(self, schema: EntitySchema, encoded: EncodedFrame) -> dict[str, tuple[str, str | None]]:
+    def _stored(self, schema: EntitySchema, encoded: EncodedFrame) -> KnownRecords:
         """Live records a small write may touch, by id or content key: id -> (content key, recorded_at)."""
         select = self._stored_select(schema)
-        found: dict[str, tuple[str, str | None]] = {}
+        rows: list[tuple[Any, ...]] = []
         ids = [i for i in encoded.columns["id"] if i is not None]
         for column, values in (("id", ids), ("content_key", encoded.content_keys)):
             for start in range(0, len(values), _CHUNK):
                 chunk = values[start : start + _CHUNK]
                 marks = ", ".join("?" for _ in chunk)
-                found.update(
-                    {r[0]: (r[1], r[2]) for r in self.query(f"{select} WHERE {column} IN ({marks})", chunk)}
-                )
-        return found
+                rows += self.query(f"{select} WHERE {column} IN ({marks})", chunk)
+        return KnownRecords.from_rows(rows)
 
     def _next_number(self, kind: str) -> int:
         return int(self.query("SELECT next_number FROM mineaction_counters WHERE kind = ?", [kind])[0][0])
@@ -375,7 +373,7 @@ class SQLStore(SettingsAndDocuments, Store):
                 )
                 self._apply(schema, encoded, plan, author=author, reason=reason, source_doc=source_doc)
                 if stored is not None:
-                    remember(stored, encoded, plan)
+                    stored.remember(encoded, plan)
                 inserted += plan.inserted_ids
                 updated += plan.updated_ids
                 unchanged += plan.unchanged

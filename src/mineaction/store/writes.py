@@ -1,11 +1,10 @@
 """Decide what a write does, row by row but vectorised: insert, update (new revision) or nothing.
 
 The rules (``Store.write``): a row whose ``id`` is live and whose content key differs is an update; the same
-content changes nothing; an unknown ``id`` is inserted under it. A row without ``id`` is matched by content
-key
-against live records and the rest of the frame: known content is skipped, new content gets the kind's next
-readable id. ``recorded_at`` dates the revision; when it is missing (or, for an update, the same as the stored
-one: a correction made now) the write time is used and stored.
+content changes nothing; an unknown ``id`` is inserted under it. A row without ``id`` is matched by
+content key against live records and the rest of the frame: known content is skipped, new content gets the
+kind's next readable id. ``recorded_at`` dates the revision; when it is missing (or, for an update, the same
+as the stored one: a correction made now) the write time is used and stored.
 """
 
 from __future__ import annotations
@@ -20,7 +19,33 @@ from mineaction.domain.schema import EntitySchema
 from mineaction.errors import InputError
 from mineaction.store.codec import EncodedFrame
 
-__all__ = ["WritePlan", "check_unique_ids", "plan_write", "remember"]
+__all__ = ["KnownRecords", "WritePlan", "check_unique_ids", "plan_write"]
+
+
+@dataclass
+class KnownRecords:
+    """Live records a write may touch: id -> (content key, recorded_at text), and the set of live keys.
+
+    A large write loads them once and keeps them current across its chunks with ``remember``.
+    """
+
+    by_id: dict[str, tuple[str, str | None]]
+    keys: set[str]
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[Any, ...]]) -> KnownRecords:
+        """From rows of (id, content key, recorded_at text)."""
+        return cls({r[0]: (r[1], r[2]) for r in rows}, {r[1] for r in rows})
+
+    def remember(self, encoded: EncodedFrame, plan: WritePlan) -> None:
+        """Add what ``plan`` wrote (a replaced key may stay in ``keys``: at worst a later row repeating
+        content that an update just replaced is skipped)."""
+        rows = np.asarray([*plan.insert_rows, *plan.update_rows], dtype=np.int64)
+        ids = np.asarray(encoded.columns["id"], dtype=object)[rows].tolist()
+        keys = np.asarray(encoded.content_keys, dtype=object)[rows].tolist()
+        recorded = np.asarray(encoded.columns["recorded_at"], dtype=object)[rows].tolist()
+        self.by_id.update(zip(ids, zip(keys, recorded, strict=True), strict=True))
+        self.keys.update(keys)
 
 
 @dataclass
@@ -69,13 +94,13 @@ def _fresh_ids(prefix: str, first: int, count: int) -> np.ndarray:
 def plan_write(
     schema: EntitySchema,
     encoded: EncodedFrame,
-    stored: dict[str, tuple[str, str | None]],
+    known: KnownRecords,
     next_number: int,
     *,
     now: str,
     source_doc: str | None,
 ) -> WritePlan:
-    """Plan the write of ``encoded`` against ``stored`` (live id -> (content key, recorded_at text)).
+    """Plan the write of ``encoded`` against the ``known`` live records.
 
     Fills, in ``encoded``, the ids of new records, missing ``recorded_at`` (``now``) and missing
     ``source_doc`` (the write's ``source_doc``).
@@ -85,14 +110,20 @@ def plan_write(
     keys = pd.Series(encoded.content_keys, dtype=object)
     has_id = ids.notna().to_numpy()
     no_id = ~has_id
-    stored_key = (
-        ids.map({i: k for i, (k, _) in stored.items()}) if stored else pd.Series(np.nan, index=ids.index)
-    )
-    known = has_id & stored_key.notna().to_numpy()
-    update = known & (stored_key != keys).to_numpy()
-    insert_with_id = has_id & ~known
-    seen = pd.concat([keys[has_id], pd.Series([k for k, _ in stored.values()], dtype=object)])
-    duplicate = keys.isin(seen).to_numpy() | keys.where(no_id).duplicated().to_numpy()
+    with_id = np.flatnonzero(has_id)
+    missing: tuple[None, None] = (None, None)
+    found = [known.by_id.get(i, missing) for i in ids.to_numpy()[with_id]]
+    stored_key = np.full(len(ids), None, dtype=object)
+    stored_recorded = np.full(len(ids), None, dtype=object)
+    if found:
+        stored_key[with_id] = [f[0] for f in found]
+        stored_recorded[with_id] = [f[1] for f in found]
+    live = has_id & pd.notna(stored_key)
+    update = live & (stored_key != keys.to_numpy())
+    insert_with_id = has_id & ~live
+    seen = known.keys | set(keys[has_id])
+    in_store = np.fromiter((k in seen for k in keys), dtype=bool, count=len(keys))
+    duplicate = in_store | keys.where(no_id).duplicated().to_numpy()
     new = no_id & ~duplicate
 
     first = max(next_number, _highest_number(schema.prefix, ids[insert_with_id]) + 1)
@@ -104,7 +135,6 @@ def plan_write(
 
     recorded = np.asarray(encoded.columns["recorded_at"], dtype=object)
     if update.any():
-        stored_recorded = ids.map({i: r for i, (_, r) in stored.items()}).to_numpy(dtype=object)
         recorded[update & (recorded == stored_recorded)] = now  # same recorded_at: a correction made now
     changing = update | insert_with_id | new
     encoded.columns["recorded_at"] = _fill(recorded.tolist(), changing, now)
@@ -120,10 +150,3 @@ def plan_write(
         unchanged=int(len(ids) - inserting.sum() - update.sum()),
         next_number=next_after if next_after != next_number else None,
     )
-
-
-def remember(stored: dict[str, tuple[str, str | None]], encoded: EncodedFrame, plan: WritePlan) -> None:
-    """Update ``stored`` (live id -> (content key, recorded_at text)) with what ``plan`` wrote."""
-    ids, recorded = encoded.columns["id"], encoded.columns["recorded_at"]
-    for i in [*plan.insert_rows, *plan.update_rows]:
-        stored[ids[i]] = (encoded.content_keys[i], recorded[i])
