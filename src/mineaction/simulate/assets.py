@@ -67,7 +67,7 @@ def _road_edges(pts: np.ndarray, rng: np.random.Generator) -> list[tuple[int, in
     length = np.hypot(*(pts[edges[:, 0]] - pts[edges[:, 1]]).T)
     graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(pts), len(pts)))
     mst = minimum_spanning_tree(graph).tocoo()
-    chosen = {tuple(sorted((int(a), int(b)))) for a, b in zip(mst.row, mst.col, strict=True)}
+    chosen = {(min(int(a), int(b)), max(int(a), int(b))) for a, b in zip(mst.row, mst.col, strict=True)}
     extra = edges[(length < np.quantile(length, 0.3)) & (rng.uniform(size=len(length)) < 0.4)]
     chosen |= {(int(a), int(b)) for a, b in extra}
     return sorted(chosen)

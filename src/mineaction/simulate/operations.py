@@ -143,7 +143,7 @@ def _activity_frame(hazards: gpd.GeoDataFrame, rows: list, rng: np.random.Genera
     method = np.where(
         kind == "clearance",
         rng.choice(["manual", "mechanical", "dog", "mixed"], n, p=[0.3, 0.35, 0.1, 0.25]),
-        np.where(kind == "BAC", "mixed", np.where(kind == "TS", "mechanical", None)),
+        np.where(kind == "BAC", "mixed", np.where(kind == "TS", "mechanical", np.array(None, dtype=object))),
     )
     rate = np.array([TEAM_M2_PER_DAY.get(m, 20_000.0) if m else 20_000.0 for m in method])
     duration = np.clip(np.ceil(area / rate), 3, 240).astype(int)

@@ -79,7 +79,7 @@ def make_funding(factor: float, seed: int) -> pd.DataFrame:
     """Funding with the ``funding`` schema's columns: the state line and foreign grants for 2020-2025
     (US$)."""
     rng = stream(seed, "funding")
-    rows = []
+    rows: list[tuple[str, str, int, str, float, str, str | None]] = []
     for year, share in YEAR_SHARE.items():
         state = STATE_BUDGET_USD * share * factor * rng.uniform(0.97, 1.03)
         rows.append(
@@ -134,8 +134,12 @@ def make_returns(assets: pd.DataFrame, factor: float, seed: int) -> pd.DataFrame
             rows.append((cursor, year, take))
             if left[cursor] == 0:
                 cursor += 1
-    frame = pd.DataFrame(rows, columns=["pos", "year", "families_returned"])
-    frame = frame.groupby(["pos", "year"], as_index=False)["families_returned"].sum()
+    frame = (
+        pd.DataFrame(rows, columns=["pos", "year", "families_returned"])
+        .groupby(["pos", "year"])["families_returned"]
+        .sum()
+        .reset_index()
+    )
     frame["families_total"] = frame.groupby("pos")["families_returned"].cumsum()
     frame["settlement"] = settle["id"].to_numpy()[frame["pos"]]
     frame["name"] = settle["name"].to_numpy()[frame["pos"]]
