@@ -327,24 +327,25 @@ class SQLStore(SettingsAndDocuments, Store):
 
     # --- writing -----------------------------------------------------------------------------------------
 
-    def _stored_select(self, schema: EntitySchema) -> str:
-        return f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
-
-    def _stored_all(self, schema: EntitySchema) -> KnownRecords:
-        """Every live record: id -> (content key, recorded_at text)."""
-        return KnownRecords.from_rows(self.query(self._stored_select(schema)))
-
-    def _stored(self, schema: EntitySchema, encoded: EncodedFrame) -> KnownRecords:
-        """Live records a small write may touch, by id or content key: id -> (content key, recorded_at)."""
-        select = self._stored_select(schema)
-        rows: list[tuple[Any, ...]] = []
+    def _known(self, schema: EntitySchema, encoded: EncodedFrame, live_keys: set[str] | None) -> KnownRecords:
+        """Live records a chunk may touch: those with its ids, and the live content keys (``live_keys`` when a
+        large write keeps them all in memory, else those among the chunk's keys)."""
+        select = (
+            f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
+        )
         ids = [i for i in encoded.columns["id"] if i is not None]
-        for column, values in (("id", ids), ("content_key", encoded.content_keys)):
-            for start in range(0, len(values), _CHUNK):
-                chunk = values[start : start + _CHUNK]
-                marks = ", ".join("?" for _ in chunk)
-                rows += self.query(f"{select} WHERE {column} IN ({marks})", chunk)
+        rows = self._query_in(select, "id", ids)
+        if live_keys is not None:
+            return KnownRecords({r[0]: (r[1], r[2]) for r in rows}, live_keys)
+        rows += self._query_in(select, "content_key", encoded.content_keys)
         return KnownRecords.from_rows(rows)
+
+    def _query_in(self, select: str, column: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            rows += self.query(f"{select} WHERE {column} IN ({', '.join('?' for _ in chunk)})", chunk)
+        return rows
 
     def _next_number(self, kind: str) -> int:
         return int(self.query("SELECT next_number FROM mineaction_counters WHERE kind = ?", [kind])[0][0])
@@ -363,17 +364,18 @@ class SQLStore(SettingsAndDocuments, Store):
         updated: list[str] = []
         unchanged = 0
         with self.transaction(), self.bulk_load(schema, len(frame)):
-            # Large frames: live ids and keys are loaded once and kept current across chunks.
-            stored = self._stored_all(schema) if len(frame) > _LOOKUP_ROWS else None
+            # Large frames: the live content keys are loaded once and kept current across chunks.
+            live_keys = None
+            if len(frame) > _LOOKUP_ROWS:
+                live_keys = {r[0] for r in self.query(f"SELECT content_key FROM {schema.table}")}
             for start in range(0, len(frame), CHUNK_ROWS):
                 encoded = encode_frame(schema, frame.iloc[start : start + CHUNK_ROWS], first_row=start)
-                known = stored if stored is not None else self._stored(schema, encoded)
+                known = self._known(schema, encoded, live_keys)
                 plan = plan_write(
                     schema, encoded, known, self._next_number(kind), now=now, source_doc=source_doc
                 )
                 self._apply(schema, encoded, plan, author=author, reason=reason, source_doc=source_doc)
-                if stored is not None:
-                    stored.remember(encoded, plan)
+                known.remember(encoded, plan)
                 inserted += plan.inserted_ids
                 updated += plan.updated_ids
                 unchanged += plan.unchanged

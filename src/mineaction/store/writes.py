@@ -24,9 +24,9 @@ __all__ = ["KnownRecords", "WritePlan", "check_unique_ids", "plan_write"]
 
 @dataclass
 class KnownRecords:
-    """Live records a write may touch: id -> (content key, recorded_at text), and the set of live keys.
+    """Live records a write may touch: id -> (content key, recorded_at text), and live content keys.
 
-    A large write loads them once and keeps them current across its chunks with ``remember``.
+    A large write loads the live keys once and keeps them current across its chunks with ``remember``.
     """
 
     by_id: dict[str, tuple[str, str | None]]
@@ -38,14 +38,10 @@ class KnownRecords:
         return cls({r[0]: (r[1], r[2]) for r in rows}, {r[1] for r in rows})
 
     def remember(self, encoded: EncodedFrame, plan: WritePlan) -> None:
-        """Add what ``plan`` wrote (a replaced key may stay in ``keys``: at worst a later row repeating
-        content that an update just replaced is skipped)."""
+        """Add the keys ``plan`` wrote (a replaced key may stay: at worst a later row repeating content that
+        an update of the same write just replaced is skipped)."""
         rows = np.asarray([*plan.insert_rows, *plan.update_rows], dtype=np.int64)
-        ids = np.asarray(encoded.columns["id"], dtype=object)[rows].tolist()
-        keys = np.asarray(encoded.content_keys, dtype=object)[rows].tolist()
-        recorded = np.asarray(encoded.columns["recorded_at"], dtype=object)[rows].tolist()
-        self.by_id.update(zip(ids, zip(keys, recorded, strict=True), strict=True))
-        self.keys.update(keys)
+        self.keys.update(np.asarray(encoded.content_keys, dtype=object)[rows].tolist())
 
 
 @dataclass
@@ -121,8 +117,8 @@ def plan_write(
     live = has_id & pd.notna(stored_key)
     update = live & (stored_key != keys.to_numpy())
     insert_with_id = has_id & ~live
-    seen = known.keys | set(keys[has_id])
-    in_store = np.fromiter((k in seen for k in keys), dtype=bool, count=len(keys))
+    given, live_keys = set(keys[has_id]), known.keys
+    in_store = np.fromiter((k in live_keys or k in given for k in keys), dtype=bool, count=len(keys))
     duplicate = in_store | keys.where(no_id).duplicated().to_numpy()
     new = no_id & ~duplicate
 
