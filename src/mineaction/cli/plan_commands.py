@@ -40,6 +40,7 @@ _SUMMARY = (
     "money_spent_usd_by_year",
     "casualties_averted",
     "families_returned_by_year_3",
+    "steps",
 )
 
 

@@ -75,25 +75,35 @@ def _ranked(
 
 
 def round_relaxation(
-    problem: PlanningProblem, b: Benefits, model: TimeIndexedModel, values: np.ndarray
+    problem: PlanningProblem,
+    b: Benefits,
+    model: TimeIndexedModel,
+    values: np.ndarray,
+    *,
+    threshold: float = 1 - _EPS,
 ) -> np.ndarray:
-    """A feasible schedule from LP relaxation values: each area in the first year its z reaches 1, then areas
-    pushed out of over-full years (those only partly paid for earlier first, then the lowest benefit per US$),
-    then the money left filled greedily."""
+    """A feasible schedule from LP relaxation values: each area in the first year its z reaches ``threshold``;
+    areas that do not fit a year move to the next (lowest benefit per US$ first, counting a share of the
+    settlements and assets they help unblock), past the last year out of the plan; then the money left is
+    filled greedily."""
     z = values[: model.n_z].reshape(problem.n_units, problem.n_years)
-    full = z >= 1 - _EPS
-    years = np.where(full.any(axis=1), full.argmax(axis=1), -1).astype(np.int64)
-    partial = np.zeros(problem.n_units)
-    rows = np.flatnonzero(years > 0)
-    partial[rows] = z[rows, years[rows] - 1]
-    density = b.unit_points / np.maximum(b.cost_usd, _EPS)
+    reached = z >= threshold
+    years = np.where(reached.any(axis=1), reached.argmax(axis=1), -1).astype(np.int64)
+    sizes = np.diff(problem.blocker_ptr).astype(float)
+    share = np.bincount(
+        problem.blocker_idx,
+        weights=(b.group_points / np.maximum(sizes, 1.0))[problem.group_of_blocker()],
+        minlength=problem.n_units,
+    )
+    density = (b.unit_points + share) / np.maximum(b.cost_usd, _EPS)
+    allowed_late = problem.n_years - 1
     for t in range(problem.n_years):
         members = np.flatnonzero(years == t)
-        order = members[np.lexsort((density[members], -partial[members]))]
+        order = members[np.argsort(density[members], kind="stable")]
         money = np.cumsum(b.cost_usd[order][::-1])[::-1]
         days = np.cumsum(b.team_days[order][::-1])[::-1]
-        # drop from the front of ``order`` until what is left fits
+        # move the front of ``order`` (lowest density) on until what is left fits
         fits = (money <= problem.budget_usd[t] + _EPS) & (days <= problem.team_days_capacity[t] + _EPS)
-        drop = len(order) if not fits.any() else int(np.argmax(fits))
-        years[order[:drop]] = -1
+        move = len(order) if not fits.any() else int(np.argmax(fits))
+        years[order[:move]] = t + 1 if t < allowed_late else -1
     return fill_schedule(problem, b, years)

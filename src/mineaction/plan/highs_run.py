@@ -1,7 +1,8 @@
 """Run HiGHS on a model in a child process under a hard time limit that cannot overrun.
 
-HiGHS gets the time limit itself; the parent waits that long plus a short grace period and then kills the
-child (``subprocess.run`` with a timeout), so a solver that overruns its own limit cannot hold the plan up.
+HiGHS gets most of the time limit itself (it can overrun it); the parent kills the child at the limit
+(``subprocess.run`` with a timeout), so the plan is never held up. Improving MIP solutions are streamed to the
+parent as they are found, so a killed run still gives its best plan.
 The child is a fresh interpreter running this file alone (numpy and highspy only): the model goes in as a
 pickle on standard input, the answer comes back the same way (HiGHS's own console output goes to the child's
 standard error, which is discarded). Runs are single-threaded with a fixed seed so the same model gives the

@@ -122,7 +122,8 @@ class ClearancePlanner:
     mip_gap : relative optimality gap at which the MIP may stop
     seed : HiGHS random seed (same seed, same problem, within the limit: same plan)
     full_model_max_binaries : above this many area-year binaries, decompose (LP bound + neighbourhood MIP)
-    neighbourhood_max_units : at most this many areas are re-optimised in the neighbourhood MIP
+    neighbourhood_max_units : at most this many areas are re-optimised in the neighbourhood MIP (and at most
+        25 per second of ``time_limit_s``, so short limits get a neighbourhood HiGHS can finish)
     lp_time_share : share of the time limit the LP relaxation may use on large problems
     """
 
@@ -221,11 +222,12 @@ class ClearancePlanner:
         if lp.values is None or lp.status != "Optimal":
             return greedy, _trivial_bound(b), lp.version, "greedy (LP relaxation did not finish in time)"
         best, bound = greedy, lp.objective
-        rounded = round_relaxation(problem, b, model, lp.values)
-        r_obj = schedule_objective(problem, b, rounded)
-        steps.append({"step": "LP rounding", "objective": r_obj})
-        if r_obj > schedule_objective(problem, b, greedy):
-            best = rounded
+        for threshold in (1 - 1e-6, 0.5):
+            rounded = round_relaxation(problem, b, model, lp.values, threshold=threshold)
+            r_obj = schedule_objective(problem, b, rounded)
+            steps.append({"step": f"LP rounding at z >= {threshold:g}", "objective": r_obj})
+            if r_obj > schedule_objective(problem, b, best):
+                best = rounded
         if problem.n_units * problem.n_years <= self.full_model_max_binaries:
             run = run_highs(
                 model,
@@ -277,14 +279,15 @@ class ClearancePlanner:
         disagree = lp_years != best
         # fractional areas first, then disagreements by yearly benefit; then their groups' other blockers
         score = fractional * 1e12 + disagree * (1.0 + b.unit_points)
-        order = np.argsort(-score, kind="stable")[: self.neighbourhood_max_units]
+        cap = max(50, min(self.neighbourhood_max_units, int(25 * self.time_limit_s)))
+        order = np.argsort(-score, kind="stable")[:cap]
         free = np.zeros(problem.n_units, dtype=bool)
         free[order[score[order] > 0]] = True
         owner = problem.group_of_blocker()
         touched = np.zeros(problem.n_groups, dtype=bool)
         touched[owner[free[problem.blocker_idx]]] = True
         mates = problem.blocker_idx[touched[owner]]
-        room = self.neighbourhood_max_units * 2 - int(free.sum())
+        room = 2 * cap - int(free.sum())
         free[mates[~free[mates]][: max(0, room)]] = True
         return free
 
