@@ -270,7 +270,7 @@ def _evaluate_table(
             frame, label=label, group=group, features=list(bundle.features), name=str(cells_path)
         )
         scores = bundle.model.predict_proba(table.X)[:, 1]
-        out = {
+        out: dict[str, Any] = {
             "scheme": "held_out_model",
             "description": f"model fitted on {bundle.metadata.get('table')}, applied to {cells_path}",
         }

@@ -168,6 +168,7 @@ def _record_features(
         return {}
     has_geom = ~(records.geometry.isna() | records.geometry.is_empty).to_numpy()
     ids = records["id"].to_numpy()[has_geom] if "id" in records.columns else np.array([None] * len(geoms))
+    weights: np.ndarray
     if record_weights is None:
         weights = np.ones(len(ids))
     else:

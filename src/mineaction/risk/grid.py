@@ -128,10 +128,9 @@ class Grid:
 
     def _burn_polygon(self, out: np.ndarray, geom: Any, value: float, reduce: str) -> None:
         minx, miny, maxx, maxy = geom.bounds
-        r0, c0, _ = self.cell_of(np.array([minx]), np.array([maxy]))
-        r1, c1, _ = self.cell_of(np.array([maxx]), np.array([miny]))
-        r0, r1 = max(int(r0[0]), 0), min(int(r1[0]), self.shape[0] - 1)
-        c0, c1 = max(int(c0[0]), 0), min(int(c1[0]), self.shape[1] - 1)
+        rows, cols, _ = self.cell_of(np.array([minx, maxx]), np.array([maxy, miny]))
+        r0, r1 = max(int(rows[0]), 0), min(int(rows[1]), self.shape[0] - 1)
+        c0, c1 = max(int(cols[0]), 0), min(int(cols[1]), self.shape[1] - 1)
         if r0 > r1 or c0 > c1:
             return
         rr, cc = np.mgrid[r0 : r1 + 1, c0 : c1 + 1]

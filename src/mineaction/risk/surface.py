@@ -95,10 +95,15 @@ def aoi_mask(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> np.ndarray:
     return grid.rasterize(aoi) > 0 if len(aoi) else np.ones(grid.shape, dtype=bool)
 
 
+def _quantile_date(sorted_dates: pd.Series, share: float) -> date:
+    """The date at ``share`` of a sorted series of dates (lower value, no interpolation)."""
+    return pd.Timestamp(sorted_dates.iloc[int(share * (len(sorted_dates) - 1))]).date()
+
+
 def default_cutoff(layers: Mapping[str, pd.DataFrame], *, share: float = 0.3) -> date | None:
     """The date before which ``share`` of the dated finds and accidents happened (None without any)."""
     dates = event_dates(layers)
-    return None if dates.empty else dates.quantile(share).date()
+    return None if dates.empty else _quantile_date(dates, share)
 
 
 def prepare_cells(
@@ -169,7 +174,7 @@ def evaluate_layers(
     xs, ys = (a.ravel()[rows] for a in grid.centres())
     after = event_dates(layers)
     after = after[after >= pd.Timestamp(cutoff)] if cutoff else after
-    split = split or (after.quantile(0.5).date() if len(after) else None)
+    split = split or (_quantile_date(after, 0.5) if len(after) else None)
     temporal = None
     if split is not None:
         train = reland_labels(grid, layers, start=cutoff, end=split).ravel()[rows]
