@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -131,7 +132,12 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     leaf_ids, leaf_nodes = leaf_ids[by_rowid], leaf_nodes[by_rowid]
     conn.executemany(f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)", nodes)
     conn.executemany(f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)", parents)
-    conn.executemany(
-        f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)",
-        zip(leaf_ids.tolist(), leaf_nodes.tolist(), strict=True),
-    )
+    conn.executemany(f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", _pairs(leaf_ids, leaf_nodes))
+
+
+def _pairs(first: np.ndarray, second: np.ndarray, step: int = 65_536) -> Iterator[tuple[int, int]]:
+    """Rows of two integer arrays as Python tuples, a slice at a time (never a million ints at once)."""
+    for start in range(0, len(first), step):
+        yield from zip(
+            first[start : start + step].tolist(), second[start : start + step].tolist(), strict=True
+        )
