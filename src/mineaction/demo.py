@@ -121,7 +121,7 @@ def _plan(run: DemoRun) -> None:
 
     kinds = ("hazardous_areas", "assets", "operators", "funding", "activities", "accidents")
     problem = build_problem({k: run.store.read(k) for k in kinds}, years=10, settings=run.settings, simulated=True)
-    planner = ClearancePlanner(time_limit_s=20)
+    planner = ClearancePlanner(time_limit_s=8 if run.scale == "tiny" else 20)
     plans, ids = [], []
     for scenario in default_scenarios(problem.settings)[:2]:  # 6 % foreign (as now) vs the world norm
         case = apply_scenario(problem, scenario)
