@@ -130,7 +130,21 @@ def write_candidates(path: Path, found: Any, *, simulated: bool) -> None:
         found.to_file(tmp, layer="candidates", driver="GPKG")
 
 
-def _dem(layers: dict[str, pd.DataFrame], grid: Any) -> np.ndarray | None:
+def _dem_path(raw: str, store: str) -> Path | None:
+    """A DEM path as stored (absolute, or relative to the store's folder or the working folder)."""
+    folder = (
+        Path(store.removeprefix("gpkg://")).parent if "://" not in store or store.startswith("gpkg") else None
+    )
+    for candidate in (Path(raw), *(() if folder is None else (folder / raw,))):
+        if candidate.exists():
+            return candidate
+    click.echo(
+        f"note: DEM {raw} not found (nor next to the store); elevation and slope are left out", err=True
+    )
+    return None
+
+
+def _dem(layers: dict[str, pd.DataFrame], grid: Any, store: str) -> np.ndarray | None:
     """The first DEM raster referenced by the context layers, resampled (bilinear) to ``grid``."""
     ctx = layers.get("context_layers")
     if ctx is None or ctx.empty or "raster_path" not in ctx.columns:
@@ -141,8 +155,11 @@ def _dem(layers: dict[str, pd.DataFrame], grid: Any) -> np.ndarray | None:
     import rasterio
     from rasterio.warp import Resampling, reproject
 
+    path = _dem_path(str(paths.iloc[0]), store)
+    if path is None:
+        return None
     out = np.full(grid.shape, np.nan, dtype=np.float32)
-    with rasterio.open(paths.iloc[0]) as src:
+    with rasterio.open(path) as src:
         reproject(
             rasterio.band(src, 1),
             out,
@@ -189,7 +206,7 @@ def _fit_store(store: str, *, cell_m: float, cutoff: date | None, seed: int) -> 
         grid=grid,
         cutoff=cutoff,
         record_weights=_record_weights(layers, cutoff),
-        dem=_dem(layers, grid),
+        dem=_dem(layers, grid, store),
     )
     X, labels = cells.frame()
     model = RiskModel(random_state=seed).fit(X, labels)
@@ -248,7 +265,7 @@ def _surface(bundle: Any, store: str) -> tuple[Any, np.ndarray, dict[str, pd.Dat
     spec = Grid.from_dict(bundle.grid)
     grid = grid_for_layers(layers, cell_m=spec.cell_m, crs=spec.crs)
     stack = compute_features(
-        grid, layers, record_weights=_record_weights(layers, None), dem=_dem(layers, grid)
+        grid, layers, record_weights=_record_weights(layers, None), dem=_dem(layers, grid, store)
     )
     surface = predict_surface(bundle.model, stack, mask=aoi_mask(grid, layers))
     return grid, surface, layers, simulated
@@ -434,10 +451,11 @@ def _evaluate_store(
     store: str, *, cell_m: float, cutoff: date | None, block_m: float, seed: int
 ) -> dict[str, Any]:
     from mineaction.risk import RiskModel
-    from mineaction.risk.surface import default_cutoff, evaluate_layers
+    from mineaction.risk.surface import default_cutoff, evaluate_layers, grid_for_layers
 
     layers, simulated = _read_layers(store)
     cutoff = cutoff or default_cutoff(layers)
+    grid = grid_for_layers(layers, cell_m=cell_m, crs=_settings_crs())
     result = evaluate_layers(
         layers,
         model=RiskModel(random_state=seed),
@@ -446,6 +464,8 @@ def _evaluate_store(
         cutoff=cutoff,
         block_m=block_m,
         record_weights=_record_weights(layers, cutoff),
+        grid=grid,
+        dem=_dem(layers, grid, store),
         random_state=seed,
     )
     result["simulated"] = simulated

@@ -149,6 +149,8 @@ def evaluate_layers(
     folds: int = 5,
     record_weights: Mapping[str, float] | None = None,
     truth: pd.DataFrame | None = None,
+    grid: Grid | None = None,
+    dem: np.ndarray | None = None,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Shuffled, spatial-block and temporal validation side by side on a store's layers.
@@ -164,11 +166,15 @@ def evaluate_layers(
         Side of the square blocks held out together in spatial validation, m.
     truth : frame, optional
         True mines (simulated data): adds the capture of all true mines.
+    grid, dem : optional
+        The grid (else laid over the layers with ``cell_m`` m cells) and a DEM resampled to it, m.
     """
     from mineaction.risk.labels import truth_counts
 
     cutoff = cutoff or default_cutoff(layers)
-    cells = prepare_cells(layers, cell_m=cell_m, crs=crs, cutoff=cutoff, record_weights=record_weights)
+    cells = prepare_cells(
+        layers, grid=grid, cell_m=cell_m, crs=crs, cutoff=cutoff, record_weights=record_weights, dem=dem
+    )
     X, labels = cells.frame()
     grid, rows = cells.grid, np.flatnonzero(cells.mask.ravel())
     xs, ys = (a.ravel()[rows] for a in grid.centres())
