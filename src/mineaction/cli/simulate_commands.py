@@ -52,6 +52,13 @@ def _fmt(value: Any, unit: str) -> str:
     return f"{float(value):,.0f} {unit}".strip()
 
 
+def _since_1991(run: Any, victims: dict) -> float | None:
+    history = run.scenario.tables.get("casualties_1991_2020") if run.scenario is not None else None
+    if history is None or victims.get("total") is None:
+        return None
+    return float(history["victims"].sum()) + float(victims["total"])
+
+
 def briefing_table(run: Any) -> Table:
     """The headline figures of a demo run, measured in its store, as a rich table saying SIMULATED."""
     rec = run.results.get("records", {})
@@ -70,6 +77,7 @@ def briefing_table(run: Any) -> Table:
         ("accidents outside every record", _fmt(rec.get("outside_share_records"), "%")),
         ("accidents outside hazards known at the time", _fmt(rec.get("outside_share_known_hazards"), "%")),
         ("victims since Nov 2020 (records)", _fmt(victims.get("total"), "people")),
+        ("victims since 1991 (with 1991-2020 aggregates)", _fmt(_since_1991(run, victims), "people")),
         ("killed share of victims", _fmt(victims.get("killed_share"), "%")),
         ("land released", _fmt(land.get("released_ha"), "ha")),
         ("finds per hectare cleared", f"{land.get('finds_per_ha', float('nan')):.2f} per ha"),

@@ -20,6 +20,7 @@ import shapely
 
 from mineaction.domain.schema import format_id
 from mineaction.simulate.landscape import Landscape, district_of
+from mineaction.simulate.resources import returned_share
 from mineaction.simulate.scales import METRIC_CRS, stream
 
 __all__ = [
@@ -131,7 +132,10 @@ def make_accidents(
     s_idx, s_w, other = _exposure(land, x, y)
     base = np.array([_CATEGORY_WEIGHT.get(c, 0.2) for c in devices["category"]]) * other
     settle_ids = land.assets.loc[land.assets["asset_kind"] == "settlement", "id"].to_numpy()
-    share = {year: _returned(returns, settle_ids, year)[s_idx] for year in CASUALTIES}
+    share = {
+        year: returned_share(returns, land.assets, year).reindex(settle_ids).to_numpy()[s_idx]
+        for year in CASUALTIES
+    }
     laid = devices["laid_on"].to_numpy().astype("datetime64[D]")
     plan["stratum"] = _deal(len(plan), STRATA, rng)
     plan["group"] = _groups(plan, rng)
@@ -160,13 +164,6 @@ def make_accidents(
     plan["date"] = dates
     plan = plan.loc[plan["device"] >= 0].sort_values("date", kind="stable")
     return plan.reset_index(drop=True)
-
-
-def _returned(returns: pd.DataFrame, settle_ids: np.ndarray, year: int) -> np.ndarray:
-    """Share (0-1) of each settlement's returning families back by the end of ``year``."""
-    back = returns.loc[returns["year"] <= year].groupby("settlement")["families_total"].max()
-    total = returns.groupby("settlement")["families_total"].max()
-    return (back / total.clip(lower=1)).reindex(settle_ids).fillna(0.0).to_numpy()
 
 
 def _groups(plan: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:

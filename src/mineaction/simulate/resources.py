@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mineaction.domain.schema import format_id
+from mineaction.simulate.assets import PEOPLE_PER_FAMILY
 from mineaction.simulate.scales import stream
 
 __all__ = [
@@ -115,7 +116,8 @@ def make_funding(factor: float, seed: int) -> pd.DataFrame:
 
 def make_returns(assets: pd.DataFrame, factor: float, seed: int) -> pd.DataFrame:
     """Families returned by settlement and year: ``settlement, name, district, year, families_returned,
-    families_total, people_present``; settlements fill up in order of their target dates."""
+    families_total, people_present, farmland_ha_in_use`` (the settlement's fields, ha, in the share of its
+    planned families back); settlements fill up in order of their target dates. ``assets`` in a metric CRS."""
     rng = stream(seed, "returns")
     settle = assets.loc[assets["asset_kind"] == "settlement"].copy()
     settle["key"] = settle["target_on"].astype(str) + rng.uniform(0, 1, len(settle)).astype(str)
@@ -123,13 +125,11 @@ def make_returns(assets: pd.DataFrame, factor: float, seed: int) -> pd.DataFrame
     planned = settle["families_planned"].to_numpy().astype(int)
     goal = int(round(RETURNED_FAMILIES * factor))
     rows, cursor, left = [], 0, planned.copy()
-    totals = np.zeros(len(settle), int)
     for year, share in RETURN_YEARS.items():
         todo = int(round(goal * share))
         while todo > 0 and cursor < len(settle):
             take = min(todo, left[cursor])
             left[cursor] -= take
-            totals[cursor] += take
             todo -= take
             rows.append((cursor, year, take))
             if left[cursor] == 0:
@@ -144,8 +144,23 @@ def make_returns(assets: pd.DataFrame, factor: float, seed: int) -> pd.DataFrame
     frame["settlement"] = settle["id"].to_numpy()[frame["pos"]]
     frame["name"] = settle["name"].to_numpy()[frame["pos"]]
     frame["district"] = settle["district"].to_numpy()[frame["pos"]]
-    frame["people_present"] = np.round(frame["families_total"] * 3.9).astype(int)
-    cols = ["settlement", "name", "district", "year", "families_returned", "families_total", "people_present"]
+    frame["people_present"] = np.round(frame["families_total"] * PEOPLE_PER_FAMILY).astype(int)
+    fields = assets.loc[assets["asset_kind"] == "farmland"]
+    field_ha = (
+        (fields.geometry.area / 1e4).groupby(fields["name"].str.replace("SIMULATED fields of ", "")).sum()
+    )
+    share = frame["families_total"] / np.maximum(planned[frame["pos"]], 1)
+    frame["farmland_ha_in_use"] = (frame["name"].map(field_ha).fillna(0.0) * share).round(1)
+    cols = [
+        "settlement",
+        "name",
+        "district",
+        "year",
+        "families_returned",
+        "families_total",
+        "people_present",
+        "farmland_ha_in_use",
+    ]
     return frame[cols].sort_values(["settlement", "year"]).reset_index(drop=True)
 
 

@@ -136,51 +136,52 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
     hazards = make_hazards(land, records, minefields, seed)
     hazards.insert(0, "id", [format_id("HA", k + 1) for k in range(len(hazards))])
     activities = schedule_activities(hazards, records, factor=land.factor, seed=seed)
-    mines = pd.concat(
-        [mines, _nuisance(land, activities, records, mines, detect(mines, activities, seed, "mines"), seed)],
-        ignore_index=True,
+    devices, hits = _devices_found(land, activities, records, mines, seed)
+    parts = _people(land, devices, hits, records, seed)
+    parts.update(
+        hazards=hazards,
+        activities=activities,
+        records=records,
+        minefields=minefields,
+        funding=make_funding(land.factor, seed),
+        operators=make_operators(land.factor),
     )
+    layers, truth = observed_layers(parts)
+    tables = {"returns": parts["returns"], "casualties_1991_2020": parts["history"]}
+    calibration = calibration_report(layers, parts["history"], land.factor)
+    meta = {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)}
+    return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land, meta)
+
+
+def _devices_found(
+    land: Landscape, activities: gpd.GeoDataFrame, records: gpd.GeoDataFrame, mines: pd.DataFrame, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every true device (mines, scattered nuisance mines, UXO) and which of them the activities find."""
+    first = detect(mines, activities, seed, "mines")
+    mines = pd.concat([mines, _nuisance(land, activities, records, mines, first, seed)], ignore_index=True)
     mine_hits = detect(mines, activities, seed, "mines")
     uxo = _uxo(land, activities, len(mine_hits), seed)
-    devices = pd.concat([mines, uxo], ignore_index=True)
-    hits = pd.concat(
-        [mine_hits, detect(uxo, activities, seed, "uxo").assign(device=lambda h: h["device"] + len(mines))],
-        ignore_index=True,
-    )
+    uxo_hits = detect(uxo, activities, seed, "uxo").assign(device=lambda h: h["device"] + len(mines))
+    return pd.concat([mines, uxo], ignore_index=True), pd.concat([mine_hits, uxo_hits], ignore_index=True)
+
+
+def _people(
+    land: Landscape, devices: pd.DataFrame, hits: pd.DataFrame, records: gpd.GeoDataFrame, seed: int
+) -> dict[str, Any]:
+    """Returns, accidents (removing the finds of devices that went off first), victims and 1991-2020
+    aggregates."""
     found_on = np.full(len(devices), np.datetime64("NaT"), dtype="datetime64[D]")
     found_on[hits["device"].to_numpy()] = hits["found_on"].to_numpy().astype("datetime64[D]")
     returns = make_returns(land.assets, land.factor, seed)
     plan = cas.make_accidents(land, devices, found_on, records, returns, FRONT_ZONE_M, seed)
-    hits = hits.loc[~hits["device"].isin(plan["device"])].reset_index(drop=True)
     accidents = cas.accident_frame(land, plan, devices)
-    history = cas.history_aggregates(land.factor)
-    parts = {
+    return {
         "land": land,
         "devices": devices,
-        "hits": hits,
-        "accidents": accidents,
-        "hazards": hazards,
-        "activities": activities,
-        "records": records,
-        "returns": returns,
-        "history": history,
-        "victims": cas.make_victims(accidents, seed),
-        "funding": make_funding(land.factor, seed),
-        "operators": make_operators(land.factor),
-        "minefields": minefields,
         "seed": seed,
+        "returns": returns,
+        "accidents": accidents,
+        "hits": hits.loc[~hits["device"].isin(plan["device"])].reset_index(drop=True),
+        "victims": cas.make_victims(accidents, seed),
+        "history": cas.history_aggregates(land.factor),
     }
-    layers, truth = observed_layers(parts)
-    tables = {"returns": returns, "casualties_1991_2020": history}
-    calibration = calibration_report(layers, history, land.factor)
-    return Scenario(
-        scale,
-        seed,
-        land.factor,
-        layers,
-        tables,
-        truth,
-        calibration,
-        land,
-        {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)},
-    )
