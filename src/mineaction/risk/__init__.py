@@ -1,12 +1,24 @@
 """mineaction.risk: the contamination risk surface, its honest validation and survey candidates.
 
-Pure computation on in-memory frames and arrays: nothing here opens a file or a connection; the command
-line loads the data and saves the results.
+Pure computation on in-memory frames and arrays: nothing here opens a file or a connection; the command line
+loads the data and saves the results.
 """
 
+from mineaction.risk.candidates import find_candidates
+from mineaction.risk.features import FeatureStack, compute_features, distance_to
 from mineaction.risk.grid import Grid, grid_from_bounds
+from mineaction.risk.labels import reland_labels, truth_counts
 from mineaction.risk.metrics import capture_curve, false_alarms_per_positive, score_summary
 from mineaction.risk.model import BASELINES, Baseline, RiskModel, baseline_scores, require_columns
+from mineaction.risk.persist import ModelBundle, bundle_from_bytes, bundle_to_bytes
+from mineaction.risk.surface import (
+    CellData,
+    default_cutoff,
+    evaluate_layers,
+    grid_for_layers,
+    predict_surface,
+    prepare_cells,
+)
 from mineaction.risk.table import CellTable, cell_table, default_features
 from mineaction.risk.validation import (
     block_folds,
@@ -16,25 +28,42 @@ from mineaction.risk.validation import (
     group_folds,
     shuffled_folds,
 )
+from mineaction.risk.weights import record_weights_from_assessment
 
 __all__ = [
     "BASELINES",
     "Baseline",
+    "CellData",
     "CellTable",
+    "FeatureStack",
     "Grid",
+    "ModelBundle",
     "RiskModel",
     "baseline_scores",
     "block_folds",
+    "bundle_from_bytes",
+    "bundle_to_bytes",
     "capture_curve",
     "cell_table",
     "compare_schemes",
+    "compute_features",
+    "default_cutoff",
     "default_features",
+    "distance_to",
     "evaluate_folds",
+    "evaluate_layers",
     "evaluate_split",
     "false_alarms_per_positive",
+    "find_candidates",
+    "grid_for_layers",
     "grid_from_bounds",
     "group_folds",
+    "predict_surface",
+    "prepare_cells",
+    "record_weights_from_assessment",
+    "reland_labels",
     "require_columns",
     "score_summary",
     "shuffled_folds",
+    "truth_counts",
 ]
