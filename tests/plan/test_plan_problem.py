@@ -110,3 +110,8 @@ def test_build_problem_names_an_asset_that_does_not_exist() -> None:
 def test_build_problem_names_a_missing_access_road() -> None:
     with pytest.raises(PlanError, match="access road ST-000077"):
         build_problem(_frames(["ST-000001"], ["ST-000001"], road="ST-000077"))
+
+
+def test_casualty_rates_from_the_risk_model_replace_past_accidents() -> None:
+    p = build_problem(_frames(["ST-000001"], ["ST-000001"]), casualty_rate={"HA-000002": 0.7})
+    assert p.casualties_per_year.tolist() == [0.0, 0.7]

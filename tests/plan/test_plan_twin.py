@@ -120,3 +120,10 @@ def test_cli_bad_scenario_file_is_one_clear_error(twin_store: str, tmp_path: Pat
     assert isinstance(out.exception, ConfigError)
     assert "teams.factr: unknown key; use one of factor, team_days" in str(out.exception)
     assert str(bad) in str(out.exception)
+
+
+def test_cli_casualty_rates_file_without_its_column_is_one_error(twin_store: str, tmp_path: Path) -> None:
+    rates = tmp_path / "rates.csv"
+    rates.write_text("hazardous_area,rate\nHA-000001,0.2\n")
+    out = CliRunner().invoke(cli, ["plan", twin_store, "--casualty-rates", str(rates)])
+    assert "missing column(s) ['casualties_per_year']" in str(out.exception)

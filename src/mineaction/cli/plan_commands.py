@@ -91,6 +91,28 @@ def _scenarios(paths: tuple[str, ...]) -> list[Any]:
     return [scenario_from_yaml(Path(p).read_text(), source=p) for p in paths]
 
 
+def _casualty_rates(path: str | None) -> dict[str, float] | None:
+    """Expected casualties a year by hazardous area from a CSV (risk x exposure computed elsewhere)."""
+    if path is None:
+        return None
+    import pandas as pd
+
+    from mineaction.errors import InputError
+
+    table = pd.read_csv(path)
+    missing = {"hazardous_area", "casualties_per_year"} - set(table.columns)
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {sorted(missing)}; give hazardous_area (HA-... id) and "
+            "casualties_per_year (expected casualties a year while the area is contaminated)"
+        )
+    rates = pd.to_numeric(table["casualties_per_year"], errors="coerce")
+    if rates.isna().any() or (rates < 0).any():
+        row = int((rates.isna() | (rates < 0)).to_numpy().argmax()) + 2
+        raise InputError(f"{path} row {row}: casualties_per_year must be a number >= 0")
+    return dict(zip(table["hazardous_area"].astype(str), rates.astype(float), strict=True))
+
+
 def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
     from mineaction.plan.record import PLAN_COLLECTION, rerun_plan
     from mineaction.store import open_store
@@ -145,6 +167,12 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
     help="Relative optimality gap to reach.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Solver seed.")
+@click.option(
+    "--casualty-rates",
+    "rates_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="CSV of hazardous_area, casualties_per_year (risk x exposure); default: from past accidents.",
+)
 @click.option("--rerun", "rerun_id", metavar="PLAN_ID", help="Re-run a saved plan and compare its schedule.")
 @click.option(
     "--settings",
@@ -162,6 +190,7 @@ def plan_command(
     time_limit: float,
     mip_gap: float,
     seed: int,
+    rates_path: str | None,
     rerun_id: str | None,
     settings_path: str | None,
     as_json: bool,
@@ -186,6 +215,7 @@ def plan_command(
             budget_usd=budget_usd,
             settings=settings,
             simulated=simulated,
+            casualty_rate=_casualty_rates(rates_path),
         )
         inputs = {
             "store": store,
