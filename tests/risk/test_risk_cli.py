@@ -66,8 +66,13 @@ def test_candidates_are_written_outside_open_hazardous_areas(store: str, model: 
 
 
 @pytest.mark.slow
-def test_evaluate_store_reports_three_schemes_and_baselines(store: str) -> None:
-    result = json.loads(_risk("evaluate", store, "--json", "--cell-m", 200, "--cutoff", "2021-07-01"))
+def test_evaluate_store_reports_three_schemes_and_baselines(store: str, tmp_path: Path) -> None:
+    truth = scenario(0)["truth"]
+    truth_csv = tmp_path / "devices.csv"
+    truth.assign(lon=truth.geometry.x, lat=truth.geometry.y).drop(columns="geometry").to_csv(truth_csv)
+    result = json.loads(
+        _risk("evaluate", store, "--json", "--cell-m", 200, "--cutoff", "2021-07-01", "--truth", truth_csv)
+    )
     assert result["scheme"] == "spatial" and result["cutoff"] == "2021-07-01"
     assert set(result["schemes"]) == {"shuffled", "spatial", "temporal"}
     for name in ("shuffled", "spatial", "temporal"):
@@ -75,6 +80,7 @@ def test_evaluate_store_reports_three_schemes_and_baselines(store: str) -> None:
         assert set(s["capture"]) == {"5", "10", "20", "30"} and s["roc_auc"] is not None
         assert set(s["baselines"]) == {"records_only", "front_line", "past_events"}
     assert result["schemes"]["shuffled"]["roc_auc"] > result["schemes"]["spatial"]["roc_auc"]
+    assert result["truth_mines"] == len(truth) and 0 < result["truth_capture"]["10"] <= 1
 
 
 def test_errors_are_clear(store: str, tmp_path: Path) -> None:

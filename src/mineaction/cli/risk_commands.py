@@ -412,6 +412,12 @@ def predict_command(store: str, model_path: Path, out: Path) -> None:
 @click.option("--cell-m", type=float, default=100.0, show_default=True, help="cell size, m (grid mode)")
 @click.option("--cutoff", help="features before this date, labels from it (grid mode; YYYY-MM-DD)")
 @click.option("--block-m", type=float, default=5000.0, show_default=True, help="spatial block side, m")
+@click.option(
+    "--truth",
+    "truth_path",
+    type=click.Path(path_type=Path),
+    help="true mines of a simulated scenario (truth/devices.csv with lon, lat): adds their capture",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the figures as JSON")
 @_common_table_options
 def evaluate_command(
@@ -420,6 +426,7 @@ def evaluate_command(
     cell_m: float,
     cutoff: str | None,
     block_m: float,
+    truth_path: Path | None,
     as_json: bool,
     cells_path: Path | None,
     label: str | None,
@@ -441,14 +448,29 @@ def evaluate_command(
                 seed=seed,
             )
         else:
+            truth = _read_truth(truth_path) if truth_path else None
             result = _evaluate_store(
-                str(store), cell_m=cell_m, cutoff=_parse_date(cutoff), block_m=block_m, seed=seed
+                str(store), cell_m=cell_m, cutoff=_parse_date(cutoff), block_m=block_m, seed=seed, truth=truth
             )
     echo_json(result) if as_json else _print_evaluation(result)
 
 
+def _read_truth(path: Path) -> Any:
+    """True mines (simulated): a CSV with lon/lat columns or any vector file, as WGS84 points."""
+    import geopandas as gpd
+
+    if not path.exists():
+        raise InputError(f"no truth file at {path}; give the scenario's truth/devices.csv")
+    if path.suffix.lower() != ".csv":
+        return gpd.read_file(path).to_crs("EPSG:4326")
+    frame = pd.read_csv(path)
+    if not {"lon", "lat"} <= set(frame.columns):
+        raise InputError(f"{path} has no lon and lat columns; give the scenario's truth/devices.csv")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
 def _evaluate_store(
-    store: str, *, cell_m: float, cutoff: date | None, block_m: float, seed: int
+    store: str, *, cell_m: float, cutoff: date | None, block_m: float, seed: int, truth: Any = None
 ) -> dict[str, Any]:
     from mineaction.risk import RiskModel
     from mineaction.risk.surface import default_cutoff, evaluate_layers, grid_for_layers
@@ -466,6 +488,7 @@ def _evaluate_store(
         record_weights=_record_weights(layers, cutoff),
         grid=grid,
         dem=_dem(layers, grid, store),
+        truth=truth,
         random_state=seed,
     )
     result["simulated"] = simulated
