@@ -323,3 +323,14 @@ def test_large_writes_go_in_chunks_and_stay_one_write(store, monkeypatch: pytest
     assert result.inserted[-1] == "EO-000230" and store.counts()["finds"] == 230
     assert _write(store, "finds", frame).unchanged == 232
     assert len(store.history("finds")) == 230
+
+
+def test_empty_kinds_read_as_empty_frames_with_their_columns(store) -> None:
+    for kind, schema in ENTITIES.items():
+        frame = store.read(kind)
+        assert frame.empty and list(frame.columns) == [
+            *schema.field_names,
+            *(["geometry"] if schema.geometry else []),
+        ]
+        assert store.read(kind, as_of=date(2024, 1, 1)).empty and store.history(kind).empty
+    assert str(store.read("funding")["amount_usd"].dtype) == "float64"

@@ -246,7 +246,9 @@ class SQLStore(SettingsAndDocuments, Store):
     def _empty_columns(self, table: str, schema: EntitySchema) -> frozenset[str]:
         """Fields with no value in any row of ``table``: one cheap scan saves fetching them row by row."""
         counts = self.query(f"SELECT {', '.join(f'COUNT({f.name})' for f in schema.fields)} FROM {table}")[0]
-        return frozenset(f.name for f, count in zip(schema.fields, counts, strict=True) if not count)
+        return frozenset(
+            f.name for f, count in zip(schema.fields, counts, strict=True) if not count and f.name != "id"
+        )
 
     def _frame(
         self, fields: Sequence[Field], fetched: Sequence[Field], rows: list[tuple[Any, ...]], geometry: bool
