@@ -71,6 +71,10 @@ def _read_table(path: Path) -> pd.DataFrame:
         import geopandas as gpd
 
         frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
+        if frame.crs is not None and len(frame) and not {"lon", "lat"} & set(frame.columns):
+            # cell positions for square-block validation when there is no group column (not features)
+            points = frame.geometry.representative_point().to_crs("EPSG:4326")
+            frame = frame.assign(lon=points.x, lat=points.y)
         return pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     return pd.read_csv(path, encoding_errors="replace", low_memory=False)
 
