@@ -20,11 +20,13 @@ from mineaction.errors import ConfigError, NotFoundError
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.gpkg import GeoPackageStore, MemoryStore
 from mineaction.store.migrations import latest_version, migrate, require_current, schema_version
+from mineaction.store.postgis import PostGISStore
 from mineaction.store.sql import SQLStore
 
 __all__ = [
     "GeoPackageStore",
     "MemoryStore",
+    "PostGISStore",
     "SQLStore",
     "Store",
     "WriteResult",
@@ -48,8 +50,6 @@ def _connect(url: str, *, create: bool) -> SQLStore:
     if text in ("memory://", "memory:", ":memory:"):
         return MemoryStore()
     if text.startswith(("postgresql://", "postgres://")):
-        from mineaction.store.postgis import PostGISStore
-
         return PostGISStore(text)
     path = _gpkg_path(text)
     if path is None:

@@ -57,18 +57,28 @@ class Store(ABC):
         personal fields (victims' names, contacts) are empty unless ``include_personal``."""
 
     @abstractmethod
-    def get(self, kind: str, record_id: str, *, as_of: date | datetime | None = None) -> dict[str, Any]:
-        """One record as a dict (geometry as a shapely object); raises NotFoundError if absent."""
+    def get(
+        self,
+        kind: str,
+        record_id: str,
+        *,
+        as_of: date | datetime | None = None,
+        include_personal: bool = False,
+    ) -> dict[str, Any]:
+        """One record as a dict (geometry as a shapely object, missing values None); raises NotFoundError if
+        absent (or not yet known / already deleted ``as_of``)."""
 
     @abstractmethod
     def counts(self) -> dict[str, int]:
         """Number of live records of every kind, all kinds listed (0 when empty)."""
 
     @abstractmethod
-    def history(self, kind: str, record_id: str | None = None) -> pd.DataFrame:
+    def history(
+        self, kind: str, record_id: str | None = None, *, include_personal: bool = False
+    ) -> pd.DataFrame:
         """Every revision of ``kind`` (or of one record), oldest first, with columns ``revision``, ``op``
         (insert, update, delete), ``changed_at``, ``author``, ``reason``, ``revision_source_doc``, then the
-        record's fields as they were after that revision."""
+        record's fields as they were after that revision (personal fields empty unless asked)."""
 
     # --- writing -------------------------------------------------------------------------------------------
 
