@@ -134,6 +134,11 @@ def _child_main() -> None:
     os.close(answer_fd)
 
 
+def _own_limit(time_limit_s: float) -> float:
+    """The limit HiGHS itself gets, s: a little less than the hard one."""
+    return max(0.5 * time_limit_s, min(time_limit_s - _GRACE_S, 0.9 * time_limit_s))
+
+
 def run_highs(
     model: TimeIndexedModel,
     *,
@@ -169,7 +174,7 @@ def run_highs(
         "start_values": start if integer else None,
     }
     # HiGHS may overrun its own limit: give it less, and kill the child at ``time_limit_s`` itself
-    own_limit = max(0.1, min(time_limit_s - _GRACE_S, 0.9 * time_limit_s))
+    own_limit = _own_limit(time_limit_s)
     options: dict[str, Any] = {
         "time_limit": own_limit,
         "random_seed": int(seed),
