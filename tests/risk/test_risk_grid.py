@@ -73,3 +73,22 @@ def test_profile_round_trips_through_from_profile_and_dict() -> None:
     assert profile["width"] == 200 and profile["height"] == 100 and profile["crs"] == "EPSG:32638"
     assert Grid.from_profile(profile) == grid
     assert Grid.from_dict(grid.to_dict()) == grid
+
+
+def test_polygons_burn_the_same_in_small_chunks_as_one_by_one() -> None:
+    rng = np.random.default_rng(1)
+    grid = Grid(0.0, 5000.0, 100.0, (50, 50))
+    centres = rng.uniform(-500, 5500, (40, 2))
+    polys = shapely.buffer(shapely.points(centres), rng.uniform(50, 900, 40))
+    vals = rng.random(40)
+    whole = np.full(grid.shape, np.nan)
+    grid._burn_polygons(whole, polys, vals, "max")
+    chunked = np.full(grid.shape, np.nan)
+    grid._burn_polygons(chunked, polys, vals, "max", chunk_cells=50)
+    one_by_one = np.full(grid.shape, np.nan)
+    xs, ys = grid.centres()
+    for poly, value in zip(polys, vals, strict=True):
+        inside = shapely.contains_xy(poly, xs, ys)
+        one_by_one[inside] = np.fmax(one_by_one[inside], value)
+    assert np.array_equal(whole, one_by_one, equal_nan=True)
+    assert np.array_equal(chunked, one_by_one, equal_nan=True)

@@ -114,8 +114,8 @@ class Grid:
         if len(geoms):
             self._burn_lines(out, geoms, vals, reduce)
             polys = np.isin(shapely.get_type_id(geoms), (3, 6))
-            for geom, value in zip(geoms[polys], vals[polys], strict=True):
-                self._burn_polygon(out, geom, value, reduce)
+            if polys.any():
+                self._burn_polygons(out, geoms[polys], vals[polys], reduce)
         out[np.isnan(out)] = fill
         return out
 
@@ -126,19 +126,40 @@ class Grid:
         row, col, inside = self.cell_of(coords[:, 0], coords[:, 1])
         _reduce_at(out, row[inside], col[inside], vals[index[inside]], reduce)
 
-    def _burn_polygon(self, out: np.ndarray, geom: Any, value: float, reduce: str) -> None:
-        minx, miny, maxx, maxy = geom.bounds
-        rows, cols, _ = self.cell_of(np.array([minx, maxx]), np.array([maxy, miny]))
-        r0, r1 = max(int(rows[0]), 0), min(int(rows[1]), self.shape[0] - 1)
-        c0, c1 = max(int(cols[0]), 0), min(int(cols[1]), self.shape[1] - 1)
-        if r0 > r1 or c0 > c1:
-            return
-        rr, cc = np.mgrid[r0 : r1 + 1, c0 : c1 + 1]
-        x = self.west + (cc + 0.5) * self.cell_m
-        y = self.north - (rr + 0.5) * self.cell_m
-        shapely.prepare(geom)
-        inside = shapely.contains_xy(geom, x, y)
-        _reduce_at(out, rr[inside], cc[inside], np.full(int(inside.sum()), value), reduce)
+    def _windows(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """First row, first column, rows and columns of the cell window of every geometry's bounds."""
+        b = shapely.bounds(geoms)
+        rows, cols, _ = self.cell_of(np.r_[b[:, 0], b[:, 2]], np.r_[b[:, 3], b[:, 1]])
+        n = len(geoms)
+        r0, r1 = np.maximum(rows[:n], 0), np.minimum(rows[n:], self.shape[0] - 1)
+        c0, c1 = np.maximum(cols[:n], 0), np.minimum(cols[n:], self.shape[1] - 1)
+        return r0, c0, np.maximum(r1 - r0 + 1, 0), np.maximum(c1 - c0 + 1, 0)
+
+    def _burn_polygons(
+        self, out: np.ndarray, geoms: np.ndarray, vals: np.ndarray, reduce: str, chunk_cells: int = 2_000_000
+    ) -> None:
+        """Mark the cells whose centre lies in each polygon: every polygon's window of candidate cells is
+        tested in one vectorised ``contains_xy`` call per chunk of about ``chunk_cells`` cells."""
+        r0, c0, nr, nc = self._windows(geoms)
+        sizes = nr * nc
+        shapely.prepare(geoms)
+        order = np.flatnonzero(sizes > 0)
+        bounds = np.searchsorted(
+            np.cumsum(sizes[order]),
+            np.arange(chunk_cells, sizes.sum() + chunk_cells, chunk_cells),
+            side="right",
+        )
+        for part in np.split(order, np.unique(np.clip(bounds, 1, len(order)))[:-1]):
+            if not len(part):
+                continue
+            idx = np.repeat(part, sizes[part])
+            starts = np.repeat(np.cumsum(sizes[part]) - sizes[part], sizes[part])
+            offset = np.arange(len(idx)) - starts
+            rr, cc = r0[idx] + offset // nc[idx], c0[idx] + offset % nc[idx]
+            x = self.west + (cc + 0.5) * self.cell_m
+            y = self.north - (rr + 0.5) * self.cell_m
+            inside = shapely.contains_xy(geoms[idx], x, y)
+            _reduce_at(out, rr[inside], cc[inside], vals[idx[inside]], reduce)
 
     def profile(self, *, dtype: str = "float32", nodata: float | None = -9999.0) -> dict[str, Any]:
         """A GeoTIFF profile: the keyword arguments a rasterio dataset opened for writing takes."""
