@@ -111,3 +111,11 @@ def test_cutoffs() -> None:
     assert format_instant(datetime(2021, 3, 1, 12, 0, 0, 999_999)) == "2021-03-01T12:00:00.999Z"
     with pytest.raises(InputError, match="as_of"):
         parse_cutoff(12)
+
+
+def test_the_active_geometry_counts_whatever_its_name() -> None:
+    frame = gpd.GeoDataFrame(
+        {"category": ["AP"], "found_on": ["2022-01-01"]}, geometry=[Point(46.5, 39.5)], crs=4326
+    ).rename_geometry("geom")
+    encoded = encode_frame(entity("finds"), frame)
+    assert encoded.geometry is not None and encoded.geometry[0].equals(Point(46.5, 39.5))

@@ -251,6 +251,9 @@ def encode_frame(schema: EntitySchema, frame: pd.DataFrame, *, first_row: int = 
     Missing fields become None; columns the schema does not know raise InputError. Geometries are reprojected
     to EPSG:4326 when the frame declares another CRS; empty geometries count as missing.
     """
+    active = getattr(frame, "_geometry_column_name", None)
+    if isinstance(frame, gpd.GeoDataFrame) and active not in (None, "geometry"):
+        frame = frame.rename_geometry("geometry")  # the active geometry is the geometry, whatever its name
     known = set(schema.field_names) | ({"geometry"} if schema.geometry else set())
     unknown = [c for c in frame.columns if c not in known]
     if unknown:
