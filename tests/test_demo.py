@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyogrio
@@ -49,3 +50,7 @@ def test_simulate_command_reports_calibration(tmp_path: Path) -> None:
     assert (tmp_path / "README.txt").read_text().startswith("SIMULATED DATA")
     bad = CliRunner().invoke(cli, ["simulate", "--out", str(tmp_path), "--scale", "enormous"])
     assert bad.exit_code != 0
+    as_json = CliRunner().invoke(cli, ["simulate", "--out", str(tmp_path / "j"), "--scale", "tiny", "--json"])
+    payload = json.loads(as_json.output)
+    assert payload["simulated"] is True
+    assert payload["calibration"]["foreign_share"]["actual"] == pytest.approx(0.06, abs=0.01)

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mineaction.cli._common import progress
+from mineaction.cli._common import echo_json, progress
 from mineaction.simulate.scales import SCALES
 
 __all__ = ["COMMANDS", "briefing_table", "demo_command", "simulate_command"]
@@ -28,7 +28,8 @@ _SCALE = click.Choice(list(SCALES))
 )
 @click.option("--scale", type=_SCALE, default="small", show_default=True, help="scenario size")
 @click.option("--seed", type=int, default=0, show_default=True, help="random seed (same seed, same data)")
-def simulate_command(out_dir: Path, scale: str, seed: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="print the calibration (target vs actual) as JSON")
+def simulate_command(out_dir: Path, scale: str, seed: int, as_json: bool) -> None:
     """Write a SIMULATED scenario of the Karabakh region (files to import, truth/, calibration)."""
     from mineaction.simulate import simulate
     from mineaction.simulate.writer import write_scenario
@@ -36,6 +37,9 @@ def simulate_command(out_dir: Path, scale: str, seed: int) -> None:
     with progress(f"simulating ({scale})"):
         scenario = simulate(scale=scale, seed=seed)
         write_scenario(scenario, out_dir)
+    if as_json:
+        echo_json({**scenario.meta, "out": str(out_dir), "calibration": scenario.calibration})
+        return
     missed = [k for k, v in scenario.calibration.items() if not v["within"]]
     click.echo(
         f"SIMULATED scenario written to {out_dir} (scale {scale}, seed {seed}); "
