@@ -86,10 +86,16 @@ def _report(run: DemoRun) -> None:
     from mineaction.report import build_report, context_from_store
 
     aggregates = run.scenario.tables.get("casualties_1991_2020") if run.scenario is not None else None
-    if aggregates is not None:  # yearly 1991-2020 totals: kept with the data so `mineaction report` shows them
+    # yearly 1991-2020 totals: kept with the data so `mineaction report` shows them
+    if aggregates is not None:
         rows = aggregates[["year", "victims", "killed", "children", "women"]].to_dict(orient="records")
-        run.store.save_document("aggregates", "casualties", {"rows": rows, "note": "SIMULATED aggregates"},
-                                author=AUTHOR, reason="SIMULATED 1991-2020 casualty aggregates")
+        run.store.save_document(
+            "aggregates",
+            "casualties",
+            {"rows": rows, "note": "SIMULATED aggregates"},
+            author=AUTHOR,
+            reason="SIMULATED 1991-2020 casualty aggregates",
+        )
     context = context_from_store(run.store, settings=run.settings, results=dict(run.results))
     run.results["report"] = build_report(
         context, run.out_dir / "report", title="Mine action evidence report (SIMULATED data)"
@@ -117,17 +123,27 @@ def _risk(run: DemoRun) -> None:
 
 def _plan(run: DemoRun) -> None:
     from mineaction import __version__
-    from mineaction.plan import ClearancePlanner, apply_scenario, build_problem, default_scenarios, plan_document
+    from mineaction.plan import (
+        ClearancePlanner,
+        apply_scenario,
+        build_problem,
+        default_scenarios,
+        plan_document,
+    )
 
     kinds = ("hazardous_areas", "assets", "operators", "funding", "activities", "accidents")
-    problem = build_problem({k: run.store.read(k) for k in kinds}, years=10, settings=run.settings, simulated=True)
+    problem = build_problem(
+        {k: run.store.read(k) for k in kinds}, years=10, settings=run.settings, simulated=True
+    )
     planner = ClearancePlanner(time_limit_s=8 if run.scale == "tiny" else 20)
     plans, ids = [], []
     for scenario in default_scenarios(problem.settings)[:2]:  # 6 % foreign (as now) vs the world norm
         case = apply_scenario(problem, scenario)
         result = planner.solve(case)
         doc = plan_document(case, planner, result, scenario=scenario.to_dict(), version=__version__)
-        run.store.save_document("plans", doc["plan_id"], doc, author=AUTHOR, reason=f"SIMULATED {scenario.name}")
+        run.store.save_document(
+            "plans", doc["plan_id"], doc, author=AUTHOR, reason=f"SIMULATED {scenario.name}"
+        )
         plans.append({**result.to_dict(), "scenario": scenario.to_dict()})
         ids.append(doc["plan_id"])
     run.results["plan"] = {"plans": plans, "plan_ids": ids}
