@@ -87,6 +87,36 @@ def _fresh_ids(prefix: str, first: int, count: int) -> np.ndarray:
     return np.asarray((prefix + "-" + numbers).to_numpy(dtype=object), dtype=object)
 
 
+def _stored_values(ids: np.ndarray, has_id: np.ndarray, known: KnownRecords) -> tuple[np.ndarray, np.ndarray]:
+    """Stored content key and recorded_at text of each row's id (None where the id is not live)."""
+    with_id = np.flatnonzero(has_id)
+    missing: tuple[None, None] = (None, None)
+    found = [known.by_id.get(i, missing) for i in ids[with_id]]
+    stored_key = np.full(len(ids), None, dtype=object)
+    stored_recorded = np.full(len(ids), None, dtype=object)
+    if found:
+        stored_key[with_id] = [f[0] for f in found]
+        stored_recorded[with_id] = [f[1] for f in found]
+    return stored_key, stored_recorded
+
+
+def _classify(ids: pd.Series, keys: pd.Series, known: KnownRecords) -> dict[str, np.ndarray]:
+    """Boolean masks over the rows: ``update``, ``insert_with_id``, ``new`` (no id, unseen content), and
+    ``stored_recorded`` (the stored recorded_at of live ids)."""
+    has_id = ids.notna().to_numpy()
+    stored_key, stored_recorded = _stored_values(ids.to_numpy(), has_id, known)
+    live = has_id & pd.notna(stored_key)
+    given, live_keys = set(keys[has_id]), known.keys
+    in_store = np.fromiter((k in live_keys or k in given for k in keys), dtype=bool, count=len(keys))
+    duplicate = in_store | keys.where(~has_id).duplicated().to_numpy()
+    return {
+        "update": live & (stored_key != keys.to_numpy()),
+        "insert_with_id": has_id & ~live,
+        "new": ~has_id & ~duplicate,
+        "stored_recorded": stored_recorded,
+    }
+
+
 def plan_write(
     schema: EntitySchema,
     encoded: EncodedFrame,
@@ -103,41 +133,25 @@ def plan_write(
     """
     ids = pd.Series(encoded.columns["id"], dtype=object)
     check_unique_ids(schema.kind, ids)
-    keys = pd.Series(encoded.content_keys, dtype=object)
-    has_id = ids.notna().to_numpy()
-    no_id = ~has_id
-    with_id = np.flatnonzero(has_id)
-    missing: tuple[None, None] = (None, None)
-    found = [known.by_id.get(i, missing) for i in ids.to_numpy()[with_id]]
-    stored_key = np.full(len(ids), None, dtype=object)
-    stored_recorded = np.full(len(ids), None, dtype=object)
-    if found:
-        stored_key[with_id] = [f[0] for f in found]
-        stored_recorded[with_id] = [f[1] for f in found]
-    live = has_id & pd.notna(stored_key)
-    update = live & (stored_key != keys.to_numpy())
-    insert_with_id = has_id & ~live
-    given, live_keys = set(keys[has_id]), known.keys
-    in_store = np.fromiter((k in live_keys or k in given for k in keys), dtype=bool, count=len(keys))
-    duplicate = in_store | keys.where(no_id).duplicated().to_numpy()
-    new = no_id & ~duplicate
+    rows = _classify(ids, pd.Series(encoded.content_keys, dtype=object), known)
+    update, insert_with_id, new = rows["update"], rows["insert_with_id"], rows["new"]
 
     first = max(next_number, _highest_number(schema.prefix, ids[insert_with_id]) + 1)
     fresh = _fresh_ids(schema.prefix, first, int(new.sum()))
     id_values = np.asarray(encoded.columns["id"], dtype=object)
     id_values[new] = fresh
     encoded.columns["id"] = id_values.tolist()
-    next_after = first + len(fresh)
 
     recorded = np.asarray(encoded.columns["recorded_at"], dtype=object)
-    if update.any():
-        recorded[update & (recorded == stored_recorded)] = now  # same recorded_at: a correction made now
+    if update.any():  # the same recorded_at as stored: a correction made now
+        recorded[update & (recorded == rows["stored_recorded"])] = now
     changing = update | insert_with_id | new
     encoded.columns["recorded_at"] = _fill(recorded.tolist(), changing, now)
     if source_doc is not None:
         encoded.columns["source_doc"] = _fill(encoded.columns["source_doc"], changing, source_doc)
 
     inserting = insert_with_id | new
+    next_after = first + len(fresh)
     return WritePlan(
         insert_rows=np.flatnonzero(inserting).tolist(),
         update_rows=np.flatnonzero(update).tolist(),
