@@ -141,7 +141,16 @@ def test_casualties_by_band_and_totals() -> None:
     by_band = casualties_by(table, ["district", "age_band"])
     assert set(by_band["age_band"]) == {"child", "adult", "unknown"}
     stats = summary_stats({"victims": victims, "accidents": accidents})
-    assert stats["victims"]["children"] == 1 and math.isnan(stats["funding"]["foreign_share"])
+    assert stats["victims"] == {
+        "total": 3,
+        "children": 1,
+        "women": 1,
+        "killed": 1,
+        "since": None,
+        "injured": 2,
+        "killed_share": 1 / 3,
+    }
+    assert stats["victims_recorded"]["injured"] == 2 and math.isnan(stats["funding"]["foreign_share"])
 
 
 def test_totals_with_aggregates_of_earlier_years() -> None:

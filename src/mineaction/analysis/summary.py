@@ -108,24 +108,25 @@ def summary_stats(
         Records by kind.
     casualty_aggregates : DataFrame, optional
         Yearly casualty counts of years before victim records (``year, victims, killed, children, women``);
-        when given, ``victims`` counts them too and ``victims_recorded`` holds the victim records alone.
+        when given, ``victims`` counts them too.
 
     Returns
     -------
     dict
-        ``victims``: total, children, women, killed (people), and for the records alone injured, civilians
-        (people), killed_share (0-1), ``since`` (first aggregated year or None);
-        ``funding``: total_usd, foreign_usd (US$), foreign_share (0-1);
-        ``land_release``: cancelled_m2, reduced_m2, cleared_m2, released_m2 (m2), released_ha (ha),
-        cost_usd (US$), cost_per_m2_usd (US$/m2), n_finds, finds_per_ha.
+        ``victims``: total, children, women, killed, injured (people), killed_share (0-1) and ``since``
+        (first aggregated year, or None);
+        ``victims_recorded``: the victim records alone, with injured, civilians (people) and killed_share
+        (0-1); ``funding``: total_usd, foreign_usd (US$), foreign_share (0-1); ``land_release``:
+        cancelled_m2, reduced_m2, cleared_m2, released_m2 (m2), released_ha (ha), cost_usd (US$),
+        cost_per_m2_usd (US$/m2), n_finds, finds_per_ha.
     """
     recorded = casualty_totals(casualty_table(frames.get("victims"), frames.get("accidents")))
-    victims = {**recorded, **totals_with_aggregates(recorded, casualty_aggregates)}
-    out: dict[str, Any] = {
+    victims: dict[str, Any] = totals_with_aggregates(recorded, casualty_aggregates)
+    victims["injured"] = victims["total"] - victims["killed"]
+    victims["killed_share"] = victims["killed"] / victims["total"] if victims["total"] else float("nan")
+    return {
         "victims": victims,
+        "victims_recorded": recorded,
         "funding": funding_totals(frames.get("funding")),
         "land_release": release_totals(frames.get("activities"), frames.get("finds")),
     }
-    if casualty_aggregates is not None:
-        out["victims_recorded"] = recorded
-    return out

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from mineaction.cli._common import echo_json
 
-__all__ = ["COMMANDS", "load_frames"]
+__all__ = ["COMMANDS", "load_frames", "print_summary", "store_summary"]
 
 _STORE = click.argument("store", metavar="STORE")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on standard output.")
@@ -217,6 +218,48 @@ def report_command(store: str, settings_path: str | None, out_dir: str) -> None:
         context = ReportContext(frames=frames, settings=settings, simulated=simulated, store=opened)
         index = build_report(context, Path(out_dir))
     click.echo(f"report written: {index}")
+
+
+_SUMMARY_KINDS = ("victims", "accidents", "funding", "activities", "finds")
+
+
+def store_summary(store: Any) -> dict[str, Any]:
+    """Victims, funding and land release totals of an open store (for ``mineaction stats``), counting the
+    yearly casualty aggregates kept in its ``aggregates/casualties`` document when there is one."""
+    from mineaction.analysis import summary_stats
+
+    frames = {kind: store.read(kind) for kind in _SUMMARY_KINDS}
+    try:
+        aggregates = pd.DataFrame(store.load_document("aggregates", "casualties")["rows"])
+    except LookupError:
+        aggregates = None
+    return summary_stats(frames, casualty_aggregates=aggregates)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The totals of :func:`store_summary` as a table with units on standard output."""
+    victims, funding, release = summary["victims"], summary["funding"], summary["land_release"]
+    since = f" since {victims['since']}" if victims.get("since") else " (victim records)"
+    _table(
+        "Headline figures",
+        ["figure", "value"],
+        [
+            [f"casualties{since} (people)", f"{victims['total']:,}"],
+            [
+                "  children under 18 / women / killed (people)",
+                f"{victims['children']:,} / {victims['women']:,} / {victims['killed']:,}",
+            ],
+            ["funding (US$)", f"{funding['total_usd']:,.0f}"],
+            ["foreign share of funding", _pct(funding["foreign_share"])],
+            ["land released (ha)", f"{release['released_ha']:,.1f}"],
+            [
+                "cost per m2 released (US$/m2)",
+                "n/a"
+                if release["cost_per_m2_usd"] != release["cost_per_m2_usd"]
+                else f"{release['cost_per_m2_usd']:.2f}",
+            ],
+        ],
+    )
 
 
 COMMANDS: list[click.Command] = [records_group, alerts_command, quality_command, report_command]
