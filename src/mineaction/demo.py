@@ -58,18 +58,18 @@ def _simulate(run: DemoRun) -> None:
 
 def _import(run: DemoRun) -> None:
     from mineaction.io import import_file
-    from mineaction.simulate.writer import FILES
+    from mineaction.simulate.writer import IMPORTS
     from mineaction.store import init_store
 
     run.store_path.unlink(missing_ok=True)
     run.store = init_store(run.store_path, aoi=run.settings.aoi)
     run.store.set_setting("simulated", True)
-    counts = {}
-    for kind in FILES:
+    counts: dict[str, int] = {}
+    for kind, name in IMPORTS:
         result = import_file(
-            run.store, run.files[kind], kind=kind, author=AUTHOR, reason="SIMULATED demo scenario"
+            run.store, run.out_dir / name, kind=kind, author=AUTHOR, reason="SIMULATED demo scenario"
         )
-        counts[kind] = sum(c.inserted for c in result.counts.values())
+        counts[kind] = counts.get(kind, 0) + sum(c.inserted for c in result.counts.values())
     run.results["import"] = counts
 
 

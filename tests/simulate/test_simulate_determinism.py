@@ -9,7 +9,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from mineaction.simulate import FILES, simulate, write_scenario
+from mineaction.simulate import IMPORTS, simulate, write_scenario
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_same_seed_same_bytes(tiny_dir: Path, second_run: Path) -> None:
 
 
 def test_same_seed_same_geopackage_features(tiny_dir: Path, second_run: Path) -> None:
-    for name in [n for n in FILES.values() if n.endswith(".gpkg")] + ["truth/minefields.gpkg"]:
+    for name in [n for _, n in IMPORTS if n.endswith(".gpkg")] + ["truth/minefields.gpkg"]:
         first = pyogrio.read_dataframe(tiny_dir / name)
         again = pyogrio.read_dataframe(second_run / name)
         assert len(first) > 0, name

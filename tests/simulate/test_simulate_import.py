@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyogrio
@@ -11,7 +11,7 @@ import pytest
 from mineaction.domain.schema import ENTITIES
 from mineaction.io import import_file
 from mineaction.settings import Settings
-from mineaction.simulate import FILES, Scenario
+from mineaction.simulate import IMPORTS, Scenario
 from mineaction.store import init_store
 
 
@@ -19,7 +19,7 @@ from mineaction.store import init_store
 def test_every_file_imports_without_issue(tiny: Scenario, tiny_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "store.gpkg"
     with init_store(path, aoi=Settings().aoi) as store:
-        for kind, name in FILES.items():
+        for kind, name in IMPORTS:
             result = import_file(
                 store,
                 tiny_dir / name,
@@ -30,5 +30,14 @@ def test_every_file_imports_without_issue(tiny: Scenario, tiny_dir: Path, tmp_pa
             )
             assert result.report.ok, f"{name}: {result.report.summary()}"
         counts = store.counts()
+        released = tiny.layers["hazardous_areas"].query("status == 'released'").iloc[0]
+        history = store.history("hazardous_areas", released["id"])
+        before = store.get(
+            "hazardous_areas",
+            released["id"],
+            as_of=date.fromisoformat(released["released_on"]) - timedelta(days=1),
+        )
     assert counts == {kind: len(tiny.layers[kind]) for kind in ENTITIES}
+    assert list(history["status"]) == ["open", "released"]
+    assert before["status"] in {"open", "in_progress"}
     assert set(ENTITIES) <= set(pyogrio.list_layers(path)[:, 0])

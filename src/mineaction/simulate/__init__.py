@@ -8,10 +8,11 @@ files a user would import plus ``truth/`` and ``truth/calibration.json``.
 from mineaction.simulate.calibration import TARGETS, calibration_report
 from mineaction.simulate.scales import SCALES, Scale
 from mineaction.simulate.scenario import Scenario, simulate
-from mineaction.simulate.writer import FILES, write_scenario
+from mineaction.simulate.writer import FILES, IMPORTS, write_scenario
 
 __all__ = [
     "FILES",
+    "IMPORTS",
     "SCALES",
     "Scale",
     "Scenario",

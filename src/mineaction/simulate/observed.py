@@ -92,6 +92,11 @@ def _hazard_status(hazards: gpd.GeoDataFrame, activities: gpd.GeoDataFrame) -> g
     out["status"] = status
     out["released_on"] = None
     out.loc[done, "released_on"] = last.loc[done].to_numpy()
+    first = pd.Series(activities["started_on"].to_numpy()).groupby(idx).min()
+    changed = out["reported_on"].to_numpy().copy()
+    changed[started.index.to_numpy()] = first.loc[started.index].to_numpy()
+    changed[done] = last.loc[done].to_numpy()
+    out["changed_on"] = changed
     return out
 
 
@@ -218,9 +223,12 @@ def _truth(parts: dict[str, Any], finds: gpd.GeoDataFrame, accidents: gpd.GeoDat
     return {"devices": devices, "minefields": minefields, "records": records}
 
 
-def observed_layers(parts: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Observed frames keyed by kind (EPSG:4326, schema columns) and the truth frames, from the simulator's
-    working ``parts`` (see ``mineaction.simulate.scenario``)."""
+def observed_layers(
+    parts: dict[str, Any],
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, Any]]:
+    """Observed frames keyed by kind (EPSG:4326, schema columns; the state on 30 June 2025, ``recorded_at``
+    the date of that state), earlier states keyed by kind (hazardous areas as first reported, all open), and
+    the truth frames, from the simulator's working ``parts`` (see ``mineaction.simulate.scenario``)."""
     land, acts = parts["land"], parts["activities"]
     finds = finds_frame(parts["devices"], parts["hits"], acts, parts["seed"])
     hazards = _hazard_status(parts["hazards"], acts)
@@ -229,7 +237,11 @@ def observed_layers(parts: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dic
         pd.concat([hazards, extra], ignore_index=True), geometry="geometry", crs=METRIC_CRS
     )
     hazards["blocks"] = blocked_assets(hazards, land.assets)
-    hazards["recorded_at"] = [f"{d}T08:00:00Z" for d in hazards["reported_on"]]
+    hazards["changed_on"] = hazards["changed_on"].fillna(hazards["reported_on"])
+    reported = hazards.assign(
+        status="open", released_on=None, recorded_at=[f"{d}T08:00:00Z" for d in hazards["reported_on"]]
+    )
+    hazards["recorded_at"] = [f"{d}T08:00:00Z" for d in hazards["changed_on"]]
     layers = {
         "hazardous_areas": with_schema(hazards, "hazardous_areas"),
         "minefield_records": with_schema(parts["records"], "minefield_records"),
@@ -243,4 +255,5 @@ def observed_layers(parts: dict[str, Any]) -> tuple[dict[str, pd.DataFrame], dic
         "admin_areas": with_schema(_admin_areas(land), "admin_areas"),
         "context_layers": with_schema(_context(land), "context_layers"),
     }
-    return layers, _truth(parts, finds, parts["accidents"])
+    earlier = {"hazardous_areas": with_schema(reported, "hazardous_areas")}
+    return layers, earlier, _truth(parts, finds, parts["accidents"])

@@ -50,7 +50,8 @@ class Scenario:
     ``tables``: other observed tables (``returns``, ``casualties_1991_2020``); ``truth``: ``devices``
     (every true device, with ``found_by``/``accident`` links), ``minefields`` and ``records`` (record ->
     minefield and fate); ``calibration``: target vs actual of every FACTS.md figure; ``landscape``: the
-    landscape (metric CRS) with the DEM.
+    landscape (metric CRS) with the DEM; ``earlier``: earlier states by kind (hazardous areas as first
+    reported), to import before ``layers`` so the store's history shows the status over time.
     """
 
     scale: str
@@ -62,6 +63,7 @@ class Scenario:
     calibration: dict[str, Any]
     landscape: Landscape
     meta: dict[str, Any] = field(default_factory=dict)
+    earlier: dict[str, gpd.GeoDataFrame | pd.DataFrame] = field(default_factory=dict)
 
 
 def _found_share(cells: pd.DataFrame, activities: gpd.GeoDataFrame, group: str) -> np.ndarray:
@@ -146,11 +148,11 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
         funding=make_funding(land.factor, seed),
         operators=make_operators(land.factor),
     )
-    layers, truth = observed_layers(parts)
+    layers, earlier, truth = observed_layers(parts)
     tables = {"returns": parts["returns"], "casualties_1991_2020": parts["history"]}
     calibration = calibration_report(layers, parts["history"], land.factor)
     meta = {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)}
-    return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land, meta)
+    return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land, meta, earlier)
 
 
 def _devices_found(

@@ -23,7 +23,7 @@ from mineaction.errors import InputError
 if TYPE_CHECKING:
     from mineaction.simulate.scenario import Scenario
 
-__all__ = ["FILES", "write_scenario"]
+__all__ = ["EARLIER_FILES", "FILES", "IMPORTS", "write_scenario"]
 
 #: File written for each kind, in the order a user would import them.
 FILES: dict[str, str] = {
@@ -39,6 +39,15 @@ FILES: dict[str, str] = {
     "victims": "victims.csv",
     "funding": "funding.csv",
 }
+#: Earlier states written beside the current ones (hazardous areas as first reported, all open).
+EARLIER_FILES: dict[str, str] = {"hazardous_areas": "hazardous_areas_reported.gpkg"}
+#: (kind, file) in the order to import them: an earlier state before the current one, so the store's history
+#: holds both revisions (``recorded_at`` dates each) and ``as_of`` shows the status over time.
+IMPORTS: tuple[tuple[str, str], ...] = tuple(
+    pair
+    for kind, name in FILES.items()
+    for pair in ([(kind, EARLIER_FILES[kind])] if kind in EARLIER_FILES else []) + [(kind, name)]
+)
 _PINNED_DATE = "2025-06-30T00:00:00Z"
 _README = """SIMULATED DATA - NOT REAL MINE LOCATIONS
 
@@ -48,8 +57,11 @@ with the real district names but invented villages, roads, minefields, finds, ac
 here is, or may be used as, the location of a real mine. National figures (hectares released, casualties,
 money, families) are scaled by the factor above. The 1991-2020 casualties are yearly aggregates.
 
-Files a user would import (one kind each; columns as in mineaction's schema):
+Files a user would import, in this order (one kind each; columns as in mineaction's schema):
 {files}
+hazardous_areas_reported.gpkg holds the hazardous areas as first reported (all open, dated when reported);
+hazardous_areas.gpkg their state on 30 June 2025 (dated when it last changed): import both, in this order, and
+the store's history shows each area's status over time.
 Other tables: returns.csv (families back by settlement and year), casualties_1991_2020.csv (aggregates),
 dem.tif (SIMULATED elevation, m, EPSG:4326).
 truth/: the ground truth (every true device, minefields, what each record describes) and calibration.json
@@ -111,7 +123,8 @@ def write_scenario(scenario: Scenario, out_dir: str | Path) -> dict[str, Path]:
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a folder; give a folder path for the simulated files")
     (out / "truth").mkdir(parents=True, exist_ok=True)
-    for existing in [out / name for name in FILES.values()] + [out / "truth" / "minefields.gpkg"]:
+    stale = [*FILES.values(), *EARLIER_FILES.values(), "truth/minefields.gpkg"]
+    for existing in [out / name for name in stale]:
         existing.unlink(missing_ok=True)
     written: dict[str, Path] = {}
     with pyogrio_pinned_date():
@@ -123,6 +136,9 @@ def write_scenario(scenario: Scenario, out_dir: str | Path) -> dict[str, Path]:
             else:
                 _csv(frame, path)
             written[kind] = path
+        for kind, name in EARLIER_FILES.items():
+            _gpkg(scenario.earlier[kind], out / name, kind, kind.replace("_", " ") + " as first reported")
+            written[f"{kind}_reported"] = out / name
         _gpkg(
             scenario.truth["minefields"], out / "truth" / "minefields.gpkg", "minefields", "true minefields"
         )
@@ -141,9 +157,10 @@ def write_scenario(scenario: Scenario, out_dir: str | Path) -> dict[str, Path]:
         "note": "SIMULATED data: a synthetic landscape, not real mine locations",
         "crs": "EPSG:4326",
         "files": FILES,
+        "import_order": [list(pair) for pair in IMPORTS],
     }
     _json(out / "scenario.json", meta)
-    listing = "".join(f"  {name:<24} {kind}\n" for kind, name in FILES.items())
+    listing = "".join(f"  {name:<30} {kind}\n" for kind, name in IMPORTS)
     (out / "README.txt").write_text(
         _README.format(
             scale=scenario.scale, seed=scenario.seed, factor=round(scenario.factor, 6), files=listing
