@@ -119,3 +119,32 @@ def test_the_active_geometry_counts_whatever_its_name() -> None:
     ).rename_geometry("geom")
     encoded = encode_frame(entity("finds"), frame)
     assert encoded.geometry is not None and encoded.geometry[0].equals(Point(46.5, 39.5))
+
+
+def test_geometry_types_follow_the_kind() -> None:
+    from shapely.geometry import LineString, MultiPoint
+
+    finds = gpd.GeoDataFrame(
+        {"category": ["AP", "AP"], "found_on": ["2022-01-01"] * 2},
+        geometry=[Point(46.5, 39.5), MultiPoint([(46, 39), (46.1, 39)])],
+        crs=4326,
+    )
+    with pytest.raises(
+        InputError, match="finds row 1: geometry is a MultiPoint but finds take point geometries"
+    ):
+        encode_frame(entity("finds"), finds)
+    areas = gpd.GeoDataFrame(
+        {"hazard_kind": ["SHA"], "status": ["open"]}, geometry=[LineString([(46, 39), (46.1, 39)])], crs=4326
+    )
+    with pytest.raises(InputError, match="hazardous_areas row 0: geometry is a LineString"):
+        encode_frame(entity("hazardous_areas"), areas)
+    layers = gpd.GeoDataFrame(
+        {"layer_kind": ["road"]}, geometry=[LineString([(46, 39), (46.1, 39)])], crs=4326
+    )
+    assert encode_frame(entity("context_layers"), layers).geometry is not None
+
+
+def test_text_in_the_geometry_column_is_refused() -> None:
+    frame = pd.DataFrame({"category": ["AP"], "found_on": ["2022-01-01"], "geometry": ["POINT (46 39)"]})
+    with pytest.raises(InputError, match="not geometries"):
+        encode_frame(entity("finds"), frame)

@@ -224,6 +224,24 @@ def _encode_field(kind: str, field: Field, series: pd.Series) -> list[Any]:
     return [_canonical_json(v) for v in series.tolist()]
 
 
+_GEOMETRY_TYPES = {"point": (0,), "line": (1, 5), "polygon": (3, 6)}  # shapely type ids; "any" takes all
+
+
+def _check_geometry_types(schema: EntitySchema, geoms: np.ndarray, index: pd.Index) -> None:
+    allowed = _GEOMETRY_TYPES.get(schema.geometry or "")
+    if allowed is None:
+        return
+    types = shapely.get_type_id(geoms)
+    wrong = (types >= 0) & ~np.isin(types, allowed)
+    if wrong.any():
+        position = int(np.flatnonzero(wrong)[0])
+        raise InputError(
+            f"{schema.kind} row {index[position]}: geometry is a {geoms[position].geom_type} but "
+            f"{schema.kind} take {schema.geometry} geometries; split or convert it, or import it as another "
+            "kind"
+        )
+
+
 def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndarray, list[bytes | None]]:
     if "geometry" in frame.columns:
         series = frame["geometry"]
@@ -234,7 +252,15 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
     else:
         geoms = np.full(len(frame), None, dtype=object)
     geoms = geoms.copy()
-    geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
+    try:
+        geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
+    except TypeError:
+        raise InputError(
+            f"{schema.kind}: the geometry column holds values that are not geometries (e.g. "
+            f"{next(g for g in geoms if g is not None)!r}); parse them first, e.g. with "
+            "geopandas.GeoSeries.from_wkt"
+        ) from None
+    _check_geometry_types(schema, geoms, frame.index)
     if schema.geometry_required and (missing := shapely.is_missing(geoms)).any():
         row = frame.index[int(np.flatnonzero(missing)[0])]
         raise InputError(
