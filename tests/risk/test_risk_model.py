@@ -95,3 +95,21 @@ def test_model_bundle_round_trips_and_rejects_foreign_bytes() -> None:
         bundle_from_bytes(b"hello")
     with pytest.raises(ModelError, match="unfitted"):
         bundle_to_bytes(ModelBundle(RiskModel(), "table", ()))
+
+
+def test_a_temporal_split_without_enough_results_is_reported_not_raised() -> None:
+    from mineaction.risk.validation import compare_schemes, shuffled_folds
+
+    X, y = _data(600)
+    after = np.full(len(y), -1)
+    after[:3] = 1  # no negatives after the split
+    result = compare_schemes(
+        RiskModel(n_estimators=20),
+        X,
+        y,
+        folds={"shuffled": shuffled_folds(len(y))},
+        temporal=(after, y, "2024-01-01"),
+        headline="shuffled",
+    )
+    assert result["schemes"]["temporal"]["available"] is False
+    assert "negative" in result["schemes"]["temporal"]["reason"] and result["roc_auc"] > 0.8

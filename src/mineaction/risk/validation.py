@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from mineaction.errors import ConfigError
+from mineaction.errors import ConfigError, ModelError
 from mineaction.risk.metrics import score_summary
 from mineaction.risk.model import RiskModel, baseline_scores
 
@@ -197,7 +197,15 @@ def compare_schemes(
         schemes[name] = evaluate_folds(model, X, labels, f, scheme=name, truth=truth)
     if temporal is not None:
         train, test, split = temporal
-        schemes["temporal"] = evaluate_split(model, X, train, test, truth=truth, split=split)
+        try:
+            schemes["temporal"] = evaluate_split(model, X, train, test, truth=truth, split=split)
+        except ModelError as exc:  # too few results on one side of the split: say so, keep the rest
+            schemes["temporal"] = {
+                "scheme": "temporal",
+                "available": False,
+                "split": split,
+                "reason": str(exc),
+            }
     else:
         schemes["temporal"] = {
             "scheme": "temporal",
