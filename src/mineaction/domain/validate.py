@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from mineaction.domain.issues import ISSUE_COLUMNS, Issue, IssueCollector, ValidationReport
@@ -43,12 +44,20 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
 
 def _text(raw: pd.Series) -> pd.Series:
+    if raw.attrs.get(_CLEAN):
+        return raw
     text = raw if raw.dtype == _TEXT else raw.astype(_TEXT)
     # copy only when something changes: most columns of a clean file have no padding and no empty strings
-    if text.str.contains(r"^\s|\s$", regex=True).any():
+    padded = pc.match_substring_regex(pa.chunked_array(pa.array(text.array)), r"^\s|\s$")  # RE2, no loop
+    if pc.any(padded).as_py():
         text = text.str.strip()
     blank = text == ""
-    return text.where(~blank) if blank.any() else text
+    text = text.where(~blank) if blank.any() else text.copy(deep=False)
+    text.attrs[_CLEAN] = True
+    return text
+
+
+_CLEAN = "mineaction_clean_text"
 
 
 def _holds_text(raw: pd.Series) -> bool:
@@ -208,6 +217,8 @@ def _check_fields(schema: EntitySchema, frame: pd.DataFrame, out: IssueCollector
     parsed: dict[str, pd.Series] = {}
     for f in schema.fields:
         raw = frame[f.name].reset_index(drop=True) if f.name in frame else None
+        if raw is not None and f.type != "json" and _holds_text(raw):
+            raw = _text(raw)  # cleaned once here; the parsers' own _text is then a quick no-op pass
         present = _present(raw) if raw is not None else np.zeros(n, dtype=bool)
         if f.required:
             out.add(
