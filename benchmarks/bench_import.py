@@ -34,8 +34,22 @@ import shapely
 
 HERE = Path(__file__).resolve().parent
 AOI = (44.5, 38.3, 50.9, 41.95)  # Azerbaijan, degrees (WGS84)
-MODELS = {"AP": ["PMN-2", "PMN-E", "OZM-72", "POMZ-2M"], "AT": ["TM-62M", "TM-57"], "UXO": ["OF-462", "9M22U"]}
-DISTRICTS = ["Aghdam", "Fuzuli", "Jabrayil", "Zangilan", "Gubadli", "Lachin", "Kalbajar", "Khojavend", "Tartar"]
+MODELS = {
+    "AP": ["PMN-2", "PMN-E", "OZM-72", "POMZ-2M"],
+    "AT": ["TM-62M", "TM-57"],
+    "UXO": ["OF-462", "9M22U"],
+}
+DISTRICTS = [
+    "Aghdam",
+    "Fuzuli",
+    "Jabrayil",
+    "Zangilan",
+    "Gubadli",
+    "Lachin",
+    "Kalbajar",
+    "Khojavend",
+    "Tartar",
+]
 
 # Runs a command and prints its wall time (s) and its peak resident memory (KiB) as JSON.
 _MEASURE = """
@@ -59,13 +73,20 @@ def simulated_finds(n: int, seed: int) -> gpd.GeoDataFrame:
     found = np.datetime64("2021-01-01") + rng.integers(0, 4 * 365, size=n).astype("timedelta64[D]")
     year = rng.integers(1975, 2021, size=n).astype(float)
     year[rng.random(n) < 0.6] = np.nan
-    frame = pd.DataFrame({
-        "id": None, "source": "simulated (benchmark)", "source_doc": "bench_import simulated",
-        "category": category, "model": model, "manufacture_year": year,
-        "found_on": np.datetime_as_string(found, unit="D"), "depth_cm": np.round(rng.uniform(0, 30, n), 1),
-        "condition": rng.choice(["armed", "unarmed", "damaged", "unknown"], size=n),
-        "district": rng.choice(DISTRICTS, size=n),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": None,
+            "source": "simulated (benchmark)",
+            "source_doc": "bench_import simulated",
+            "category": category,
+            "model": model,
+            "manufacture_year": year,
+            "found_on": np.datetime_as_string(found, unit="D"),
+            "depth_cm": np.round(rng.uniform(0, 30, n), 1),
+            "condition": rng.choice(["armed", "unarmed", "damaged", "unknown"], size=n),
+            "district": rng.choice(DISTRICTS, size=n),
+        }
+    )
     west, south, east, north = AOI
     x = np.round(rng.uniform(west + 0.5, east - 0.5, n), 6)
     y = np.round(rng.uniform(south + 0.3, north - 0.3, n), 6)
@@ -85,8 +106,9 @@ def write_inputs(frame: gpd.GeoDataFrame, folder: Path) -> dict[str, Path]:
 
 def measure(command: list[str]) -> dict[str, float]:
     """Wall seconds and peak memory (MB) of ``command`` run in a fresh child process."""
-    done = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True
+    )
     result = json.loads(done.stdout)
     if result["exit"] != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result['stderr']}")
@@ -97,22 +119,34 @@ def run_one(fmt: str, source: Path, folder: Path, mineaction: str) -> dict[str, 
     """Time mineaction's import and ogr2ogr on one input file."""
     store, plain = folder / f"store_{fmt}.gpkg", folder / f"ogr_{fmt}.gpkg"
     subprocess.run([mineaction, "init", str(store)], check=True, capture_output=True)
-    ours = measure([mineaction, "import", str(store), str(source), "--kind", "finds", "--reason", "benchmark"])
+    ours = measure(
+        [mineaction, "import", str(store), str(source), "--kind", "finds", "--reason", "benchmark"]
+    )
     options = ["-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat", "-a_srs", "EPSG:4326"]
     ogr = measure(["ogr2ogr", "-f", "GPKG", str(plain), str(source), *(options if fmt == "csv" else [])])
     stored = int(pyogrio.read_info(store, layer="finds")["features"])
-    return {"format": fmt, "file_mb": round(source.stat().st_size / 2**20, 1), "mineaction": ours,
-            "ogr2ogr": ogr, "ratio": round(ours["seconds"] / ogr["seconds"], 2), "stored": stored}
+    return {
+        "format": fmt,
+        "file_mb": round(source.stat().st_size / 2**20, 1),
+        "mineaction": ours,
+        "ogr2ogr": ogr,
+        "ratio": round(ours["seconds"] / ogr["seconds"], 2),
+        "stored": stored,
+    }
 
 
 def print_table(results: list[dict[str, object]], n: int) -> None:
     print(f"import of {n:,} simulated finds into a GeoPackage (2-core machine)")
-    print(f"{'format':8} {'file MB':>8} {'mineaction s':>13} {'peak MB':>8} {'ogr2ogr s':>10} {'peak MB':>8} "
-          f"{'ratio':>6} {'stored':>10}")
+    print(
+        f"{'format':8} {'file MB':>8} {'mineaction s':>13} {'peak MB':>8} {'ogr2ogr s':>10} {'peak MB':>8} "
+        f"{'ratio':>6} {'stored':>10}"
+    )
     for r in results:
         ours, ogr = r["mineaction"], r["ogr2ogr"]
-        print(f"{r['format']:8} {r['file_mb']:>8} {ours['seconds']:>13} {ours['peak_mb']:>8} "  # type: ignore[index]
-              f"{ogr['seconds']:>10} {ogr['peak_mb']:>8} {r['ratio']:>6} {r['stored']:>10,}")  # type: ignore[index]
+        print(
+            f"{r['format']:8} {r['file_mb']:>8} {ours['seconds']:>13} {ours['peak_mb']:>8} "  # type: ignore[index]
+            f"{ogr['seconds']:>10} {ogr['peak_mb']:>8} {r['ratio']:>6} {r['stored']:>10,}"
+        )  # type: ignore[index]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
     print_table(results, args.n)
     args.out.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": "import", "n": args.n, "seed": args.seed, "data": "simulated", "results": results,
-               "budget": "within 2x of ogr2ogr, peak under 1 GB"}
+    payload = {
+        "benchmark": "import",
+        "n": args.n,
+        "seed": args.seed,
+        "data": "simulated",
+        "results": results,
+        "budget": "within 2x of ogr2ogr, peak under 1 GB",
+    }
     (args.out / "import.json").write_text(json.dumps(payload, indent=2))
     return 0
 
