@@ -56,3 +56,14 @@ def test_section_has_three_figures_and_says_simulated(results) -> None:
         for f in section.figures:
             plt.close(f.figure)
     assert build_section(ReportContext(frames={})) is None
+
+
+def test_section_says_why_when_no_model_can_be_fitted() -> None:
+    layers = scenario(0)
+    layers.pop("truth")
+    layers["activities"] = layers["activities"].iloc[:0]  # finds but no processed land: no negatives
+    layers["hazardous_areas"] = layers["hazardous_areas"].iloc[:0]
+    section = build_section(ReportContext(frames=layers, simulated=True))
+    assert (
+        section is not None and not section.figures and "No risk model could be fitted" in section.body_html
+    )

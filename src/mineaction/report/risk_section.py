@@ -7,6 +7,7 @@ be reused outside the report. Every caption states units and whether the data ar
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from mineaction.errors import ModelError  # noqa: E402
 from mineaction.report.framework import ReportContext, ReportFigure, ReportSection, table_html  # noqa: E402
 
 __all__ = ["build_section", "candidates_figure", "capture_figure", "risk_map_figure", "risk_results"]
@@ -233,7 +235,11 @@ def build_section(context: ReportContext) -> ReportSection | None:
         finds = context.frame("finds")
         if finds.empty and context.frame("accidents").empty:
             return None
-        res = risk_results(context.frames, crs=context.settings.metric_crs)
+        try:
+            res = risk_results(context.frames, crs=context.settings.metric_crs)
+        except ModelError as exc:  # too few survey results to learn from: say so instead of a map
+            body = f"<p>No risk model could be fitted: {html.escape(str(exc))}.</p>"
+            return ReportSection("Contamination risk", body, order=60)
         context.results["risk"] = res
     sim = context.simulated
     tag = " Simulated data." if sim else ""
