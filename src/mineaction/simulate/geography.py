@@ -18,7 +18,6 @@ __all__ = [
     "OUTLINE",
     "RIVERS",
     "District",
-    "district_names",
 ]
 
 
@@ -117,8 +116,3 @@ RIVERS: tuple[tuple[str, tuple[tuple[float, float], ...]], ...] = (
     ("Gargar", ((46.70, 39.78), (46.85, 39.88), (47.00, 39.95), (47.20, 40.02))),
     ("Kondalanchay", ((46.95, 39.75), (47.05, 39.65), (47.12, 39.50), (47.20, 39.37))),
 )
-
-
-def district_names() -> tuple[str, ...]:
-    """English names of every district, sorted."""
-    return tuple(sorted(d.name for d in DISTRICTS))
