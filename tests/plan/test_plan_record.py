@@ -32,3 +32,16 @@ def test_edited_plan_document_is_refused() -> None:
     doc["problem"]["area_m2"]["data"][0] *= 2
     with pytest.raises(PlanError, match="does not match its hash"):
         rerun_plan(doc)
+
+
+def test_a_time_limited_mip_step_that_found_nothing_new_is_skipped_on_rerun() -> None:
+    from mineaction.plan.record import _stopped_at
+
+    steps = [
+        {"step": "greedy"},
+        {"step": "full MIP", "status": "Time limit reached", "improving_solutions": 1},
+    ]
+    assert _stopped_at(steps) == 0  # only the warm start: the re-run keeps it without searching
+    steps[1]["improving_solutions"] = 3
+    assert _stopped_at(steps) == 2
+    assert _stopped_at([{"step": "full MIP", "status": "Optimal", "improving_solutions": 3}]) is None

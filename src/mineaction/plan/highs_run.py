@@ -42,6 +42,8 @@ class SolverRun:
     seconds: float
     version: str = "HiGHS"
     killed: bool = False
+    nodes: int = -1
+    improving: int = 0
 
 
 def _frame(fd: int, record: dict[str, Any]) -> None:
@@ -108,6 +110,7 @@ def _solve(arrays: dict[str, Any], options: dict[str, Any], fd: int) -> dict[str
                     "gap": float(out.mip_gap),
                     "seconds": time.perf_counter() - started,
                     "version": version,
+                    "nodes": int(getattr(out, "mip_node_count", -1)),
                 },
             )
 
@@ -123,6 +126,7 @@ def _solve(arrays: dict[str, Any], options: dict[str, Any], fd: int) -> dict[str
         "gap": float(info.mip_gap) if mip else 0.0,
         "seconds": time.perf_counter() - started,
         "version": version,
+        "nodes": int(info.mip_node_count) if mip else -1,
     }
 
 
@@ -147,6 +151,7 @@ def run_highs(
     mip_gap: float = 0.01,
     seed: int = 0,
     start: np.ndarray | None = None,
+    max_improving: int | None = None,
 ) -> SolverRun:
     """Solve ``model`` (as a MIP when ``integer``, else its LP relaxation) in a child process.
 
@@ -159,6 +164,8 @@ def run_highs(
     mip_gap : relative gap at which HiGHS may stop the MIP
     seed : HiGHS random seed
     start : column values of a feasible schedule to warm-start the MIP
+    max_improving : stop the MIP at its this-many-th improving solution (the warm start counts), to replay a
+        run that a time limit stopped: the same model and seed reach the same solution
     """
     m = model.matrix
     arrays = {
@@ -183,6 +190,8 @@ def run_highs(
     }
     if not integer:
         options["solver"] = "simplex"
+    if max_improving is not None:
+        options["mip_max_improving_sols"] = int(max_improving)
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -209,6 +218,8 @@ def run_highs(
         last["seconds"],
         last["version"],
         killed=bool(status),
+        nodes=int(last.get("nodes", -1)),
+        improving=sum(1 for r in records if r["status"] == "interrupted"),
     )
 
 

@@ -3,7 +3,8 @@
 A plan document holds the problem itself (every input array, with its content hash), the planner settings and
 weights, the scenario, the planner's parameters (time limit, gap, seed), the solver and package versions, and
 the result with its schedule and the reason for every task. ``rerun_plan`` solves the saved problem again with
-the saved parameters and says whether the schedule is the same. The caller saves the document in the store.
+the saved parameters and says whether the schedule is the same; a MIP step that a time limit stopped is
+replayed to the same improving solution instead. The caller saves the document in the store.
 """
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ def plan_document(
     }
 
 
+def _stopped_at(steps: list[dict[str, Any]]) -> int | None:
+    """Improving solutions the saved plan's MIP step had found when a time limit stopped it (None if the
+    step finished on its own)."""
+    for step in steps:
+        if "MIP" in str(step.get("step")) and step.get("status") != "Optimal":
+            # the warm start is reported too but HiGHS does not count it
+            return max(int(step.get("improving_solutions", 0)) - 1, 0)
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Rerun:
     """A saved plan solved again: the new result and whether it matches the saved schedule."""
@@ -95,6 +106,6 @@ def rerun_plan(document: dict[str, Any]) -> Rerun:
             f"saved plan {document.get('plan_id', '?')}: the stored problem does not match its "
             "hash; the document was edited, re-plan from the store"
         )
-    result = planner.solve(problem)
+    result = planner.solve(problem, replay_improving=_stopped_at(document["result"].get("steps", [])))
     changed = tuple(u for u, y in result.schedule.items() if saved.get(u) != y)
     return Rerun(str(document.get("plan_id")), result, not changed, changed)

@@ -33,7 +33,7 @@ from mineaction.plan.evaluate import (
 )
 from mineaction.plan.greedy import greedy_schedule, round_relaxation
 from mineaction.plan.highs_run import SolverRun, run_highs
-from mineaction.plan.model import Benefits, benefits, time_indexed_model
+from mineaction.plan.model import Benefits, TimeIndexedModel, benefits, time_indexed_model
 from mineaction.plan.problem import PlanningProblem
 
 __all__ = ["ClearancePlanner", "PlanResult"]
@@ -143,6 +143,7 @@ class ClearancePlanner:
         self.full_model_max_binaries = full_model_max_binaries
         self.neighbourhood_max_units = neighbourhood_max_units
         self.lp_time_share = lp_time_share
+        self._replay: int | None = None
 
     def get_params(self) -> dict[str, Any]:
         """The planner's parameters, as saved with every plan."""
@@ -155,9 +156,15 @@ class ClearancePlanner:
             "lp_time_share": self.lp_time_share,
         }
 
-    def solve(self, problem: PlanningProblem) -> PlanResult:
-        """Plan ``problem``; raises PlanError if it is contradictory or nothing at all can be afforded."""
+    def solve(self, problem: PlanningProblem, *, replay_improving: int | None = None) -> PlanResult:
+        """Plan ``problem``; raises PlanError if it is contradictory or nothing at all can be afforded.
+
+        ``replay_improving`` re-runs a plan whose MIP step a time limit stopped: the MIP stops at its
+        this-many-th improving solution beyond the warm start instead (with three times the time; 0 skips the
+        MIP), so the same problem, parameters and seed give the same plan.
+        """
         started = time.perf_counter()
+        self._replay = replay_improving
         problem.validate()
         b = benefits(problem)
         greedy = greedy_schedule(problem, b)
@@ -199,6 +206,29 @@ class ClearancePlanner:
     def _remaining(self, started: float) -> float:
         return max(0.5, self.time_limit_s - (time.perf_counter() - started) - 1.0)
 
+    def _mip(self, model: TimeIndexedModel, start: np.ndarray, gap: float, started: float) -> SolverRun:
+        if self._replay is None:
+            return run_highs(
+                model,
+                integer=True,
+                time_limit_s=self._remaining(started),
+                mip_gap=gap,
+                seed=self.seed,
+                start=start,
+            )
+        if self._replay == 0:  # the saved run found nothing beyond its warm start
+            nan = float("nan")
+            return SolverRun("skipped in replay", None, nan, nan, nan, 0.0)
+        return run_highs(
+            model,
+            integer=True,
+            time_limit_s=self._remaining(started) * 3.0 + 5.0,
+            mip_gap=gap,
+            seed=self.seed,
+            start=start,
+            max_improving=self._replay,
+        )
+
     def _search(
         self,
         problem: PlanningProblem,
@@ -229,14 +259,7 @@ class ClearancePlanner:
             if r_obj > schedule_objective(problem, b, best):
                 best = rounded
         if problem.n_units * problem.n_years <= self.full_model_max_binaries:
-            run = run_highs(
-                model,
-                integer=True,
-                time_limit_s=self._remaining(started),
-                mip_gap=self.mip_gap,
-                seed=self.seed,
-                start=model.start(best, problem),
-            )
+            run = self._mip(model, model.start(best, problem), self.mip_gap, started)
             best = self._better(problem, b, best, run, model.schedule, steps, "full MIP")
             bound = min(bound, run.bound) if np.isfinite(run.bound) else bound
             return (
@@ -250,14 +273,7 @@ class ClearancePlanner:
             )
         free = self._neighbourhood(problem, b, model.schedule(lp.values), lp.values[: model.n_z], best)
         sub = time_indexed_model(problem, fixed=np.where(free, -2, best))
-        run = run_highs(
-            sub,
-            integer=True,
-            time_limit_s=self._remaining(started),
-            mip_gap=self.mip_gap / 10,
-            seed=self.seed,
-            start=sub.start(best, problem),
-        )
+        run = self._mip(sub, sub.start(best, problem), self.mip_gap / 10, started)
         best = self._better(
             problem, b, best, run, sub.schedule, steps, f"neighbourhood MIP ({int(free.sum())} areas free)"
         )
@@ -306,6 +322,8 @@ class ClearancePlanner:
             "status": run.status,
             "seconds": run.seconds,
             "bound": run.bound,
+            "nodes": run.nodes,
+            "improving_solutions": run.improving,
         }
         steps.append(step)
         if run.values is None:
