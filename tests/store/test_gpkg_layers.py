@@ -164,3 +164,23 @@ def test_failed_bulk_write_leaves_the_file_unchanged(tmp_path: Path) -> None:
     assert path.read_bytes() == before
     with open_store(path) as store:
         assert store.counts()["finds"] == 200
+
+
+def test_a_file_locked_by_another_program_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    from mineaction.errors import StoreError
+    from mineaction.store import GeoPackageStore
+
+    path = tmp_path / "locked.gpkg"
+    init_store(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    monkeypatch.setattr(GeoPackageStore, "busy_timeout_s", 0.1)
+    with open_store(path) as store, pytest.raises(StoreError, match="locked by another program"):
+        store.write(
+            "operators",
+            pd.DataFrame({"name": ["ANAMA"], "operator_kind": ["national_agency"]}),
+            author="tester",
+            reason="simulated",
+        )
+    other.execute("ROLLBACK")
+    other.close()

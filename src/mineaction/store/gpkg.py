@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 
 from mineaction.domain.schema import EntitySchema
+from mineaction.errors import StoreError
 from mineaction.store.codec import EncodedFrame
 from mineaction.store.rtree import load_rtree
 from mineaction.store.sql import SQLStore
@@ -171,14 +172,38 @@ _SRS_ROWS = (
 class GeoPackageStore(SQLStore):
     """A store in one GeoPackage file (``path.gpkg``); open it with ``mineaction.store.open_store``."""
 
+    busy_timeout_s = 30.0  # how long a write waits for another program's lock on the file, s
+
     def __init__(self, path: str | Path, *, url: str | None = None) -> None:
         self.path = str(path)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout_s
+        )
         _register_functions(conn)
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for bulk writes
         super().__init__(url or self.path, conn)
         self._bulk: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            return super().execute(text, params)
+        except sqlite3.OperationalError as exc:
+            raise self._locked(exc) from exc
+
+    def executemany(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            super().executemany(text, rows)
+        except sqlite3.OperationalError as exc:
+            raise self._locked(exc) from exc
+
+    def _locked(self, exc: sqlite3.OperationalError) -> Exception:
+        if "locked" not in str(exc):
+            return exc
+        return StoreError(
+            f"{self.path} is locked by another program (a QGIS editing session, another import?); "
+            "save or close it there and try again"
+        )
 
     # --- dialect hooks -----------------------------------------------------------------------------------
 
