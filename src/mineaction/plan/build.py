@@ -111,7 +111,7 @@ def _capacity(frames: Mapping[str, pd.DataFrame], area_days_per_m2: float, s: Pl
     if acts is not None and len(acts):
         m2 = acts[["cleared_m2", "reduced_m2", "cancelled_m2"]].fillna(0).sum(axis=1)
         year = pd.to_datetime(acts["started_on"]).dt.year
-        per_year = m2.groupby(year).sum().tail(4).head(3)
+        per_year = m2.groupby(year).sum().tail(3)  # the median shrugs off a partial last year
         if len(per_year) and per_year.median() > 0:
             return float(per_year.median() * area_days_per_m2)
     ops = frames.get("operators")
