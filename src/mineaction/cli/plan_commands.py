@@ -62,7 +62,7 @@ def _print(summary: dict[str, Any]) -> None:
         "released km2",
         "families able to return",
         "assets unblocked",
-        "casualties averted (expected)",
+        "casualties averted that year (expected)",
         "spent US$ M",
     ):
         table.add_column(col, justify="right")

@@ -159,7 +159,7 @@ def _table(plans: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                     "released km2": p["area_released_km2_by_year"][i],
                     "families able to return": p["families_returned_by_year"][i],
                     "assets unblocked": p["assets_unblocked_by_year"][i],
-                    "casualties averted (expected)": p["casualties_averted_by_year"][i],
+                    "casualties averted that year (expected)": p["casualties_averted_by_year"][i],
                     "spent US$ M": p["money_spent_usd_by_year"][i] / 1e6,
                 }
             )
