@@ -71,3 +71,21 @@ def test_section_from_demo_results(plans: list[dict]) -> None:
     for f in section.figures:
         plt.close(f.figure)
     assert build_section(ReportContext(frames={})) is None
+
+
+def test_section_from_a_plan_saved_in_the_store() -> None:
+    from mineaction.plan import plan_document
+    from mineaction.store import init_store
+
+    problem = random_problem(30, 2, seed=5, scale_to_nation=False)
+    planner = ClearancePlanner(time_limit_s=6)
+    doc = plan_document(problem, planner, planner.solve(problem))
+    store = init_store("memory://")
+    try:
+        store.save_document("plans", doc["plan_id"], doc, author="test", reason="plan section test")
+        section = build_section(ReportContext(frames={}, store=store, simulated=True))
+    finally:
+        store.close()
+    assert section is not None and doc["plan_id"] in section.body_html and "base plan" in section.body_html
+    for f in section.figures:
+        plt.close(f.figure)
