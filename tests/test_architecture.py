@@ -78,6 +78,9 @@ def test_public_surface_is_explicit_and_sorted(name: str) -> None:
 
 
 def test_every_module_says_its_job_in_a_docstring() -> None:
-    silent = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if ast.get_docstring(
-        ast.parse(p.read_text())) is None]
+    silent = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
     assert not silent, f"modules without a first docstring line: {silent}"

@@ -1,18 +1,19 @@
 """The one typed settings object, loaded at the edge (command line, server) and passed explicitly.
 
-Every setting has a default and a help line (``Settings.describe()``). ``load_settings`` reads a YAML file and
-then ``MINEACTION_*`` environment variables (``MINEACTION_POSITIONAL_TOLERANCE_M=50``); nothing here is read at
-import time.
+Every setting has a default and a help line (``Settings.describe()``). ``load_settings`` reads a YAML file
+and then ``MINEACTION_*`` environment variables (``MINEACTION_POSITIONAL_TOLERANCE_M=50``); nothing here is
+read at import time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -33,14 +34,19 @@ class Settings:
 
     aoi: tuple[float, float, float, float] = _setting(
         (44.5, 38.3, 50.9, 41.95),
-        "area of interest [west, south, east, north] in degrees (WGS84); default: Azerbaijan")
+        "area of interest [west, south, east, north] in degrees (WGS84); default: Azerbaijan",
+    )
     metric_crs: str = _setting("EPSG:32638", "metric CRS for areas and distances (UTM 38N for Azerbaijan)")
     positional_tolerance_m: float = _setting(25.0, "distance within which a find confirms a record, m")
     completeness_band: tuple[float, float] = _setting(
-        (0.5, 1.5), "found/claimed ratio band within which a record counts as complete")
-    ceasefire: date = _setting(date(2020, 11, 10), "end of the last conflict period (new-contamination cut-off)")
+        (0.5, 1.5), "found/claimed ratio band within which a record counts as complete"
+    )
+    ceasefire: date = _setting(
+        date(2020, 11, 10), "end of the last conflict period (new-contamination cut-off)"
+    )
     max_manual_m2_per_deminer_day: float = _setting(
-        100.0, "manual clearance productivity above this is implausible, m2 per deminer-day (norm 25)")
+        100.0, "manual clearance productivity above this is implausible, m2 per deminer-day (norm 25)"
+    )
     max_edge_m: float = _setting(5000.0, "polygon edges longer than this are flagged as suspicious, m")
     author: str = _setting("mineaction", "name written as the author of changes made from this session")
 
@@ -64,7 +70,9 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
             return float(raw)
         return type(default)(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name}: {raw!r} is not a valid {type(default).__name__} ({exc})") from None
+        raise ConfigError(
+            f"setting {name}: {raw!r} is not a valid {type(default).__name__} ({exc})"
+        ) from None
 
 
 def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,7 +83,9 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         try:
             loaded = yaml.safe_load(Path(path).read_text()) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: cannot read settings ({exc}); give a YAML mapping of setting: value")
+            raise ConfigError(
+                f"{path}: cannot read settings ({exc}); give a YAML mapping of setting: value"
+            ) from None
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: settings must be a YAML mapping of setting: value")
         values.update(loaded)

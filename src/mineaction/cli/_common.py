@@ -42,8 +42,14 @@ def echo_json(payload: Any) -> None:
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Any]:
     """A rich progress bar on standard error (hidden when it is not a terminal)."""
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
-                   disable=not sys.stderr.isatty(), transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    )
     with bar:
         task = bar.add_task(description, total=total)
         yield lambda advance=1.0: bar.update(task, advance=advance)

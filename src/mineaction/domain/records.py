@@ -1,8 +1,9 @@
-"""Typed single records for one-at-a-time paths (an edit, an API call), validated by the same rules as imports.
+"""Typed single records for one-at-a-time paths (an edit, an API call), checked by the import rules.
 
 Bulk data moves as frames; a ``Record`` is one row of such a frame with its kind attached, checked field by
-field against the entity schema. ``Record.create("finds", category="AP", found_on="2022-08-01", geometry=...)``
-raises ``ValidationError`` naming the field and the fix, exactly as an importer would for a file row.
+field against the entity schema.
+``Record.create("finds", category="AP", found_on="2022-08-01", geometry=...)`` raises
+``ValidationError`` naming the field and the fix, exactly as an importer would for a file row.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ __all__ = ["Record"]
 
 @dataclass(frozen=True)
 class Record:
-    """One validated record of ``kind``: its field values (vocabulary codes, typed) and its geometry (WGS84)."""
+    """One validated record of ``kind``: field values (vocabulary codes, typed) and geometry (WGS84)."""
 
     kind: str
     values: Mapping[str, Any] = field(default_factory=dict)
@@ -58,7 +59,9 @@ class Record:
         schema = entity(kind)
         unknown = sorted(set(values) - set(schema.field_names))
         if unknown:
-            raise ValidationError(f"{kind}: unknown field(s) {unknown}; fields are {list(schema.field_names)}")
+            raise ValidationError(
+                f"{kind}: unknown field(s) {unknown}; fields are {list(schema.field_names)}"
+            )
         frame = pd.DataFrame([values], columns=list(schema.field_names))
         if schema.geometry is not None:
             frame = gpd.GeoDataFrame(frame, geometry=[geometry], crs="EPSG:4326")
@@ -69,7 +72,7 @@ class Record:
 
     @classmethod
     def from_row(cls, kind: str | EntitySchema, row: Mapping[str, Any] | pd.Series) -> Record:
-        """A record from one row of a frame with the schema's columns (no validation: the frame is trusted)."""
+        """A record from one row of a frame with the schema's columns (not validated: trusted frame)."""
         schema = entity(kind) if isinstance(kind, str) else kind
         values = {name: _plain(row.get(name)) for name in schema.field_names}
         geometry = row.get("geometry") if schema.geometry is not None else None

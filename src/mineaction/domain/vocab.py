@@ -1,7 +1,8 @@
 """Controlled vocabularies (IMAS / IMSMA terms), defined here once for the whole package.
 
-Each vocabulary maps a stored code (lower-case, underscores) to a human label. Importers accept either the code
-or the label in any case, with spaces or hyphens for underscores (``normalize_term``). See docs/glossary.md.
+Each vocabulary maps a stored code (lower-case, underscores) to a human label. Importers accept either the
+code or the label in any case, with spaces or hyphens for underscores (``normalize_term``). See
+docs/glossary.md.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def _vocab(aliases: Mapping[str, str] | None = None, **items: str) -> Vocabulary
 
 HAZARD_KINDS = _vocab(SHA="suspected hazardous area", CHA="confirmed hazardous area")
 HAZARD_STATUSES = _vocab(open="open", in_progress="in progress", released="released")
-CONTAMINATION = _vocab(AP="anti-personnel mines", AT="anti-vehicle mines", UXO="unexploded ordnance", mixed="mixed")
+CONTAMINATION = _vocab(
+    AP="anti-personnel mines", AT="anti-vehicle mines", UXO="unexploded ordnance", mixed="mixed"
+)
 EVIDENCE_KINDS = _vocab(
     minefield_record="minefield record",
     accident="accident",
@@ -88,8 +91,13 @@ DEVICE_CATEGORIES = _vocab(
     unknown="unknown",
 )
 FIND_CONDITIONS = _vocab(armed="armed", unarmed="unarmed", damaged="damaged", unknown="unknown")
-EMPLACEMENT_METHODS = _vocab(hand="laid by hand", mechanical="mechanically laid", remote="remotely delivered",
-                             mixed="mixed", unknown="unknown")
+EMPLACEMENT_METHODS = _vocab(
+    hand="laid by hand",
+    mechanical="mechanically laid",
+    remote="remotely delivered",
+    mixed="mixed",
+    unknown="unknown",
+)
 SETTINGS = _vocab(
     settlement="settlement",
     road="road",
@@ -115,10 +123,17 @@ ACCIDENT_ACTIVITIES = _vocab(
     unknown="unknown",
 )
 VICTIM_GROUPS = _vocab(civilian="civilian", military="military", deminer="deminer")
-VICTIM_OUTCOMES = _vocab({"dead": "killed", "died": "killed", "fatal": "killed", "wounded": "injured"},
-                         killed="killed", injured="injured")
-SEXES = _vocab({"m": "male", "f": "female", "man": "male", "woman": "female", "boy": "male", "girl": "female"},
-               male="male", female="female", unknown="unknown")
+VICTIM_OUTCOMES = _vocab(
+    {"dead": "killed", "died": "killed", "fatal": "killed", "wounded": "injured"},
+    killed="killed",
+    injured="injured",
+)
+SEXES = _vocab(
+    {"m": "male", "f": "female", "man": "male", "woman": "female", "boy": "male", "girl": "female"},
+    male="male",
+    female="female",
+    unknown="unknown",
+)
 DONOR_KINDS = _vocab(
     national_state="national state",
     foreign_government="foreign government",
