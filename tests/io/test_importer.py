@@ -250,18 +250,11 @@ def test_wrong_crs_declared_is_reported_not_stored(tmp_path: Path, store_path: P
     assert "declared CRS" in report.errors[0].fix
 
 
-def test_writes_in_slices_keep_one_record_per_content(
-    tmp_path: Path, store_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import mineaction.io.importer as importer
-
-    monkeypatch.setattr(importer, "WRITE_CHUNK_ROWS", 2)
-    rows = (
-        GOOD_CSV + ",AP,PMN-2,2022-05-01,5,Aghdam,46.93,39.99\n" * 2
-    )  # repeats row 1 twice, in later slices
+def test_repeated_rows_are_warned_about_and_stored_once(tmp_path: Path, store_path: Path) -> None:
+    rows = GOOD_CSV + ",AP,PMN-2,2022-05-01,5,Aghdam,46.93,39.99\n" * 2  # row 1 again, twice
     with open_store(store_path) as store:
         result = import_file(store, write_csv(tmp_path, rows), kind="finds", **WHO)
         assert store.counts()["finds"] == 3
     assert (result.counts["finds"].inserted, result.counts["finds"].unchanged) == (3, 2)
     assert result.ids["finds"] == ("EO-000001", "EO-000002", "EO-000003")
-    assert result.report.n_warnings == 2
+    assert [w.row for w in result.report.warnings] == [5, 6]

@@ -31,9 +31,7 @@ from mineaction.io.mapping import ROW_COLUMN, ColumnMapping, apply_mapping, iden
 from mineaction.io.readers import list_layers, read_table
 from mineaction.store.base import Store
 
-__all__ = ["WRITE_CHUNK_ROWS", "ImportResult", "KindCounts", "import_file"]
-
-WRITE_CHUNK_ROWS = 250_000  # rows per store.write, all inside one transaction (bounds the store's memory)
+__all__ = ["ImportResult", "KindCounts", "import_file"]
 
 
 @dataclass(frozen=True)
@@ -304,25 +302,9 @@ def _write_all(
                 if len(frame) == 0:
                     counts[kind] = KindCounts(read=read, rejected=rejected)
                     continue
-                inserted, updated, unchanged = _write_chunks(
-                    store, kind, frame, author=author, reason=reason, source_doc=source_doc
+                result = store.write(kind, frame, author=author, reason=reason, source_doc=source_doc)
+                counts[kind] = KindCounts(
+                    read, len(result.inserted), len(result.updated), result.unchanged, rejected
                 )
-                counts[kind] = KindCounts(read, len(inserted), updated, unchanged, rejected)
-                ids[kind] = inserted
+                ids[kind] = result.inserted
     return counts, ids
-
-
-def _write_chunks(
-    store: Store, kind: str, frame: pd.DataFrame, *, author: str, reason: str, source_doc: str
-) -> tuple[tuple[str, ...], int, int]:
-    """Write ``frame`` in slices (inside the caller's transaction): the store's per-row encoding of a million
-    rows at once would need more than a gigabyte."""
-    inserted: list[str] = []
-    updated = unchanged = 0
-    for start in range(0, len(frame), WRITE_CHUNK_ROWS):
-        part = frame.iloc[start : start + WRITE_CHUNK_ROWS]
-        result = store.write(kind, part, author=author, reason=reason, source_doc=source_doc)
-        inserted.extend(result.inserted)
-        updated += len(result.updated)
-        unchanged += result.unchanged
-    return tuple(inserted), updated, unchanged
