@@ -257,4 +257,4 @@ def test_repeated_rows_are_warned_about_and_stored_once(tmp_path: Path, store_pa
         assert store.counts()["finds"] == 3
     assert (result.counts["finds"].inserted, result.counts["finds"].unchanged) == (3, 2)
     assert result.ids["finds"] == ("EO-000001", "EO-000002", "EO-000003")
-    assert [w.row for w in result.report.warnings] == [5, 6]
+    assert [w.row for w in result.report.warnings] == [4, 5]
