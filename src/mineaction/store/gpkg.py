@@ -31,7 +31,7 @@ import shapely
 from mineaction.domain.schema import EntitySchema
 from mineaction.errors import StoreError
 from mineaction.store.codec import EncodedFrame
-from mineaction.store.rtree import load_rtree
+from mineaction.store.rtree import load_rtree, outward_float32
 from mineaction.store.sql import SQLStore
 
 __all__ = ["GeoPackageStore", "MemoryStore", "gpkg_blobs", "wkb_from_gpkg"]
@@ -284,7 +284,9 @@ class GeoPackageStore(SQLStore):
             if rebuild_keys:
                 self.execute(f"CREATE INDEX {table}_content_key ON {table} (content_key)")
             all_fids = np.concatenate([np.zeros(0, np.int64), *fids])
-            all_boxes = np.concatenate([np.zeros((0, 4)), *boxes])
+            all_boxes = np.concatenate([np.zeros((0, 4), np.float32), *boxes])
+            fids.clear()
+            boxes.clear()  # only the joined arrays are kept while the R-tree is filled
             self._index_boxes(table, all_fids, all_boxes, repack=len(all_fids) * 10 >= existing)
             self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
         finally:
@@ -306,20 +308,24 @@ class GeoPackageStore(SQLStore):
         super().insert_rows(table, ["fid", *names], [fids.tolist(), *columns])
         present = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry)
         self._bulk[table][0].append(fids[present])
-        self._bulk[table][1].append(shapely.bounds(geometry[present])[:, [0, 2, 1, 3]])
+        # float32 rounded outwards, as the R-tree stores them: half the memory of the float64 bounds
+        self._bulk[table][1].append(outward_float32(shapely.bounds(geometry[present])[:, [0, 2, 1, 3]]))
 
     def _index_boxes(self, table: str, fids: np.ndarray, boxes: np.ndarray, *, repack: bool) -> None:
-        """Add boxes [minx, maxx, miny, maxy] of new rows to the R-tree: packed anew with the old ones for
-        large batches, else appended."""
+        """Add boxes [minx, maxx, miny, maxy] (float32, rounded outwards) of new rows to the R-tree: packed
+        anew with the old ones for large batches, else appended."""
         rtree = f"rtree_{table}_geom"
         if not repack:
-            rows = np.column_stack([fids.astype(float), boxes]).tolist()
+            rows = np.column_stack([fids.astype(float), boxes.astype(float)]).tolist()
             self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
             return
         old = np.array(self.query(f"SELECT id, minx, maxx, miny, maxy FROM {rtree}"), dtype=np.float64)
         old = old.reshape(-1, 5)
-        ids = np.concatenate([old[:, 0].astype(np.int64), fids])
-        load_rtree(self._conn, rtree, ids, np.concatenate([old[:, 1:], boxes]))
+        if len(old):  # stored boxes are float32 values already: exact in float32
+            fids = np.concatenate([old[:, 0].astype(np.int64), fids])
+            boxes = np.concatenate([old[:, 1:].astype(np.float32), boxes])
+        del old
+        load_rtree(self._conn, rtree, fids, boxes)
 
 
 class MemoryStore(GeoPackageStore):

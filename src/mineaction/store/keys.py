@@ -13,7 +13,7 @@ depends on process, platform, or numpy/pandas versions.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from mineaction.domain.schema import Field
 
-__all__ = ["CONTENT_KEY_EXCLUDED", "content_keys"]
+__all__ = ["CONTENT_KEY_EXCLUDED", "KeySet", "content_keys"]
 
 # Fields that say where and when information arrived, not what it is: they do not make content different.
 CONTENT_KEY_EXCLUDED = frozenset({"id", "recorded_at", "source_doc"})
@@ -75,3 +75,60 @@ def content_keys(
     joined = pc.binary_join_element_wise(*parts, _SEPARATOR.encode()).to_pylist()
     blake2b = hashlib.blake2b
     return [blake2b(row, digest_size=16).hexdigest() for row in joined]
+
+
+_KEY = np.dtype("S16")  # a content key's 128 bits, big-endian: byte order is numeric order
+
+
+def _as_bits(keys: Sequence[str]) -> np.ndarray:
+    """Content keys (32 hex digits) as 16-byte values; any other text (edited by hand) is hashed to 16
+    bytes, so it stays distinct from every real key with overwhelming probability."""
+    if not keys:
+        return np.empty(0, dtype=_KEY)
+    text = "".join(keys)
+    if len(text) == 32 * len(keys):
+        try:
+            return np.frombuffer(bytes.fromhex(text), dtype=_KEY).copy()
+        except ValueError:
+            pass
+    out = np.empty(len(keys), dtype=_KEY)
+    for i, key in enumerate(keys):  # rare: only when some key is not 32 hex digits
+        ok = len(key) == 32 and all(c in "0123456789abcdefABCDEF" for c in key)
+        out[i] = bytes.fromhex(key) if ok else hashlib.blake2b(key.encode(), digest_size=16).digest()
+    return out
+
+
+class KeySet:
+    """A set of content keys held as one sorted array of 16-byte values (16 bytes a key, where a Python set
+    of the hex strings takes about 120), for the live keys of large writes.
+
+    Two keys are the same member exactly when their 32 hex digits are the same number; membership of many
+    keys at once is a binary search.
+    """
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        self._sorted = np.unique(_as_bits(list(keys)))
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self.contains([key])[0])
+
+    def contains(self, keys: Sequence[str]) -> np.ndarray:
+        """Boolean array: whether each of ``keys`` is a member."""
+        wanted = _as_bits(keys)
+        if not len(self._sorted) or not len(wanted):
+            return np.zeros(len(wanted), dtype=bool)
+        where = np.searchsorted(self._sorted, wanted)
+        where[where == len(self._sorted)] = 0
+        return np.asarray(self._sorted[where] == wanted, dtype=bool)
+
+    def add(self, keys: Sequence[str]) -> None:
+        """Add ``keys`` (members already present are kept once)."""
+        new = np.unique(_as_bits(keys))
+        if len(self._sorted) and len(new):
+            where = np.searchsorted(self._sorted, new)
+            where[where == len(self._sorted)] = 0
+            new = new[self._sorted[where] != new]
+        self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)

@@ -87,50 +87,54 @@ def _number(levels: list[tuple[np.ndarray, np.ndarray]], capacity: int) -> list[
     return numbers
 
 
+def _node_rows(
+    levels: list[tuple[np.ndarray, np.ndarray]], numbers: list[np.ndarray], capacity: int, size: int
+) -> Iterator[tuple[int, bytes]]:
+    """(node number, node blob) of every node, built one at a time (never all blobs at once)."""
+    depth = len(levels) - 1
+    for (cell_ids, cell_boxes), node_numbers in zip(levels, numbers, strict=True):
+        for k, number in enumerate(node_numbers.tolist()):
+            part = slice(k * capacity, (k + 1) * capacity)
+            cells = np.empty(len(cell_ids[part]), dtype=_CELL)
+            cells["id"], cells["box"] = cell_ids[part], cell_boxes[part]
+            head = (depth if number == 1 else 0).to_bytes(2, "big") + len(cells).to_bytes(2, "big")
+            yield number, (head + cells.tobytes()).ljust(size, b"\0")
+
+
 def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) -> None:
     """Replace the content of the (2-D) R*Tree ``name`` with ``ids`` and their ``boxes`` [minx, maxx, miny,
     maxy].
 
-    Runs inside the caller's transaction; ``boxes`` in float64 are rounded outwards to float32.
+    Runs inside the caller's transaction; ``boxes`` in float64 are rounded outwards to float32 (float32
+    boxes, e.g. from ``outward_float32``, are taken as they are).
     """
     size = int(conn.execute(f"SELECT length(data) FROM {name}_node WHERE nodeno = 1").fetchone()[0])
     capacity = (size - 4) // _CELL.itemsize
     conn.execute(f"DELETE FROM {name}_node")
     conn.execute(f"DELETE FROM {name}_parent")
     conn.execute(f"DELETE FROM {name}_rowid")
-    boxes32 = outward_float32(np.asarray(boxes, dtype=np.float64))
+    boxes32 = boxes if boxes.dtype == np.float32 else outward_float32(np.asarray(boxes, dtype=np.float64))
     levels = (
         _levels(np.asarray(ids, dtype=np.int64), boxes32, capacity)
         if len(ids)
         else [(np.zeros(0, np.int64), np.zeros((0, 4), np.float32))]
     )
+    del boxes32
     numbers = _number(levels, capacity)
-    depth = len(levels) - 1
-    nodes: list[tuple[int, bytes]] = []
     parents: list[tuple[int, int]] = []
-    for level, ((cell_ids, cell_boxes), node_numbers) in enumerate(zip(levels, numbers, strict=True)):
-        cells = np.empty(len(cell_ids), dtype=_CELL)
-        cells["id"], cells["box"] = cell_ids, cell_boxes
-        raw = cells.tobytes()
-        for k, number in enumerate(node_numbers.tolist()):
-            chunk = raw[k * capacity * _CELL.itemsize : (k + 1) * capacity * _CELL.itemsize]
-            head = (depth if number == 1 else 0).to_bytes(2, "big") + (len(chunk) // _CELL.itemsize).to_bytes(
-                2, "big"
-            )
-            nodes.append((number, (head + chunk).ljust(size, b"\0")))
-        if level > 0:
-            parents.extend(
-                zip(
-                    cell_ids.tolist(),
-                    np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist(),
-                    strict=True,
-                )
-            )
-    leaf_ids, _ = levels[0]
+    for level in range(1, len(levels)):
+        cell_ids, node_numbers = levels[level][0], numbers[level]
+        parents.extend(
+            zip(cell_ids.tolist(), np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist(), strict=True)
+        )
+    conn.executemany(
+        f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)", _node_rows(levels, numbers, capacity, size)
+    )
+    leaf_ids = levels[0][0]
     leaf_nodes = np.repeat(numbers[0], capacity)[: len(leaf_ids)]
+    levels.clear()  # the boxes are in the nodes now
     by_rowid = np.argsort(leaf_ids, kind="stable")  # appending in key order is several times faster
     leaf_ids, leaf_nodes = leaf_ids[by_rowid], leaf_nodes[by_rowid]
-    conn.executemany(f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)", nodes)
     conn.executemany(f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)", parents)
     conn.executemany(f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", _pairs(leaf_ids, leaf_nodes))
 

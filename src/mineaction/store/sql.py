@@ -32,6 +32,7 @@ from mineaction.errors import NotFoundError
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.documents import SettingsAndDocuments
+from mineaction.store.keys import KeySet
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.writes import KnownRecords, WritePlan, check_unique_ids, plan_write
 
@@ -329,7 +330,15 @@ class SQLStore(SettingsAndDocuments, Store):
 
     # --- writing -----------------------------------------------------------------------------------------
 
-    def _known(self, schema: EntitySchema, encoded: EncodedFrame, live_keys: set[str] | None) -> KnownRecords:
+    def _live_keys(self, schema: EntitySchema) -> KeySet:
+        """Every live content key of a kind, fetched a slice at a time into a compact ``KeySet``."""
+        keys = KeySet()
+        cursor = self.execute(f"SELECT content_key FROM {schema.table}")
+        while batch := cursor.fetchmany(CHUNK_ROWS):
+            keys.add([r[0] for r in batch])
+        return keys
+
+    def _known(self, schema: EntitySchema, encoded: EncodedFrame, live_keys: KeySet | None) -> KnownRecords:
         """Live records a chunk may touch: those with its ids, and the live content keys (``live_keys`` when a
         large write keeps them all in memory, else those among the chunk's keys)."""
         select = (
@@ -369,7 +378,7 @@ class SQLStore(SettingsAndDocuments, Store):
             # Large frames: the live content keys are loaded once and kept current across chunks.
             live_keys = None
             if len(frame) > _LOOKUP_ROWS:
-                live_keys = {r[0] for r in self.query(f"SELECT content_key FROM {schema.table}")}
+                live_keys = self._live_keys(schema)
             for start in range(0, len(frame), CHUNK_ROWS):
                 encoded = encode_frame(schema, frame.iloc[start : start + CHUNK_ROWS], first_row=start)
                 known = self._known(schema, encoded, live_keys)

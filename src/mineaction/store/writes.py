@@ -18,6 +18,7 @@ import pandas as pd
 from mineaction.domain.schema import EntitySchema
 from mineaction.errors import InputError
 from mineaction.store.codec import EncodedFrame
+from mineaction.store.keys import KeySet
 
 __all__ = ["KnownRecords", "WritePlan", "check_unique_ids", "plan_write"]
 
@@ -30,18 +31,18 @@ class KnownRecords:
     """
 
     by_id: dict[str, tuple[str, str | None]]
-    keys: set[str]
+    keys: KeySet
 
     @classmethod
     def from_rows(cls, rows: list[tuple[Any, ...]]) -> KnownRecords:
         """From rows of (id, content key, recorded_at text)."""
-        return cls({r[0]: (r[1], r[2]) for r in rows}, {r[1] for r in rows})
+        return cls({r[0]: (r[1], r[2]) for r in rows}, KeySet(r[1] for r in rows))
 
     def remember(self, encoded: EncodedFrame, plan: WritePlan) -> None:
         """Add the keys ``plan`` wrote (a replaced key may stay: at worst a later row repeating content that
         an update of the same write just replaced is skipped)."""
-        rows = np.asarray([*plan.insert_rows, *plan.update_rows], dtype=np.int64)
-        self.keys.update(np.asarray(encoded.content_keys, dtype=object)[rows].tolist())
+        rows = np.concatenate([plan.insert_rows, plan.update_rows]).astype(np.int64)
+        self.keys.add(np.asarray(encoded.content_keys, dtype=object)[rows].tolist())
 
 
 @dataclass
@@ -106,8 +107,9 @@ def _classify(ids: pd.Series, keys: pd.Series, known: KnownRecords) -> dict[str,
     has_id = ids.notna().to_numpy()
     stored_key, stored_recorded = _stored_values(ids.to_numpy(), has_id, known)
     live = has_id & pd.notna(stored_key)
-    given, live_keys = set(keys[has_id]), known.keys
-    in_store = np.fromiter((k in live_keys or k in given for k in keys), dtype=bool, count=len(keys))
+    in_store = known.keys.contains(keys.tolist())
+    if has_id.any():  # content given under an id elsewhere in the frame
+        in_store |= keys.isin(set(keys[has_id])).to_numpy()
     duplicate = in_store | keys.where(~has_id).duplicated().to_numpy()
     return {
         "update": live & (stored_key != keys.to_numpy()),
