@@ -48,6 +48,8 @@ _WGS84_WKT = (
     '0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],'
     'AUTHORITY["EPSG","4326"]]'
 )
+_CACHE_KIB = 65536  # page cache, KiB: holds the content-key index of a large store during updates
+_LOAD_CACHE_KIB = 16384  # page cache, KiB, while a load rebuilds the indexes (appends need few pages)
 _RTREE_EXTENSION = ("gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only")
 _TYPES = {
     "str": "TEXT",
@@ -181,7 +183,7 @@ class GeoPackageStore(SQLStore):
         )
         _register_functions(conn)
         conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache for bulk writes
+        conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         super().__init__(url or self.path, conn)
         self._bulk: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
 
@@ -275,8 +277,9 @@ class GeoPackageStore(SQLStore):
         trigger = f"rtree_{table}_geom_insert"
         self.execute(f"DROP TRIGGER {trigger}")
         rebuild_keys = rows > existing
-        if rebuild_keys:
+        if rebuild_keys:  # appends only: a small page cache keeps the peak memory down at no cost in time
             self.execute(f"DROP INDEX {table}_content_key")
+            self._set_cache(_LOAD_CACHE_KIB)
         self._bulk[table] = ([], [])
         try:
             yield
@@ -291,6 +294,11 @@ class GeoPackageStore(SQLStore):
             self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
         finally:
             self._bulk.pop(table, None)
+            self._set_cache(_CACHE_KIB)
+
+    def _set_cache(self, kib: int) -> None:
+        if self.path != ":memory:":  # an in-memory database is its page cache
+            self.execute(f"PRAGMA cache_size=-{kib}")
 
     def insert_rows(
         self,

@@ -40,7 +40,7 @@ __all__ = ["REVISION_FIELDS", "SQLStore"]
 
 REVISION_FIELDS = ("op", "changed_at", "author", "reason", "revision_source_doc")
 _CHUNK = 900
-CHUNK_ROWS = 100_000  # rows encoded and written at a time: bounds the memory of large writes
+CHUNK_ROWS = 50_000  # rows encoded and written at a time: bounds the memory of large writes
 _LOOKUP_ROWS = 20_000  # above this, live ids and keys are loaded whole rather than looked up
 _REVISION_LEAD = (
     Field("revision", "int"),
