@@ -85,6 +85,7 @@ def release_totals(activities: pd.DataFrame | None, finds: pd.DataFrame | None =
     acts = _activity_table(activities, finds)
     total = _ratios(
         acts[["cancelled_m2", "reduced_m2", "cleared_m2", "released_m2", "cost_usd", "n_finds"]]
+        .astype("float64")
         .sum()
         .to_frame()
         .T

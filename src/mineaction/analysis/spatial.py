@@ -68,7 +68,11 @@ def column(frame: pd.DataFrame, name: str, *, numeric: bool = False, fill: Any =
     values = frame[name] if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
     if numeric:
         values = pd.to_numeric(values, errors="coerce")
-    return values if fill is None else values.fillna(fill)
+    if fill is None:
+        return values
+    if isinstance(fill, str) and not pd.api.types.is_string_dtype(values.dtype):
+        values = values.astype(object)  # an all-missing column may come back as float64
+    return values.fillna(fill)
 
 
 def to_timestamps(values: Any) -> pd.Series:

@@ -192,19 +192,22 @@ def export_command(
 @click.argument("store")
 @click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
 def stats_command(store: str, as_json: bool) -> None:
-    """Count the live records of every kind in STORE."""
+    """Count the live records of every kind in STORE, with victims, funding and land release totals."""
+    from mineaction.cli.analysis_commands import print_summary, store_summary
     from mineaction.store import open_store
 
     with open_store(store) as source:
         counts = source.counts()
+        summary = store_summary(source)
     if as_json:
-        echo_json({"store": store, "records": counts, "total": sum(counts.values())})
+        echo_json({"store": store, "records": counts, "total": sum(counts.values()), **summary})
         return
     table = Table("kind", "records", title=f"{store}")
     for kind, n in counts.items():
         table.add_row(kind, f"{n:,}")
     table.add_row("total", f"{sum(counts.values()):,}")
     _stdout.print(table)
+    print_summary(summary)
 
 
 COMMANDS: list[click.Command] = [init_command, import_command, export_command, stats_command]
