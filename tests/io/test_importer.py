@@ -214,28 +214,11 @@ def test_colombia_register_imports_with_the_shipped_mapping(
     assert (
         result.counts["finds"].rejected == 1 and result.total("rejected") == 1 and result.unrouted == 8 + 28
     )
-    # rows with the same content (year, category, municipality, point) are stored once
-    events = pd.read_csv(COLOMBIA)
-    events = events[events["lon"] < 0].assign(
-        category=events["tipo_evento"].map({1: "AP", 2: "UXO", 4: "AP", 5: "AP", 6: "UXO", 8: "AP"})
-    )
-    routes = {"accidents": [1, 2], "finds": [4, 5, 6], "hazardous_areas": [8]}
-    distinct = {
-        kind: len(
-            events[events["tipo_evento"].isin(tipos)].drop_duplicates(
-                ["year", "category", "municipio", "lon", "lat"]
-            )
-        )
-        for kind, tipos in routes.items()
-    }
-    assert (
-        {k: counts[k] for k in routes}
-        == distinct
-        == {"accidents": 5034, "finds": 24551, "hazardous_areas": 1585}
-    )
+    # a register's repeated reports (same year, category, municipality and point) are records of their own
+    assert {k: counts[k] for k in read} == {"accidents": 6909, "finds": 27673, "hazardous_areas": 1908}
     rejects = pd.read_csv(result.rejects_path)
     assert rejects["row"].tolist() == [5779] and rejects["lon"].iloc[0] == pytest.approx(74.23416667)
-    assert pyogrio.read_info(path, layer="finds")["features"] == 24551
+    assert pyogrio.read_info(path, layer="finds")["features"] == 27673
 
 
 def test_wrong_crs_declared_is_reported_not_stored(tmp_path: Path, store_path: Path) -> None:
@@ -250,11 +233,15 @@ def test_wrong_crs_declared_is_reported_not_stored(tmp_path: Path, store_path: P
     assert "declared CRS" in report.errors[0].fix
 
 
-def test_repeated_rows_are_warned_about_and_stored_once(tmp_path: Path, store_path: Path) -> None:
+def test_repeated_rows_are_warned_about_and_kept_as_records(tmp_path: Path, store_path: Path) -> None:
     rows = GOOD_CSV + ",AP,PMN-2,2022-05-01,5,Aghdam,46.93,39.99\n" * 2  # row 1 again, twice
+    path = write_csv(tmp_path, rows)
     with open_store(store_path) as store:
-        result = import_file(store, write_csv(tmp_path, rows), kind="finds", **WHO)
-        assert store.counts()["finds"] == 3
-    assert (result.counts["finds"].inserted, result.counts["finds"].unchanged) == (3, 2)
-    assert result.ids["finds"] == ("EO-000001", "EO-000002", "EO-000003")
+        result = import_file(store, path, kind="finds", **WHO)
+        assert store.counts()["finds"] == 5
+        again = import_file(store, path, kind="finds", **WHO)
+        assert store.counts()["finds"] == 5
+    assert (result.counts["finds"].inserted, result.counts["finds"].unchanged) == (5, 0)
+    assert (again.counts["finds"].inserted, again.counts["finds"].unchanged) == (0, 5)
+    assert result.ids["finds"] == tuple(f"EO-{n:06d}" for n in range(1, 6))
     assert [w.row for w in result.report.warnings] == [4, 5]

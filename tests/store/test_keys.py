@@ -64,3 +64,17 @@ def test_missing_and_empty_text_are_the_same_but_differ_from_a_value() -> None:
     none_then_x, x_then_none = content_keys(fields, [[None, "x"], ["x", None]], None, 2)
     assert none_then_x != x_then_none
     assert _key(_find(model="")) == _key(_find(model=None))
+
+
+def test_repeats_are_numbered_across_chunks_of_one_write() -> None:
+    from mineaction.store.keys import RepeatNumbers
+
+    a, b = "0" * 32, "f" * 32
+    numbers = RepeatNumbers()
+    first = numbers.number([a, b, a])
+    second = numbers.number([a, b])
+    assert first[0] == a and first[1] == b and first[2] not in (a, b)
+    assert second[0] not in {a, first[2]} and second[1] not in (a, b)
+    # the same write again numbers the same way
+    fresh = RepeatNumbers()
+    assert fresh.number([a, b, a]) + fresh.number([a, b]) == first + second

@@ -311,7 +311,7 @@ def test_large_writes_go_in_chunks_and_stay_one_write(store, monkeypatch: pytest
     monkeypatch.setattr(sql, "CHUNK_ROWS", 50)
     monkeypatch.setattr(sql, "_LOOKUP_ROWS", 100)
     frame = pd.concat([_finds(5, seed=s) for s in range(46)], ignore_index=True)  # 230 rows
-    frame = pd.concat([frame, frame.iloc[[3, 120]]], ignore_index=True)  # two repeats in later chunks
+    frame = pd.concat([frame, frame.iloc[[3, 120]]], ignore_index=True)  # two repeated reports, later chunks
     frame["depth_cm"] = frame["depth_cm"].astype(object)
     bad = frame.copy()
     bad.loc[170, "depth_cm"] = "deep"
@@ -319,10 +319,10 @@ def test_large_writes_go_in_chunks_and_stay_one_write(store, monkeypatch: pytest
         _write(store, "finds", bad)
     assert store.counts()["finds"] == 0
     result = _write(store, "finds", frame)
-    assert len(result.inserted) == 230 and result.unchanged == 2
-    assert result.inserted[-1] == "EO-000230" and store.counts()["finds"] == 230
+    assert len(result.inserted) == 232 and result.unchanged == 0  # a repeated report is a record too
+    assert result.inserted[-1] == "EO-000232" and store.counts()["finds"] == 232
     assert _write(store, "finds", frame).unchanged == 232
-    assert len(store.history("finds")) == 230
+    assert len(store.history("finds")) == 232
 
 
 def test_empty_kinds_read_as_empty_frames_with_their_columns(store) -> None:
@@ -334,3 +334,14 @@ def test_empty_kinds_read_as_empty_frames_with_their_columns(store) -> None:
         ]
         assert store.read(kind, as_of=date(2024, 1, 1)).empty and store.history(kind).empty
     assert str(store.read("funding")["amount_usd"].dtype) == "float64"
+
+
+def test_identical_rows_of_one_frame_are_distinct_records_and_rewriting_adds_nothing(store) -> None:
+    twice = pd.concat([_finds(2), _finds(1)], ignore_index=True)  # rows 0 and 2 identical
+    first = store.write("finds", twice, author="tester", reason="register with a repeated report")
+    assert len(first.inserted) == 3
+    again = store.write("finds", twice, author="tester", reason="same file again")
+    assert again.inserted == () and again.unchanged == 3
+    thrice = pd.concat([twice, _finds(1)], ignore_index=True)
+    assert len(store.write("finds", thrice, author="tester", reason="one more repeat").inserted) == 1
+    assert store.counts()["finds"] == 4

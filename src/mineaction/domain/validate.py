@@ -321,7 +321,7 @@ def _check_duplicates(parsed: dict[str, pd.Series], geoms: np.ndarray | None, ou
         "row",
         np.full(len(no_id), "", dtype=object),
         "exact duplicate of an earlier row without an id",
-        "kept as given; the store keeps one record per content",
+        "kept as a record of its own (a repeated report); give ids to merge or tell them apart",
         severity="warning",
     )
 

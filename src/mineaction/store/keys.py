@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from mineaction.domain.schema import Field
 
-__all__ = ["CONTENT_KEY_EXCLUDED", "KeySet", "content_keys"]
+__all__ = ["CONTENT_KEY_EXCLUDED", "KeySet", "RepeatNumbers", "content_keys"]
 
 # Fields that say where and when information arrived, not what it is: they do not make content different.
 CONTENT_KEY_EXCLUDED = frozenset({"id", "recorded_at", "source_doc"})
@@ -132,3 +132,52 @@ class KeySet:
             where[where == len(self._sorted)] = 0
             new = new[self._sorted[where] != new]
         self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
+
+
+class RepeatNumbers:
+    """Tells apart the repeats of identical content within one write, across its chunks.
+
+    A register may hold the same report twice (two accidents on the same day at the same recorded point):
+    both are records. The first occurrence of a content keeps its content key; the k-th repeat gets the key of
+    ``"<key>#k"``. Writing the same frame again gives the same keys, so it still adds nothing, and a frame
+    holding one more repeat adds exactly one record. Counts are kept as a sorted array of 16-byte keys with
+    their counts (24 bytes a distinct content).
+    """
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, dtype=_KEY)
+        self._counts = np.empty(0, dtype=np.int64)
+
+    def _seen_before(self, bits: np.ndarray) -> np.ndarray:
+        if not len(self._keys):
+            return np.zeros(len(bits), dtype=np.int64)
+        where = np.searchsorted(self._keys, bits)
+        where[where == len(self._keys)] = 0
+        return np.where(self._keys[where] == bits, self._counts[where], 0)
+
+    @staticmethod
+    def _rank_within(bits: np.ndarray) -> np.ndarray:
+        order = np.argsort(bits, kind="stable")
+        ordered = bits[order]
+        starts = np.r_[True, ordered[1:] != ordered[:-1]]
+        first = np.maximum.accumulate(np.where(starts, np.arange(len(bits)), 0))
+        rank = np.empty(len(bits), dtype=np.int64)
+        rank[order] = np.arange(len(bits)) - first
+        return rank
+
+    def number(self, keys: Sequence[str]) -> list[str]:
+        """``keys`` with every repeat (of an earlier row of this chunk or of an earlier chunk) re-keyed."""
+        if not keys:
+            return []
+        bits = _as_bits(keys)
+        occurrence = self._seen_before(bits) + self._rank_within(bits)
+        merged_keys = np.concatenate([self._keys, bits])
+        merged_counts = np.concatenate([self._counts, np.ones(len(bits), dtype=np.int64)])
+        self._keys, inverse = np.unique(merged_keys, return_inverse=True)
+        self._counts = np.bincount(inverse.ravel(), weights=merged_counts, minlength=len(self._keys)).astype(
+            np.int64
+        )
+        out = list(keys)
+        for i in np.flatnonzero(occurrence):  # only the repeats, usually few
+            out[i] = hashlib.blake2b(f"{keys[i]}#{occurrence[i]}".encode(), digest_size=16).hexdigest()
+        return out

@@ -32,9 +32,9 @@ from mineaction.errors import NotFoundError
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.documents import SettingsAndDocuments
-from mineaction.store.keys import KeySet
+from mineaction.store.keys import KeySet, RepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
-from mineaction.store.writes import KnownRecords, WritePlan, check_unique_ids, plan_write
+from mineaction.store.writes import IdLog, KnownRecords, WritePlan, check_unique_ids, plan_write
 
 __all__ = ["REVISION_FIELDS", "SQLStore"]
 
@@ -371,26 +371,30 @@ class SQLStore(SettingsAndDocuments, Store):
         if frame.empty:
             return WriteResult(kind)
         now = format_instant(datetime.now(UTC))
-        inserted: list[str] = []
-        updated: list[str] = []
+        inserted, updated = IdLog(), IdLog()
         unchanged = 0
         with self.transaction(), self.bulk_load(schema, len(frame)):
             # Large frames: the live content keys are loaded once and kept current across chunks.
             live_keys = None
             if len(frame) > _LOOKUP_ROWS:
                 live_keys = self._live_keys(schema)
+            repeats = RepeatNumbers()  # identical rows of one frame are distinct records
             for start in range(0, len(frame), CHUNK_ROWS):
                 encoded = encode_frame(schema, frame.iloc[start : start + CHUNK_ROWS], first_row=start)
+                encoded.content_keys = repeats.number(encoded.content_keys)
                 known = self._known(schema, encoded, live_keys)
                 plan = plan_write(
                     schema, encoded, known, self._next_number(kind), now=now, source_doc=source_doc
                 )
                 self._apply(schema, encoded, plan, author=author, reason=reason, source_doc=source_doc)
                 known.remember(encoded, plan)
-                inserted += plan.inserted_ids
-                updated += plan.updated_ids
+                inserted.extend(plan.inserted_ids)
+                updated.extend(plan.updated_ids)
                 unchanged += plan.unchanged
-        return WriteResult(kind, inserted=tuple(inserted), updated=tuple(updated), unchanged=unchanged)
+            del encoded, known, plan, live_keys  # the chunk and the live keys go before the ids are made
+        return WriteResult(
+            kind, inserted=inserted.to_tuple(), updated=updated.to_tuple(), unchanged=unchanged
+        )
 
     def _apply(
         self,

@@ -20,7 +20,9 @@ from mineaction.errors import InputError
 from mineaction.store.codec import EncodedFrame
 from mineaction.store.keys import KeySet
 
-__all__ = ["KnownRecords", "WritePlan", "check_unique_ids", "plan_write"]
+__all__ = ["IdLog", "KnownRecords", "WritePlan", "check_unique_ids", "plan_write"]
+
+_SEPARATOR = "\u001f"
 
 
 @dataclass
@@ -43,6 +45,29 @@ class KnownRecords:
         an update of the same write just replaced is skipped)."""
         rows = np.concatenate([plan.insert_rows, plan.update_rows]).astype(np.int64)
         self.keys.add(np.asarray(encoded.content_keys, dtype=object)[rows].tolist())
+
+
+class IdLog:
+    """The ids a large write reports, kept as one text per chunk (about 11 bytes an id, where a Python string
+    takes about 60) until the write returns them."""
+
+    def __init__(self) -> None:
+        self._parts: list[str | list[str]] = []
+
+    def extend(self, ids: list[str]) -> None:
+        """Append ``ids`` (a chunk whose ids contain the separator is kept as a list)."""
+        if not ids:
+            return
+        text = _SEPARATOR.join(ids)
+        self._parts.append(text if text.count(_SEPARATOR) == len(ids) - 1 else list(ids))
+
+    def to_tuple(self) -> tuple[str, ...]:
+        """Every id appended, in order."""
+        out: list[str] = []
+        while self._parts:  # each text is dropped as soon as it is split
+            part = self._parts.pop(0)
+            out.extend(part.split(_SEPARATOR) if isinstance(part, str) else part)
+        return tuple(out)
 
 
 @dataclass
