@@ -1,4 +1,4 @@
-"""`mineaction stats`: counts per kind plus victims, funding and land-release totals, as JSON and as a table."""
+"""`mineaction stats`: counts per kind plus victims, funding and land-release totals (JSON and table)."""
 
 from __future__ import annotations
 
