@@ -165,18 +165,24 @@ class RepeatNumbers:
         rank[order] = np.arange(len(bits)) - first
         return rank
 
+    def _count(self, bits: np.ndarray) -> None:
+        """Add one occurrence of each of ``bits``, merged into the sorted arrays (no re-sort of the whole)."""
+        distinct, counts = np.unique(bits, return_counts=True)
+        where = np.searchsorted(self._keys, distinct)
+        known = np.zeros(len(distinct), dtype=bool)
+        inside = where < len(self._keys)
+        known[inside] = self._keys[where[inside]] == distinct[inside]
+        self._counts[where[known]] += counts[known]
+        self._keys = np.insert(self._keys, where[~known], distinct[~known])
+        self._counts = np.insert(self._counts, where[~known], counts[~known])
+
     def number(self, keys: Sequence[str]) -> list[str]:
         """``keys`` with every repeat (of an earlier row of this chunk or of an earlier chunk) re-keyed."""
         if not keys:
             return []
         bits = _as_bits(keys)
         occurrence = self._seen_before(bits) + self._rank_within(bits)
-        merged_keys = np.concatenate([self._keys, bits])
-        merged_counts = np.concatenate([self._counts, np.ones(len(bits), dtype=np.int64)])
-        self._keys, inverse = np.unique(merged_keys, return_inverse=True)
-        self._counts = np.bincount(inverse.ravel(), weights=merged_counts, minlength=len(self._keys)).astype(
-            np.int64
-        )
+        self._count(bits)
         out = list(keys)
         for i in np.flatnonzero(occurrence):  # only the repeats, usually few
             out[i] = hashlib.blake2b(f"{keys[i]}#{occurrence[i]}".encode(), digest_size=16).hexdigest()
