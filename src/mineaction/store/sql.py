@@ -391,7 +391,7 @@ class SQLStore(SettingsAndDocuments, Store):
                 inserted.extend(plan.inserted_ids)
                 updated.extend(plan.updated_ids)
                 unchanged += plan.unchanged
-            del encoded, known, plan, live_keys  # the chunk and the live keys go before the ids are made
+            del encoded, known, plan, live_keys, repeats  # freed before the ids are made
         return WriteResult(
             kind, inserted=inserted.to_tuple(), updated=updated.to_tuple(), unchanged=unchanged
         )

@@ -9,6 +9,8 @@ as the stored one: a correction made now) the write time is used and stored.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,12 +64,14 @@ class IdLog:
         self._parts.append(text if text.count(_SEPARATOR) == len(ids) - 1 else list(ids))
 
     def to_tuple(self) -> tuple[str, ...]:
-        """Every id appended, in order."""
-        out: list[str] = []
-        while self._parts:  # each text is dropped as soon as it is split
-            part = self._parts.pop(0)
-            out.extend(part.split(_SEPARATOR) if isinstance(part, str) else part)
-        return tuple(out)
+        """Every id appended, in order (each chunk's text is dropped as soon as it is split)."""
+        return tuple(itertools.chain.from_iterable(self._drain()))
+
+    def _drain(self) -> Iterator[list[str]]:
+        self._parts.reverse()
+        while self._parts:
+            part = self._parts.pop()
+            yield part.split(_SEPARATOR) if isinstance(part, str) else part
 
 
 @dataclass
