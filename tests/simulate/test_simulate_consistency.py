@@ -39,6 +39,10 @@ def test_every_find_sits_on_its_true_device(tiny: Scenario) -> None:
 
 def test_finds_lie_in_land_worked_by_their_activity(tiny: Scenario) -> None:
     finds, acts = tiny.layers["finds"], tiny.layers["activities"].set_index("id")
+    # the only finds without an activity id are the deliberate data-entry defects (simulate/defects.py)
+    blank = set(finds.loc[finds["activity"].isna(), "id"])
+    assert blank == {d["id"] for d in tiny.meta["defects"] if d["check"] == "find without activity"}
+    finds = finds.loc[finds["activity"].notna()]
     act = acts.loc[finds["activity"]]
     assert set(act["activity_kind"]) <= {"TS", "clearance", "BAC"}
     inside = shapely.intersects(_metric_points(finds), act.to_crs(METRIC_CRS).geometry.to_numpy())

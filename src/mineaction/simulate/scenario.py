@@ -3,7 +3,8 @@
 Order of the work: landscape -> true minefields and mines -> handed-over records -> hazardous areas ->
 activities -> scattered nuisance mines (as many as make record recall meet its target) -> finds of mines ->
 UXO of 2020 (its density set so finds per cleared hectare meet FACTS.md) ->
-returns -> accidents and victims -> observed frames (WGS84, schema columns) -> calibration.
+returns -> accidents and victims -> observed frames (WGS84, schema columns) -> deliberate data-entry defects
+(``mineaction.simulate.defects``, listed in ``meta["defects"]``) -> calibration.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shapely
 from mineaction.domain.schema import format_id
 from mineaction.simulate import casualties as cas
 from mineaction.simulate.calibration import FRONT_ZONE_M, TARGETS, TOLERANCE_M, calibration_report
+from mineaction.simulate.defects import inject_defects
 from mineaction.simulate.hazards import make_hazards
 from mineaction.simulate.landscape import Landscape, build_landscape
 from mineaction.simulate.observed import observed_layers
@@ -50,8 +52,10 @@ class Scenario:
     ``tables``: other observed tables (``returns``, ``casualties_1991_2020``); ``truth``: ``devices``
     (every true device, with ``found_by``/``accident`` links), ``minefields`` and ``records`` (record ->
     minefield and fate); ``calibration``: target vs actual of every FACTS.md figure; ``landscape``: the
-    landscape (metric CRS) with the DEM; ``earlier``: earlier states by kind (hazardous areas as first
-    reported), to import before ``layers`` so the store's history shows the status over time.
+    landscape (metric CRS) with the DEM; ``meta``: scale, seed, factor and ``defects`` (the deliberate
+    data-entry defects in ``layers``, one dict each: kind, id, check, defect); ``earlier``: earlier states
+    by kind (hazardous areas as first reported), to import before ``layers`` so the store's history shows
+    the status over time.
     """
 
     scale: str
@@ -149,9 +153,16 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
         operators=make_operators(land.factor),
     )
     layers, earlier, truth = observed_layers(parts)
+    layers, earlier, defects = inject_defects(layers, earlier, seed)
     tables = {"returns": parts["returns"], "casualties_1991_2020": parts["history"]}
     calibration = calibration_report(layers, parts["history"], land.factor)
-    meta = {"simulated": True, "scale": scale, "seed": seed, "factor": round(land.factor, 6)}
+    meta = {
+        "simulated": True,
+        "scale": scale,
+        "seed": seed,
+        "factor": round(land.factor, 6),
+        "defects": defects.to_dict(orient="records"),
+    }
     return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land, meta, earlier)
 
 

@@ -64,6 +64,9 @@ hazardous_areas.gpkg their state on 30 June 2025 (dated when it last changed): i
 the store's history shows each area's status over time.
 Other tables: returns.csv (families back by settlement and year), casualties_1991_2020.csv (aggregates),
 dem.tif (SIMULATED elevation, m, EPSG:4326).
+Deliberate data-entry defects (simulated, so the data-quality checks of `mineaction quality` have something
+to find; as in real registers, they pass import validation):
+{defects}
 truth/: the ground truth (every true device, minefields, what each record describes) and calibration.json
 (each FACTS.md target next to the value these data actually have).
 """
@@ -161,9 +164,17 @@ def write_scenario(scenario: Scenario, out_dir: str | Path) -> dict[str, Path]:
     }
     _json(out / "scenario.json", meta)
     listing = "".join(f"  {name:<30} {kind}\n" for kind, name in IMPORTS)
+    defects = "".join(
+        f"  {d['kind']:<16} {d['id']:<10} {d['check']:<25} {d['defect']}\n"
+        for d in scenario.meta.get("defects", [])
+    )
     (out / "README.txt").write_text(
         _README.format(
-            scale=scenario.scale, seed=scenario.seed, factor=round(scenario.factor, 6), files=listing
+            scale=scenario.scale,
+            seed=scenario.seed,
+            factor=round(scenario.factor, 6),
+            files=listing,
+            defects=defects or "  (none)\n",
         )
     )
     written.update(
