@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from mineaction.analysis.spatial import as_geoframe, column, to_timestamps
-from mineaction.domain.schema import ENTITIES
+from mineaction.domain.schema import ENTITIES, PLANNED_DATE_FIELDS
 from mineaction.settings import Settings
 
 __all__ = ["QUALITY_COLUMNS", "data_quality", "quality_summary"]
@@ -132,7 +132,8 @@ def _long_edges(kind: str, gdf: pd.DataFrame, settings: Settings) -> pd.DataFram
 def _future_dates(kind: str, frame: pd.DataFrame, today: date) -> list[pd.DataFrame]:
     out = []
     for field in ENTITIES[kind].fields:
-        if field.type in ("date", "datetime") and field.name in frame.columns and field.name != "recorded_at":
+        planned = field.name in PLANNED_DATE_FIELDS or field.name == "recorded_at"
+        if field.type in ("date", "datetime") and field.name in frame.columns and not planned:
             when = to_timestamps(frame[field.name])
             if when.dt.tz is not None:
                 when = when.dt.tz_convert(None)

@@ -23,6 +23,7 @@ __all__ = [
     "Field",
     "FieldType",
     "GeometryKind",
+    "PLANNED_DATE_FIELDS",
     "entity",
     "format_id",
     "parse_id",
@@ -344,6 +345,9 @@ ENTITIES: Mapping[str, EntitySchema] = MappingProxyType(
         )
     }
 )
+
+# Dates that describe a plan rather than an event: they may lie in the future.
+PLANNED_DATE_FIELDS = frozenset({"target_on"})
 
 _ID = re.compile(r"^([A-Z]{2})-(\d{1,12})$")
 

@@ -27,14 +27,12 @@ import pyarrow.compute as pc
 import shapely
 
 from mineaction.domain.issues import ISSUE_COLUMNS, Issue, IssueCollector, ValidationReport
-from mineaction.domain.schema import ENTITIES, EntitySchema, Field, entity
+from mineaction.domain.schema import ENTITIES, PLANNED_DATE_FIELDS, EntitySchema, Field, entity
 from mineaction.domain.validate_geometry import check_geometry, check_worked_area
 from mineaction.domain.vocab import VOCABULARIES, normalize_term
 
 __all__ = ["ISSUE_COLUMNS", "Issue", "ValidationReport", "validate_frame"]
 
-# Dates that describe a plan rather than an event may lie in the future.
-_FUTURE_ALLOWED = frozenset({"target_on"})
 _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # the dtype CSV and Arrow reads give: no copies
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "si", "sí"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
@@ -261,7 +259,7 @@ def _check_dates(
 ) -> None:
     end_of_today = np.datetime64(today, "ms") + np.timedelta64(1, "D")
     for f in schema.fields:
-        if f.type in ("date", "datetime") and f.name not in _FUTURE_ALLOWED:
+        if f.type in ("date", "datetime") and f.name not in PLANNED_DATE_FIELDS:
             values = parsed[f.name].to_numpy(dtype="datetime64[ms]")
             future = ~np.isnat(values) & (values >= end_of_today)
             out.add(
