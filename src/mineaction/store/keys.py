@@ -184,6 +184,6 @@ class RepeatNumbers:
         occurrence = self._seen_before(bits) + self._rank_within(bits)
         self._count(bits)
         out = list(keys)
-        for i in np.flatnonzero(occurrence):  # only the repeats, usually few
+        for i in np.flatnonzero(occurrence).tolist():  # only the repeats, usually few
             out[i] = hashlib.blake2b(f"{keys[i]}#{occurrence[i]}".encode(), digest_size=16).hexdigest()
         return out
