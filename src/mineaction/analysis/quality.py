@@ -181,7 +181,7 @@ def _activity_checks(
                 finds,
                 missing.to_numpy(),
                 "find without activity",
-                finds["activity"],
+                finds["activity"].astype(object).where(finds["activity"].notna(), "(empty)"),
                 "link the find to the activity (AT-...) that found it, or record that activity",
             )
         )
