@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -12,27 +13,42 @@ from mineaction.errors import MineActionError
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module, imported only when that command runs (or when help lists them all), so that
+# `mineaction import` does not load the risk model's or the planner's libraries.
+COMMAND_MODULES = {
+    "init": "store_commands",
+    "import": "store_commands",
+    "export": "store_commands",
+    "stats": "store_commands",
+    "simulate": "simulate_commands",
+    "demo": "simulate_commands",
+    "records": "analysis_commands",
+    "alerts": "analysis_commands",
+    "quality": "analysis_commands",
+    "report": "analysis_commands",
+    "risk": "risk_commands",
+    "plan": "plan_commands",
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands live in the modules of ``COMMAND_MODULES`` (their ``COMMANDS`` lists)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"mineaction.cli.{module_name}")
+        return next((c for c in module.COMMANDS if c.name == cmd_name), None)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mineaction")
 def cli() -> None:
     """mineaction: record, measure, predict, plan and report humanitarian mine action."""
-
-
-def _register() -> None:
-    from mineaction.cli import (
-        analysis_commands,
-        plan_commands,
-        risk_commands,
-        simulate_commands,
-        store_commands,
-    )
-
-    for module in (store_commands, simulate_commands, analysis_commands, risk_commands, plan_commands):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
