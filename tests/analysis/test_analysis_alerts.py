@@ -113,3 +113,17 @@ def test_conflict_end_by_district() -> None:
         _finds(), _activities(), settings=Settings(), conflict_end={"Lachin": date(2022, 12, 31)}
     )
     assert int(flagged["post_conflict"].sum()) == 0
+
+
+def test_alerts_for_display_label_every_column_with_units() -> None:
+    import pandas as pd
+
+    from mineaction.analysis import ALERT_LABELS, alerts_for_display
+
+    alerts = pd.DataFrame(
+        [{"alert": "ALERT-001", "n_finds": 3, "models": ["PMN-E", "PMN-2"], "lon": 46.3, "lat": 40.2}]
+    )
+    shown = alerts_for_display(alerts)
+    assert list(shown.columns) == list(ALERT_LABELS.values())
+    assert shown["models"].iloc[0] == "PMN-E, PMN-2"
+    assert shown["lon (deg)"].iloc[0] == 46.3

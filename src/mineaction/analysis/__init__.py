@@ -5,7 +5,12 @@ Nothing here opens a file or a connection: callers read frames from a store and 
 settings.
 """
 
-from mineaction.analysis.alerts import flag_new_contamination, new_contamination_alerts
+from mineaction.analysis.alerts import (
+    ALERT_LABELS,
+    alerts_for_display,
+    flag_new_contamination,
+    new_contamination_alerts,
+)
 from mineaction.analysis.casualties import (
     CHILD_AGE,
     casualties_by,
@@ -42,10 +47,12 @@ from mineaction.analysis.spatial import metric_crs_for
 from mineaction.analysis.summary import assess_records, choose_metric_crs, summary_stats
 
 __all__ = [
+    "ALERT_LABELS",
     "AREA_FIELDS",
     "CHILD_AGE",
     "MINE_CATEGORIES",
     "QUALITY_COLUMNS",
+    "alerts_for_display",
     "assess_records",
     "casualties_by",
     "casualty_table",

@@ -180,3 +180,27 @@ def new_contamination_alerts(
     alerts = pd.DataFrame(rows).sort_values(["n_finds", "first_found"], ascending=[False, True])
     alerts.insert(0, "alert", [f"ALERT-{i + 1:03d}" for i in range(len(alerts))])
     return alerts.reset_index(drop=True)[_ALERT_COLUMNS]
+
+
+# What a person reads for each alert column (units where they apply), in display order.
+ALERT_LABELS = {
+    "alert": "alert",
+    "n_finds": "finds",
+    "n_post_conflict": "made after cut-off",
+    "n_in_released_land": "in released land",
+    "models": "models",
+    "first_found": "first found",
+    "last_found": "last found",
+    "district": "district",
+    "severity": "severity",
+    "lon": "lon (deg)",
+    "lat": "lat (deg)",
+}
+
+
+def alerts_for_display(alerts: pd.DataFrame) -> pd.DataFrame:
+    """The alerts of :func:`new_contamination_alerts` as a table for people: the columns of
+    ``ALERT_LABELS`` under their labels, models joined with commas, coordinates in degrees (WGS84)."""
+    shown = alerts.reindex(columns=list(ALERT_LABELS)).copy()
+    shown["models"] = shown["models"].map(lambda names: ", ".join(names) if isinstance(names, list) else "")
+    return shown.rename(columns=ALERT_LABELS)

@@ -120,7 +120,7 @@ def alerts_command(
     store: str, as_json: bool, settings_path: str | None, eps_m: float, min_finds: int
 ) -> None:
     """New-contamination alerts: clusters of finds made after the ceasefire or found in released land."""
-    from mineaction.analysis import choose_metric_crs, new_contamination_alerts
+    from mineaction.analysis import alerts_for_display, choose_metric_crs, new_contamination_alerts
 
     with load_frames(store, settings_path) as (frames, settings, _):
         alerts = new_contamination_alerts(
@@ -140,35 +140,11 @@ def alerts_command(
             }
         )
         return
+    shown = alerts_for_display(alerts)
     _table(
         f"New-contamination alerts (cut-off {settings.ceasefire})",
-        [
-            "alert",
-            "finds",
-            "made after cut-off",
-            "in released land",
-            "models",
-            "first found",
-            "last found",
-            "district",
-            "severity",
-            "lon, lat (deg)",
-        ],
-        [
-            [
-                a["alert"],
-                a["n_finds"],
-                a["n_post_conflict"],
-                a["n_in_released_land"],
-                ", ".join(a["models"]),
-                a["first_found"],
-                a["last_found"],
-                a["district"],
-                a["severity"],
-                f"{a['lon']:.4f}, {a['lat']:.4f}",
-            ]
-            for a in alerts.to_dict(orient="records")
-        ],
+        list(shown.columns),
+        shown.round({"lon (deg)": 4, "lat (deg)": 4}).values.tolist(),
     )
 
 

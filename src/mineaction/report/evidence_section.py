@@ -158,35 +158,7 @@ def _alerts_section(context: ReportContext, res: dict[str, Any]) -> ReportSectio
         f"manufacture year) or found in land released earlier.</p>"
     )
     if len(alerts):
-        shown = alerts[
-            [
-                "alert",
-                "n_finds",
-                "n_post_conflict",
-                "n_in_released_land",
-                "models",
-                "first_found",
-                "last_found",
-                "district",
-                "severity",
-                "lon",
-                "lat",
-            ]
-        ].copy()
-        shown["models"] = shown["models"].map(", ".join)
-        shown.columns = [
-            "alert",
-            "finds",
-            "made after cut-off",
-            "in released land",
-            "models",
-            "first found",
-            "last found",
-            "district",
-            "severity",
-            "lon (deg)",
-            "lat (deg)",
-        ]
+        shown = analysis.alerts_for_display(alerts)
         body += table_html(shown, caption="New-contamination alerts", float_format="{:.4f}")
     return ReportSection("New contamination", body, order=30)
 
