@@ -129,8 +129,19 @@ def evaluate_folds(
         "folds": int(np.unique(folds).size),
         "skipped_folds": skipped,
     }
-    result.update(score_summary(scores, labels, truth=truth))
     result["fold_roc_auc_mean"] = _fold_auc_mean(scores, labels, np.asarray(folds))
+    return _with_scores(result, scores, labels, X, truth)
+
+
+def _with_scores(
+    result: dict[str, Any],
+    scores: np.ndarray,
+    labels: np.ndarray,
+    X: pd.DataFrame,
+    truth: np.ndarray | None,
+) -> dict[str, Any]:
+    """``result`` with the model's metrics, every baseline's on the same labels, and the scores."""
+    result.update(score_summary(scores, labels, truth=truth))
     result["baselines"] = {
         name: score_summary(s, labels, truth=truth) for name, s in baseline_scores(X).items()
     }
@@ -162,12 +173,7 @@ def evaluate_split(
         "split": split,
         "n_train_labelled": int(np.isin(train_labels, (0, 1)).sum()),
     }
-    result.update(score_summary(scores, test_labels, truth=truth))
-    result["baselines"] = {
-        name: score_summary(s, test_labels, truth=truth) for name, s in baseline_scores(X).items()
-    }
-    result["scores"] = scores
-    return result
+    return _with_scores(result, scores, test_labels, X, truth)
 
 
 def compare_schemes(
