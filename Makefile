@@ -5,15 +5,24 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 DEMO_OUT ?= demo-out
 
-.PHONY: install demo test check bench clean
+.PHONY: install lock demo test check bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements-bootstrap.lock
+	$(BIN)/uv pip install -q --python $(PY) --require-hashes -r requirements.lock
+	$(BIN)/uv pip install -q --python $(PY) --no-deps -e .
 	touch $@
+
+# Refresh the pinned, hashed lock files from pyproject.toml's ranges (the one command to run after changing
+# a dependency; commit both files).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--no-header --quiet --upgrade -o requirements.lock
+	echo "uv==$$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)" | $(BIN)/uv pip compile - \
+		--generate-hashes --python-version 3.11 --no-header --quiet -o requirements-bootstrap.lock
 
 demo: install
 	$(BIN)/mineaction demo --out $(DEMO_OUT) --scale small
