@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 
+import pandas as pd
 import pytest
 
 from mineaction.errors import SchemaError
@@ -57,3 +62,88 @@ def test_memory_store_opens_ready_and_a_bare_database_is_refused() -> None:
     with pytest.raises(SchemaError, match="no mineaction schema; run `mineaction init memory://`"):
         migrations.require_current(bare)
     bare.close()
+
+
+# --- step 2: risk education, survivors' needs and services, victims' date of birth -------------------------
+
+_PEOPLE_KINDS = ("risk_education", "survivor_needs", "survivor_services")
+
+
+def _version_1_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make this code define the schema of version 1 (without the kinds and fields of step 2)."""
+    from mineaction.domain import schema
+    from mineaction.store import sql
+
+    victims = schema.ENTITIES["victims"]
+    old_victims = dataclasses.replace(
+        victims, fields=tuple(f for f in victims.fields if f.name != "date_of_birth")
+    )
+    v1 = {
+        k: (old_victims if k == "victims" else s)
+        for k, s in schema.ENTITIES.items()
+        if k not in _PEOPLE_KINDS
+    }
+    monkeypatch.setattr(schema, "ENTITIES", MappingProxyType(v1))
+    monkeypatch.setattr(sql, "ENTITIES", MappingProxyType(v1))
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+
+
+def _victims() -> pd.DataFrame:
+    # two identical reports (a repeat within one write) and one more
+    return pd.DataFrame(
+        {
+            "accident": ["AC-000001", "AC-000001", "AC-000002"],
+            "age": [34, 34, 12],
+            "sex": ["male", "male", "female"],
+            "outcome": ["injured", "injured", "killed"],
+            "name": [None, None, "SIMULATED name"],
+        }
+    )
+
+
+@pytest.fixture
+def bare_postgis_url(postgres_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (no mineaction schema), dropped after the test."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"t_v1_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.parametrize("url", ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def test_a_version_1_store_gains_the_new_kinds_and_keeps_its_keys(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    target = str(tmp_path / "v1.gpkg") if url == "gpkg" else request.getfixturevalue("bare_postgis_url")
+    with monkeypatch.context() as patch:
+        _version_1_schema(patch)
+        with init_store(target) as old:
+            assert schema_version(old) == 1
+            assert not old.table_exists("risk_education")
+            first = old.write("victims", _victims(), author="t", reason="v1 register")
+            assert len(first.inserted) == 3
+    with open_store(target) as store:
+        assert schema_version(store) == 2
+        for kind in _PEOPLE_KINDS:
+            assert store.table_exists(kind) and store.table_exists(f"{kind}_history")
+            assert store.counts()[kind] == 0
+        assert "date_of_birth" in store.column_names("victims_history")
+        again = store.write("victims", _victims(), author="t", reason="same register after the upgrade")
+        assert (again.inserted, again.updated, again.unchanged) == ((), (), 3)
+        dated = _victims().iloc[[2]].assign(id=first.inserted[2], date_of_birth="2011-04-02")
+        assert store.write("victims", dated, author="t", reason="date of birth").updated == (
+            first.inserted[2],
+        )
+        session = pd.DataFrame(
+            {
+                "delivered_on": ["2024-03-01"],
+                "organisation": ["ANAMA"],
+                "method": ["face_to_face"],
+                "girls": [9],
+            }
+        )
+        assert store.write("risk_education", session, author="t", reason="EORE").inserted == ("RE-000001",)
+        assert store.get("victims", first.inserted[2])["date_of_birth"] is None  # personal: not unless asked

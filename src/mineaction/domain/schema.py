@@ -101,6 +101,91 @@ def _schema(
 
 _AP_II = "CCW Amended Protocol II technical annex"
 
+
+def _people(name: str, who: str) -> Field:
+    return Field(name, "int", f"{who} reached (people)", minimum=0, maximum=100_000_000)
+
+
+# Explosive ordnance risk education (IMAS 12.10): one session or campaign, its audience by sex and age band.
+_RISK_EDUCATION = _schema(
+    "risk_education",
+    "RE",
+    "risk education session or campaign",
+    "point",
+    Field("form", "str", "session or campaign", False, "eore_form"),
+    Field("delivered_on", "date", "date of the session (first day of a campaign)", True),
+    Field("ended_on", "date", "last day of a campaign (empty for a one-day session)"),
+    Field("settlement", "str", "id of the settlement (ST-...) where it was delivered", ref="assets"),
+    Field("district", "str", "district it was delivered in (empty for a national campaign)"),
+    Field("organisation", "str", "organisation that delivered it (agency, NGO, school)", True),
+    Field("operator", "str", "id of the operator (OP-...) that delivered it, if any", ref="operators"),
+    Field("method", "str", "face_to_face, school, media or digital", True, "eore_method"),
+    Field(
+        "audience",
+        "str",
+        "main audience: returnees, displaced, residents, students ...",
+        False,
+        "eore_audience",
+    ),
+    _people("girls", "girls (under 18)"),
+    _people("boys", "boys (under 18)"),
+    _people("women", "women (18 or over)"),
+    _people("men", "men (18 or over)"),
+    _people("with_disability", "people with disabilities among them"),
+    _people("returnees", "returnees (people back, or about to go back, to an affected settlement)"),
+    Field(
+        "families_reached", "int", "returning families (households) reached", minimum=0, maximum=10_000_000
+    ),
+    Field("estimated", "bool", "true when the counts are an estimate of reach (media, digital)"),
+    Field("topics", "json", "topics taught, a list of eore_topic codes", vocabulary="eore_topic"),
+    geometry_required=False,
+    date_field="delivered_on",
+)
+# Assistance to survivors (IMAS 13.10): needs assessed and services delivered, per victim; personal data.
+_SURVIVOR_NEEDS = _schema(
+    "survivor_needs",
+    "SN",
+    "survivor's need",
+    None,
+    Field("victim", "str", "id of the survivor (VI-...)", True, ref="victims"),
+    Field("accident", "str", "id of the accident (AC-...)", ref="accidents"),
+    Field("need", "str", "kind of need assessed", True, "survivor_need"),
+    Field("assessed_on", "date", "date the need was assessed", True),
+    Field("assessed_by", "str", "organisation that assessed it"),
+    Field("status", "str", "open, referred, in_progress, met, declined or lost", True, "need_status"),
+    Field("closed_on", "date", "date the need was met or closed (empty while open)"),
+    Field("details", "str", "medical and personal details (personal data, access-controlled)", personal=True),
+    geometry_required=False,
+    date_field="assessed_on",
+)
+_SURVIVOR_SERVICES = _schema(
+    "survivor_services",
+    "SV",
+    "service to a survivor",
+    None,
+    Field("victim", "str", "id of the survivor (VI-...)", True, ref="victims"),
+    Field("accident", "str", "id of the accident (AC-...)", ref="accidents"),
+    Field("service_type", "str", "kind of assistance (the need it answers)", True, "survivor_need"),
+    Field("service", "str", "the service itself, e.g. prosthesis fitting, counselling"),
+    Field("provider", "str", "organisation or facility that provides it", True),
+    Field(
+        "provider_kind", "str", "government, ngo, international, private or community", False, "provider_kind"
+    ),
+    Field("referred_on", "date", "date the survivor was referred (empty when served directly)"),
+    Field("provided_on", "date", "date the service was delivered (empty while a referral waits)"),
+    Field(
+        "referral_status",
+        "str",
+        "not_referred, pending, completed, declined or unavailable",
+        True,
+        "referral_status",
+    ),
+    Field("cost_usd", "float", "cost of the service, US$", minimum=0, maximum=1e9),
+    Field("notes", "str", "medical and personal notes (personal data, access-controlled)", personal=True),
+    geometry_required=False,
+    date_field="provided_on",
+)
+
 ENTITIES: Mapping[str, EntitySchema] = MappingProxyType(
     {
         s.kind: s
@@ -233,8 +318,14 @@ ENTITIES: Mapping[str, EntitySchema] = MappingProxyType(
                 Field("victim_group", "str", "civilian, military or deminer", False, "victim_group"),
                 Field("name", "str", "name (personal data, access-controlled)", personal=True),
                 Field("contact", "str", "contact (personal data, access-controlled)", personal=True),
+                Field(
+                    "date_of_birth", "date", "date of birth (personal data, access-controlled)", personal=True
+                ),
                 geometry_required=False,
             ),
+            _RISK_EDUCATION,
+            _SURVIVOR_NEEDS,
+            _SURVIVOR_SERVICES,
             _schema(
                 "funding",
                 "FU",

@@ -5,8 +5,9 @@ schema (``mineaction.domain.schema``), normalises vocabulary terms to their code
 geometry (type, validity, finite and in-range coordinates, inside the area of interest with a hint when lon
 and lat are swapped or a sign is lost), dates (none in the future), and the rules that join fields: a
 device made after it was found, more area cancelled, reduced and cleared than was worked, an activity ending
-before it started. Each rule is one vectorised pass over the whole frame: a million points validate in
-seconds.
+before it started, and those of the people-centred kinds (``validate_people``: risk education audiences,
+survivors' needs and services). Each rule is one vectorised pass over the whole frame: a million points
+validate in seconds.
 
 The result is a ``ValidationReport``: every issue with file, row (1-based data row), field, value, reason, fix
 and severity (``error`` or ``warning``), and the normalised frame (schema columns, typed, geometry in
@@ -29,6 +30,7 @@ import shapely
 from mineaction.domain.issues import ISSUE_COLUMNS, Issue, IssueCollector, ValidationReport
 from mineaction.domain.schema import ENTITIES, PLANNED_DATE_FIELDS, EntitySchema, Field, entity
 from mineaction.domain.validate_geometry import check_geometry, check_worked_area
+from mineaction.domain.validate_people import check_people_rules, parse_term_list
 from mineaction.domain.vocab import VOCABULARIES, normalize_term
 
 __all__ = ["ISSUE_COLUMNS", "Issue", "ValidationReport", "validate_frame"]
@@ -228,6 +230,8 @@ def _check_fields(schema: EntitySchema, frame: pd.DataFrame, out: IssueCollector
             )
         if raw is None or not present.any():
             parsed[f.name] = _empty(f.type, n)
+        elif f.type == "json" and f.vocabulary is not None:
+            parsed[f.name] = parse_term_list(f, raw, present, out)
         else:
             parsed[f.name] = _PARSERS[f.type](f, raw, present, out)
     _check_ids(schema, parsed["id"], out)
@@ -372,6 +376,7 @@ def validate_frame(
     geoms = check_geometry(schema, frame, out, aoi)
     _check_dates(schema, parsed, out, today or pd.Timestamp.now(tz="UTC").date())
     check_worked_area(parsed, geoms, out, metric_crs)
+    check_people_rules(schema, parsed, out)
     _check_duplicates(parsed, geoms, out)
     records: pd.DataFrame = pd.DataFrame(parsed)
     if geoms is not None:

@@ -22,14 +22,22 @@ __all__ = [
     "DEVICE_CATEGORIES",
     "DONOR_KINDS",
     "EMPLACEMENT_METHODS",
+    "EORE_AUDIENCES",
+    "EORE_FORMS",
+    "EORE_METHODS",
+    "EORE_TOPICS",
     "EVIDENCE_KINDS",
     "FIND_CONDITIONS",
     "FUNDING_PURPOSES",
     "HAZARD_KINDS",
     "HAZARD_STATUSES",
+    "NEED_STATUSES",
     "OPERATOR_KINDS",
+    "PROVIDER_KINDS",
+    "REFERRAL_STATUSES",
     "SETTINGS",
     "SEXES",
+    "SURVIVOR_NEEDS",
     "VICTIM_GROUPS",
     "VICTIM_OUTCOMES",
     "VOCABULARIES",
@@ -178,6 +186,99 @@ CONTEXT_KINDS = _vocab(
     dem="digital elevation model (raster by reference)",
 )
 
+# Explosive ordnance risk education (IMAS 12.10): how it is delivered, to whom, and what it teaches.
+EORE_FORMS = _vocab(session="session (one event)", campaign="campaign (a series or a media run)")
+EORE_METHODS = _vocab(
+    {
+        "interpersonal": "face_to_face",
+        "direct": "face_to_face",
+        "community": "face_to_face",
+        "in_school": "school",
+        "curriculum": "school",
+        "mass_media": "media",
+        "small_media": "media",
+        "radio": "media",
+        "television": "media",
+        "tv": "media",
+        "print": "media",
+        "sms": "digital",
+        "online": "digital",
+        "social_media": "digital",
+    },
+    face_to_face="face to face (interpersonal)",
+    school="in school (curriculum or school session)",
+    media="mass or small media (radio, television, print, billboards)",
+    digital="digital (online, social media, messaging)",
+)
+EORE_AUDIENCES = _vocab(
+    {"idp": "displaced", "idps": "displaced", "returnee": "returnees", "pupils": "students"},
+    returnees="returning families",
+    displaced="displaced people not yet returned",
+    residents="residents of affected communities",
+    students="school children and students",
+    teachers="teachers and trainers",
+    workers="reconstruction and infrastructure workers",
+    farmers="farmers and herders",
+    mixed="mixed audience",
+)
+EORE_TOPICS = _vocab(
+    recognition="recognising explosive ordnance",
+    safe_behaviour="safe behaviour: do not touch, step back, stay on known paths",
+    signs="hazard marking and warning signs",
+    reporting="reporting explosive ordnance and dangerous areas",
+    tampering="dangers of handling, scrap collection and tampering",
+    safe_return="safe return: houses, gardens, fields, water sources",
+    safe_work="safe practices for reconstruction and farm work",
+    assistance="where survivors get help (referral pathways)",
+)
+
+# Assistance to survivors (IMAS 13.10 victim assistance; the needs and services IMSMA records).
+SURVIVOR_NEEDS = _vocab(
+    {
+        "emergency": "emergency_medical",
+        "medical": "continuing_medical",
+        "ongoing_medical": "continuing_medical",
+        "physical_rehabilitation": "rehabilitation",
+        "prosthetics": "rehabilitation",
+        "psychosocial": "psychological",
+        "psychosocial_support": "psychological",
+        "livelihood": "economic_inclusion",
+        "socio_economic_inclusion": "economic_inclusion",
+        "disability_pension": "social_protection",
+    },
+    emergency_medical="emergency medical care",
+    continuing_medical="continuing medical care",
+    rehabilitation="physical rehabilitation and prosthetics",
+    psychological="psychological and psychosocial support",
+    education="education",
+    economic_inclusion="economic inclusion (livelihoods, employment)",
+    social_protection="social protection (disability pension, benefits)",
+)
+NEED_STATUSES = _vocab(
+    {"closed": "met", "unmet": "open"},
+    open="open: assessed, no service yet",
+    referred="referred to a provider",
+    in_progress="services under way",
+    met="met",
+    declined="declined by the survivor",
+    lost="lost to follow-up",
+)
+REFERRAL_STATUSES = _vocab(
+    {"none": "not_referred", "direct": "not_referred", "waiting": "pending", "done": "completed"},
+    not_referred="provided directly, no referral",
+    pending="referred, waiting for the service",
+    completed="referral completed: service received",
+    declined="referral declined by the survivor",
+    unavailable="service not available to the survivor",
+)
+PROVIDER_KINDS = _vocab(
+    government="government service",
+    ngo="NGO",
+    international="international organisation",
+    private="private provider",
+    community="community or survivors' network",
+)
+
 VOCABULARIES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "hazard_kind": HAZARD_KINDS,
@@ -200,6 +301,14 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "operator_kind": OPERATOR_KINDS,
         "admin_level": ADMIN_LEVELS,
         "context_kind": CONTEXT_KINDS,
+        "eore_form": EORE_FORMS,
+        "eore_method": EORE_METHODS,
+        "eore_audience": EORE_AUDIENCES,
+        "eore_topic": EORE_TOPICS,
+        "survivor_need": SURVIVOR_NEEDS,
+        "need_status": NEED_STATUSES,
+        "referral_status": REFERRAL_STATUSES,
+        "provider_kind": PROVIDER_KINDS,
     }
 )
 

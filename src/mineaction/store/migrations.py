@@ -6,23 +6,39 @@ newer than this code knows raises SchemaError (upgrade mineaction), as does a da
 schema at all (run ``mineaction init URL``).
 
 The steps call back into the store's dialect for DDL, so one list of steps serves GeoPackage, PostGIS and
-memory.
+memory. The first step creates the tables of the schema as this code defines it, so a later step that adds a
+kind or a field adds only what is missing (``add_kinds``, ``add_fields``): on a new store it finds everything
+there and does nothing. Adding a field to a kind changes the content key of every stored record of that kind
+(the key covers every field), so ``add_fields`` re-keys the live records, repeats included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from mineaction.domain.schema import entity
 from mineaction.errors import SchemaError
-from mineaction.store.codec import format_instant
+from mineaction.store.codec import encode_frame, format_instant
+from mineaction.store.keys import CONTENT_KEY_EXCLUDED, content_keys
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SQLStore
 
-__all__ = ["MIGRATIONS", "VERSION_TABLE", "Migration", "latest_version", "migrate", "schema_version"]
+__all__ = [
+    "MIGRATIONS",
+    "VERSION_TABLE",
+    "Migration",
+    "add_fields",
+    "add_kinds",
+    "latest_version",
+    "migrate",
+    "schema_version",
+]
 
 VERSION_TABLE = "mineaction_schema_version"
 
@@ -40,9 +56,61 @@ def _initial(store: SQLStore) -> None:
     store.create_initial_schema()
 
 
+def add_kinds(store: SQLStore, kinds: Sequence[str]) -> None:
+    """Create the tables and id counters of ``kinds`` that the store does not have yet."""
+    for kind in kinds:
+        if not store.table_exists(kind):
+            store.create_kind(entity(kind))
+
+
+def add_fields(store: SQLStore, kind: str, names: Sequence[str]) -> None:
+    """Add the columns of fields ``names`` to ``kind``'s tables where missing, then re-key its live records.
+
+    A stored key that is the key of the record's content without the new fields becomes the key with them;
+    the k-th repeat of a content within one write (key of ``"<key>#k"``) stays the k-th repeat. Keys that are
+    neither (edited by hand) are left alone.
+    """
+    schema = entity(kind)
+    added = store.add_field_columns(schema, names)
+    if not added or not store.query(f"SELECT COUNT(*) FROM {kind}")[0][0]:
+        return
+    frame = store.read(kind, include_personal=True)
+    stored = dict(store.query(f"SELECT id, content_key FROM {kind}"))
+    encoded = encode_frame(schema, frame)
+    before = [f for f in schema.fields if f.name not in CONTENT_KEY_EXCLUDED and f.name not in added]
+    old_keys = content_keys(before, [encoded.columns[f.name] for f in before], encoded.wkb, len(frame))
+    same = Counter(old_keys)  # a content repeated k times in one write was stored as k keys
+    updates = []
+    for rid, old, new in zip(encoded.columns["id"], old_keys, encoded.content_keys, strict=True):
+        key = stored.get(rid)
+        if key == old:
+            updates.append((new, rid))
+            continue
+        for k in range(1, same[old]):
+            if key == _repeat(old, k):
+                updates.append((_repeat(new, k), rid))
+                break
+    store.executemany(f"UPDATE {kind} SET content_key = ? WHERE id = ?", updates)
+
+
+def _repeat(key: str, k: int) -> str:
+    """The key of the k-th repeat of a content within one write (as ``keys.RepeatNumbers`` makes it)."""
+    return hashlib.blake2b(f"{key}#{k}".encode(), digest_size=16).hexdigest()
+
+
+def _people(store: SQLStore) -> None:
+    add_kinds(store, ("risk_education", "survivor_needs", "survivor_services"))
+    add_fields(store, "victims", ("date_of_birth",))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "current-state and history tables for every kind; settings, documents, id counters", _initial
+    ),
+    Migration(
+        2,
+        "risk education, survivors' needs and services to survivors; victims' date of birth",
+        _people,
     ),
 )
 

@@ -208,6 +208,30 @@ class SQLStore(SettingsAndDocuments, Store):
         self.execute(f"CREATE INDEX {k}_history_id ON {k}_history (id, changed_at)")
         self.register_table(f"{k}_history", schema, history=True)
 
+    def column_names(self, table: str) -> set[str]:
+        """Names of the columns of ``table``."""
+        return {d[0] for d in self.execute(f"SELECT * FROM {table} WHERE 1 = 0").description}
+
+    def create_kind(self, schema: EntitySchema) -> None:
+        """The tables and id counter of a kind added to the schema after the store was made (a migration)."""
+        self._create_kind(schema)
+        self.execute("INSERT INTO mineaction_counters (kind, next_number) VALUES (?, ?)", (schema.kind, 1))
+
+    def add_field_columns(self, schema: EntitySchema, names: Sequence[str]) -> list[str]:
+        """Add the columns of fields ``names`` of a kind to its current and history tables where they are
+        missing (a migration); returns the names added to the current table."""
+        added = []
+        for table in (schema.table, f"{schema.table}_history"):
+            present = self.column_names(table)
+            for name in names:
+                if name not in present:
+                    self.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {name} {self.column_type(schema.field(name).type)}"
+                    )
+                    if table == schema.table:
+                        added.append(name)
+        return added
+
     def create_initial_schema(self) -> None:
         """The first migration: every kind's tables plus settings, documents and counters."""
         self.prepare_container()
