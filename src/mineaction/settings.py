@@ -44,6 +44,36 @@ class Settings:
     ceasefire: date = _setting(
         date(2020, 11, 10), "end of the last conflict period (new-contamination cut-off)"
     )
+    processed_share_min: float = _setting(
+        0.9,
+        "share (0-1) of a minefield record's perimeter covered by ended survey or clearance from which the "
+        "record counts as fully processed",
+    )
+    alert_eps_m: float = _setting(500.0, "new-contamination alerts: cluster radius (DBSCAN eps), m")
+    alert_min_finds: int = _setting(5, "new-contamination alerts: fewest flagged finds that make an alert")
+    alert_high_min: int = _setting(
+        20, "new-contamination alerts: post-conflict finds that make an alert high"
+    )
+    alert_released_min: float = _setting(
+        0.9, "share (0-1) of an activity's polygon released from which its land counts as released"
+    )
+    risk_cell_m: float = _setting(100.0, "risk model: side of a grid cell, m (25 to 1000)")
+    report_risk_cell_m: float = _setting(250.0, "risk model: side of a grid cell in the report and demo, m")
+    risk_block_m: float = _setting(5000.0, "risk model: side of the blocks held out in spatial validation, m")
+    risk_cutoff_share: float = _setting(
+        0.3,
+        "risk model: default cut-off date when this share (0-1) of the dated finds and accidents happened",
+    )
+    candidate_top_share_pct: float = _setting(
+        5.0, "survey candidates: high risk is the top share of the area ranked by risk, %"
+    )
+    candidate_min_cells: int = _setting(3, "survey candidates: smallest candidate area, cells")
+    random_state: int = _setting(
+        0, "seed of every random choice (models, folds, solver), for repeatable runs"
+    )
+    plan_years: int = _setting(10, "planner: years to plan")
+    plan_time_limit_s: float = _setting(60.0, "planner: hard time limit of each solve, s")
+    plan_mip_gap: float = _setting(0.01, "planner: relative optimality gap to reach (0-1)")
     max_manual_m2_per_deminer_day: float = _setting(
         100.0, "manual clearance productivity above this is implausible, m2 per deminer-day (norm 25)"
     )

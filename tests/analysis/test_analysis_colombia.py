@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mineaction.analysis import data_quality, metric_crs_for, share_farther_than
+from mineaction.analysis import data_quality, share_farther_than, utm_crs_of
 from mineaction.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def _period(frame: pd.DataFrame, field: str, first: int, last: int) -> pd.DataFr
 def _share(accidents: pd.DataFrame, hazards: pd.DataFrame) -> dict[str, float | int]:
     mine_accidents = _period(accidents.loc[accidents["category"] == "AP"], "occurred_on", 2015, 2019)
     suspected = _period(hazards, "reported_on", 1990, 2014)
-    crs = metric_crs_for(mine_accidents)
+    crs = utm_crs_of(mine_accidents)
     assert crs == "EPSG:32618"  # UTM 18N, estimated from the data
     return share_farther_than(mine_accidents, suspected, distance_m=1000, crs=crs)
 

@@ -8,17 +8,17 @@ import pandas as pd
 from analysis_scenes import frame
 
 from mineaction.analysis import (
+    assess_each_record,
     processed_share,
     record_accuracy,
     record_accuracy_by_source,
-    record_assessment,
     record_recall,
 )
 from mineaction.settings import Settings
 
 
 def test_record_assessment_parts(records_scene: dict[str, pd.DataFrame]) -> None:
-    out = record_assessment(
+    out = assess_each_record(
         records_scene["minefield_records"],
         records_scene["finds"],
         records_scene["activities"],
@@ -36,7 +36,7 @@ def test_record_assessment_parts(records_scene: dict[str, pd.DataFrame]) -> None
 
 
 def test_record_accuracy_over_processed_records(records_scene: dict[str, pd.DataFrame]) -> None:
-    assessed = record_assessment(
+    assessed = assess_each_record(
         records_scene["minefield_records"],
         records_scene["finds"],
         records_scene["activities"],
@@ -53,7 +53,7 @@ def test_record_accuracy_over_processed_records(records_scene: dict[str, pd.Data
 
 def test_tighter_tolerance_loses_positioning(records_scene: dict[str, pd.DataFrame]) -> None:
     strict = Settings(positional_tolerance_m=5.0)
-    assessed = record_assessment(
+    assessed = assess_each_record(
         records_scene["minefield_records"],
         records_scene["finds"],
         records_scene["activities"],
@@ -79,7 +79,7 @@ def test_processed_share_ignores_unfinished_activities(records_scene: dict[str, 
 
 def test_empty_inputs_give_nan_not_errors() -> None:
     records = frame("minefield_records", [], [])
-    assessed = record_assessment(records, None, None, settings=Settings())
+    assessed = assess_each_record(records, None, None, settings=Settings())
     assert assessed.empty
     assert math.isnan(record_accuracy(assessed)["accuracy"])
     assert math.isnan(record_recall(records, None, settings=Settings())["recall"])

@@ -94,16 +94,3 @@ def test_report_command_writes_offline_page(store_path: str, tmp_path: Path) -> 
     assert "<h2>Minefield record accuracy</h2>" in page
     for src in re.findall(r'src="([^"]+)"', page):
         assert (tmp_path / "report" / src).is_file()
-
-
-def test_store_summary_counts_victims_and_aggregates(store_path: str) -> None:
-    from mineaction.cli.analysis_commands import store_summary
-    from mineaction.store import open_store
-
-    with open_store(store_path) as store:
-        assert store_summary(store)["victims"]["total"] == 1
-        rows = [{"year": 1991, "victims": 10, "killed": 2, "children": 1, "women": 1}]
-        store.save_document("aggregates", "casualties", {"rows": rows}, author="test", reason="aggregates")
-        summary = store_summary(store)
-    assert summary["victims"]["total"] == 11 and summary["victims"]["children"] == 2
-    assert summary["victims"]["since"] == 1991 and summary["victims_recorded"]["total"] == 1

@@ -37,14 +37,14 @@ from mineaction.analysis.outside import (
 from mineaction.analysis.quality import QUALITY_COLUMNS, data_quality, quality_summary
 from mineaction.analysis.records import (
     MINE_CATEGORIES,
+    assess_each_record,
     processed_share,
     record_accuracy,
     record_accuracy_by_source,
-    record_assessment,
     record_recall,
 )
-from mineaction.analysis.spatial import metric_crs_for
-from mineaction.analysis.summary import assess_records, choose_metric_crs, summary_stats
+from mineaction.analysis.spatial import utm_crs_of
+from mineaction.analysis.summary import assess_records, metric_crs_for, summary_stats
 
 __all__ = [
     "ALERT_LABELS",
@@ -53,11 +53,11 @@ __all__ = [
     "MINE_CATEGORIES",
     "QUALITY_COLUMNS",
     "alerts_for_display",
+    "assess_each_record",
     "assess_records",
     "casualties_by",
     "casualty_table",
     "casualty_totals",
-    "choose_metric_crs",
     "data_quality",
     "event_dates",
     "flag_new_contamination",
@@ -75,10 +75,10 @@ __all__ = [
     "quality_summary",
     "record_accuracy",
     "record_accuracy_by_source",
-    "record_assessment",
     "record_recall",
     "release_totals",
     "share_farther_than",
     "summary_stats",
     "totals_with_aggregates",
+    "utm_crs_of",
 ]

@@ -6,13 +6,14 @@ Definitions (docs/metrics.md):
   period's end at its place: ``conflict_end[district]`` where given, else ``settings.ceasefire``
   (default 2020-11-10, so made in 2021 or later).
 - A find is **in released land** when it lies inside the polygon of another activity that ended before the
-  find's date and released (cancelled + reduced + cleared) at least ``released_min`` (0.9) of its polygon's
-  area: land declared free earlier yet holding ordnance.
-- Flagged finds are clustered with DBSCAN on their metric coordinates (``eps_m``, default 500 m;
-  ``min_finds``, default 5): each cluster is an **alert** with its finds count, models, first and last find
-  dates, district (the most frequent), centroid (WGS84) and a severity: ``high`` when post-conflict finds are
-  ``high_min`` (20) or more, ``medium`` when there are any post-conflict finds or ``high_min`` finds in
-  released land, else ``low``. Flagged finds outside any cluster stay visible in ``flag_new_contamination``.
+  find's date and released (cancelled + reduced + cleared) at least the setting ``alert_released_min`` (0.9)
+  of its polygon's area: land declared free earlier yet holding ordnance.
+- Flagged finds are clustered with DBSCAN on their metric coordinates (``alert_eps_m``, default 500 m;
+  ``alert_min_finds``, default 5): each cluster is an **alert** with its finds count, models, first and last
+  find dates, district (the most frequent), centroid (WGS84) and a severity: ``high`` when post-conflict
+  finds are ``alert_high_min`` (20) or more, ``medium`` when there are any post-conflict finds or that many
+  finds in released land, else ``low``. Flagged finds outside any cluster stay visible in
+  ``flag_new_contamination``.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def flag_new_contamination(
     *,
     settings: Settings,
     crs: str | None = None,
-    released_min: float = 0.9,
+    released_min: float | None = None,
     conflict_end: Mapping[str, date] | None = None,
 ) -> gpd.GeoDataFrame:
     """Finds that signal new contamination, in the metric CRS, with bools ``post_conflict`` and
@@ -84,7 +85,8 @@ def flag_new_contamination(
     cutoff = column(fin, "district").map(ends).fillna(settings.ceasefire.year).astype(float)
     post = (year > cutoff).fillna(False).to_numpy(dtype=bool)
     in_released = np.zeros(len(fin), dtype=bool)
-    rel = _released_polygons(activities, crs, released_min)
+    least = settings.alert_released_min if released_min is None else released_min
+    rel = _released_polygons(activities, crs, least)
     if not rel.empty:
         f_idx, a_idx = shapely.STRtree(rel.geometry.to_numpy()).query(
             fin.geometry.to_numpy(), predicate="within"
@@ -134,10 +136,10 @@ def new_contamination_alerts(
     *,
     settings: Settings,
     crs: str | None = None,
-    eps_m: float = 500.0,
-    min_finds: int = 5,
-    high_min: int = 20,
-    released_min: float = 0.9,
+    eps_m: float | None = None,
+    min_finds: int | None = None,
+    high_min: int | None = None,
+    released_min: float | None = None,
     conflict_end: Mapping[str, date] | None = None,
 ) -> pd.DataFrame:
     """Alerts of new contamination: clusters of flagged finds, most finds first.
@@ -150,14 +152,15 @@ def new_contamination_alerts(
         ``ceasefire`` (cut-off date) and ``metric_crs``.
     crs : str, optional
         Metric CRS for clustering distances.
-    eps_m : float
-        DBSCAN neighbourhood radius, m.
-    min_finds : int
-        Fewest flagged finds that make an alert (DBSCAN ``min_samples``).
-    high_min : int
-        Post-conflict finds from which an alert is ``high`` severity.
-    released_min : float
-        Released share (0-1) of an activity's polygon from which its land counts as released.
+    eps_m : float, optional
+        DBSCAN neighbourhood radius, m (default: the setting ``alert_eps_m``).
+    min_finds : int, optional
+        Fewest flagged finds that make an alert, DBSCAN ``min_samples`` (default: ``alert_min_finds``).
+    high_min : int, optional
+        Post-conflict finds from which an alert is ``high`` severity (default: ``alert_high_min``).
+    released_min : float, optional
+        Released share (0-1) of an activity's polygon from which its land counts as released (default:
+        ``alert_released_min``).
     conflict_end : mapping of district to date, optional
         End of the last conflict period where it differs from ``settings.ceasefire``.
 
@@ -170,6 +173,9 @@ def new_contamination_alerts(
     flagged = flag_new_contamination(
         finds, activities, settings=settings, crs=crs, released_min=released_min, conflict_end=conflict_end
     )
+    eps_m = settings.alert_eps_m if eps_m is None else eps_m
+    min_finds = settings.alert_min_finds if min_finds is None else min_finds
+    high_min = settings.alert_high_min if high_min is None else high_min
     if len(flagged) < min_finds:
         return pd.DataFrame(columns=_ALERT_COLUMNS)
     xy = shapely.get_coordinates(flagged.geometry.to_numpy())

@@ -188,7 +188,7 @@ def share_farther_than(
     distance_m : float
         Distance threshold, m.
     crs : str
-        Metric CRS (for Colombia the UTM zone of the data, ``metric_crs_for``).
+        Metric CRS (for Colombia the UTM zone of the data, ``utm_crs_of``).
     use_centroids : bool
         Measure to each reference's centroid (the reported point when areas were made by buffering a
         point), else to its geometry.

@@ -5,7 +5,7 @@ Definitions (docs/metrics.md is the reader's copy; change both together):
 - **Mine finds**: finds of category AP or AT.
 - **Processed share** of a record: the share of its perimeter's area covered by the union of the polygons of
   activities that have ended (``ended_on`` set, any kind: NTS, TS, clearance, BAC, EOD, QA).
-- **Fully processed** record: processed share >= ``processed_min`` (default 0.9).
+- **Fully processed** record: processed share >= the setting ``processed_share_min`` (default 0.9).
 - **Matched finds** of a record: mine finds within ``tolerance`` (settings.positional_tolerance_m, 25 m) of
   its perimeter (inside it or at most that far outside).
 - **Offset** of a matched find: its distance to the record's nearest mine row when the record has rows, else
@@ -33,7 +33,7 @@ __all__ = [
     "processed_share",
     "record_accuracy",
     "record_accuracy_by_source",
-    "record_assessment",
+    "assess_each_record",
     "record_recall",
 ]
 
@@ -87,14 +87,14 @@ def _matched_offsets(
     return pd.DataFrame({"record": record_ids, "offset_m": offsets})
 
 
-def record_assessment(
+def assess_each_record(
     records: pd.DataFrame,
     finds: pd.DataFrame | None,
     activities: pd.DataFrame | None,
     *,
     settings: Settings,
     crs: str | None = None,
-    processed_min: float = 0.9,
+    processed_min: float | None = None,
 ) -> pd.DataFrame:
     """Accuracy of each minefield record against the finds, one row per record.
 
@@ -106,8 +106,9 @@ def record_assessment(
         ``positional_tolerance_m`` (m) and ``completeness_band``; ``metric_crs`` unless ``crs`` is given.
     crs : str, optional
         Metric CRS for distances and areas.
-    processed_min : float
-        Processed share (0-1) from which a record counts as fully processed.
+    processed_min : float, optional
+        Processed share (0-1) from which a record counts as fully processed (default: the setting
+        ``processed_share_min``).
 
     Returns
     -------
@@ -124,7 +125,8 @@ def record_assessment(
     claimed = pd.to_numeric(rec["claimed_total"], errors="coerce") if "claimed_total" in rec else None
     out["claimed_total"] = claimed.to_numpy() if claimed is not None else np.nan
     out["processed_share"] = processed_share(records.loc[rec.index], activities, crs=crs).to_numpy()
-    out["processed"] = out["processed_share"] >= processed_min
+    least = settings.processed_share_min if processed_min is None else processed_min
+    out["processed"] = out["processed_share"] >= least
     matched = _matched_offsets(rec, _mine_finds(finds, crs), mine_row_lines(rec).to_crs(crs), tol)
     grouped = matched.groupby("record")["offset_m"]
     out["n_finds"] = out["id"].map(grouped.size()).fillna(0).astype(int)
@@ -156,7 +158,7 @@ def _shares(assessed: pd.DataFrame) -> dict[str, float | int]:
 
 
 def record_accuracy(assessed: pd.DataFrame) -> dict[str, float | int]:
-    """Record accuracy (0-1) and its parts over the fully processed records of ``record_assessment``.
+    """Record accuracy (0-1) and its parts over the fully processed records of ``assess_each_record``.
 
     Returns ``n_records``, ``n_processed``, ``confirmed``, ``complete``, ``positioned`` and ``accuracy`` (the
     conjunction); shares are NaN when no record is fully processed.

@@ -3,7 +3,7 @@
 Distances are in metres and areas in m2.
 
 Frames arrive in WGS84 (EPSG:4326); every distance and area is computed after projecting to a metric CRS: the
-caller's (default EPSG:32638, UTM 38N, for Azerbaijan) or, with ``metric_crs_for``, the UTM zone of the data's
+caller's (default EPSG:32638, UTM 38N, for Azerbaijan) or, with ``utm_crs_of``, the UTM zone of the data's
 median point (used for Colombia and any other country).
 """
 
@@ -22,13 +22,13 @@ __all__ = [
     "column",
     "distance_to_nearest",
     "mine_row_lines",
-    "metric_crs_for",
     "to_metric",
     "to_timestamps",
+    "utm_crs_of",
 ]
 
 
-def metric_crs_for(frame: pd.DataFrame, *, default: str = "EPSG:32638") -> str:
+def utm_crs_of(frame: pd.DataFrame, *, default: str = "EPSG:32638") -> str:
     """The WGS84 UTM zone (``EPSG:326zz`` north, ``EPSG:327zz`` south) of the median point of ``frame``.
 
     Returns ``default`` when the frame has no usable geometry.

@@ -15,18 +15,18 @@ from mineaction.analysis.casualties import casualty_table, casualty_totals, tota
 from mineaction.analysis.ledger import funding_totals, release_totals
 from mineaction.analysis.outside import hazards_with_history, outside_flags, outside_share, outside_share_by
 from mineaction.analysis.records import (
+    assess_each_record,
     record_accuracy,
     record_accuracy_by_source,
-    record_assessment,
     record_recall,
 )
-from mineaction.analysis.spatial import metric_crs_for
+from mineaction.analysis.spatial import utm_crs_of
 from mineaction.settings import Settings
 
-__all__ = ["assess_records", "choose_metric_crs", "summary_stats"]
+__all__ = ["assess_records", "metric_crs_for", "summary_stats"]
 
 
-def choose_metric_crs(frames: Mapping[str, pd.DataFrame], settings: Settings) -> str:
+def metric_crs_for(frames: Mapping[str, pd.DataFrame], settings: Settings) -> str:
     """``settings.metric_crs`` when the data lie in its UTM zone's region, else the data's own UTM zone.
 
     The zone is estimated from the hazardous areas, finds or accidents (the first kind that has points).
@@ -34,7 +34,7 @@ def choose_metric_crs(frames: Mapping[str, pd.DataFrame], settings: Settings) ->
     for kind in ("hazardous_areas", "finds", "accidents", "minefield_records", "activities"):
         frame = frames.get(kind)
         if frame is not None and len(frame) and "geometry" in frame.columns:
-            zone = metric_crs_for(frame, default=settings.metric_crs)
+            zone = utm_crs_of(frame, default=settings.metric_crs)
             return settings.metric_crs if zone == settings.metric_crs else zone
     return settings.metric_crs
 
@@ -64,12 +64,12 @@ def assess_records(
         positioned shares and counts), ``by_source``, ``outside_by_year`` and ``outside_by_district`` (lists
         of dicts), ``records`` (list of per-record dicts), ``metric_crs``, ``tolerance_m``.
     """
-    crs = crs or choose_metric_crs(frames, settings)
+    crs = crs or metric_crs_for(frames, settings)
     records, finds = frames.get("minefield_records"), frames.get("finds")
     activities = frames.get("activities")
     hazards = hazards_with_history(frames.get("hazardous_areas"), hazard_history)
     empty = pd.DataFrame({"id": pd.Series(dtype=object)})
-    assessed = record_assessment(
+    assessed = assess_each_record(
         records if records is not None else empty, finds, activities, settings=settings, crs=crs
     )
     parts = record_accuracy(assessed)

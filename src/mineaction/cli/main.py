@@ -25,7 +25,7 @@ COMMAND_MODULES = {
     "records": "analysis_commands",
     "alerts": "analysis_commands",
     "quality": "analysis_commands",
-    "report": "analysis_commands",
+    "report": "report_commands",
     "risk": "risk_commands",
     "plan": "plan_commands",
 }

@@ -199,14 +199,15 @@ def plan_command(
     if rerun_id:
         return _rerun(store, rerun_id, as_json)
     from mineaction import __version__
-    from mineaction.cli.analysis_commands import load_frames
+    from mineaction.cli._common import open_snapshot
     from mineaction.plan import ClearancePlanner, apply_scenario, build_problem
     from mineaction.plan.record import PLAN_COLLECTION, plan_document
 
     scenarios = _scenarios(scenario_paths) or [None]
     planner = ClearancePlanner(time_limit_s=time_limit, mip_gap=mip_gap, seed=seed)
     summaries = []
-    with load_frames(store, settings_path) as (frames, settings, st):
+    with open_snapshot(store, settings_path) as snap:
+        frames, settings, st = snap.frames(), snap.settings, snap.store
         simulated = True if st.get_setting("simulated", None) else None
         base = build_problem(
             frames,

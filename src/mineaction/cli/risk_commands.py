@@ -84,14 +84,14 @@ def _record_weights(layers: dict[str, pd.DataFrame], cutoff: date | None) -> dic
     records = layers.get("minefield_records")
     if records is None or records.empty:
         return None
-    from mineaction.analysis.records import record_assessment
+    from mineaction.analysis.records import assess_each_record
     from mineaction.risk.features import dated_before
     from mineaction.risk.weights import record_weights_from_assessment
     from mineaction.settings import load_settings
 
     finds = dated_before(layers.get("finds", pd.DataFrame()), "finds", cutoff)
     acts = dated_before(layers.get("activities", pd.DataFrame()), "activities", cutoff)
-    assessed = record_assessment(records, finds, acts, settings=load_settings())
+    assessed = assess_each_record(records, finds, acts, settings=load_settings())
     return record_weights_from_assessment(assessed)
 
 

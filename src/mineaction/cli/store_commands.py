@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from mineaction.cli._common import echo_json, progress
+from mineaction.cli._common import (
+    echo_json,
+    json_option,
+    open_snapshot,
+    pct,
+    print_table,
+    progress,
+    settings_option,
+)
 from mineaction.domain.schema import ENTITIES
 from mineaction.errors import ConfigError, ValidationError
 from mineaction.settings import load_settings
@@ -190,24 +199,44 @@ def export_command(
 
 @click.command("stats")
 @click.argument("store")
-@click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
-def stats_command(store: str, as_json: bool) -> None:
+@json_option
+@settings_option
+def stats_command(store: str, as_json: bool, settings_path: str | None) -> None:
     """Count the live records of every kind in STORE, with victims, funding and land release totals."""
-    from mineaction.cli.analysis_commands import print_summary, store_summary
-    from mineaction.store import open_store
+    from mineaction.workflows import summarise_store
 
-    with open_store(store) as source:
-        counts = source.counts()
-        summary = store_summary(source)
+    with open_snapshot(store, settings_path) as snap:
+        result = summarise_store(snap)
     if as_json:
-        echo_json({"store": store, "records": counts, "total": sum(counts.values()), **summary})
+        echo_json(result.to_dict())
         return
     table = Table("kind", "records", title=f"{store}")
-    for kind, n in counts.items():
+    for kind, n in result.records.items():
         table.add_row(kind, f"{n:,}")
-    table.add_row("total", f"{sum(counts.values()):,}")
+    table.add_row("total", f"{result.total:,}")
     _stdout.print(table)
-    print_summary(summary)
+    _print_totals(result)
+
+
+def _print_totals(result: Any) -> None:
+    victims, funding, release = result.victims, result.funding, result.land_release
+    since = f" since {victims['since']}" if victims.get("since") else " (victim records)"
+    cost = release["cost_per_m2_usd"]
+    print_table(
+        "Headline figures",
+        ["figure", "value"],
+        [
+            [f"casualties{since} (people)", f"{victims['total']:,}"],
+            [
+                "  children under 18 / women / killed (people)",
+                f"{victims['children']:,} / {victims['women']:,} / {victims['killed']:,}",
+            ],
+            ["funding (US$)", f"{funding['total_usd']:,.0f}"],
+            ["foreign share of funding", pct(funding["foreign_share"])],
+            ["land released (ha)", f"{release['released_ha']:,.1f}"],
+            ["cost per m2 released (US$/m2)", "n/a" if cost != cost else f"{cost:.2f}"],
+        ],
+    )
 
 
 COMMANDS: list[click.Command] = [init_command, import_command, export_command, stats_command]

@@ -25,7 +25,7 @@ def evidence_results(context: ReportContext) -> dict[str, Any]:
     if "evidence" in context.results:
         return dict(context.results["evidence"])
     frames, settings = dict(context.frames), context.settings
-    crs = analysis.choose_metric_crs(frames, settings)
+    crs = analysis.metric_crs_for(frames, settings)
     table = analysis.casualty_table(frames.get("victims"), frames.get("accidents"))
     acts, finds = frames.get("activities"), frames.get("finds")
     results = {

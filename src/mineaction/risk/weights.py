@@ -25,7 +25,7 @@ def record_weights_from_assessment(
     ----------
     assessed : DataFrame
         One row per record with ``id``, ``processed`` and ``confirmed`` (booleans) and optionally
-        ``handed_over_by`` (as ``mineaction.analysis.records.record_assessment`` returns).
+        ``handed_over_by`` (as ``mineaction.analysis.records.assess_each_record`` returns).
     empty_weight : float
         Weight of a processed record whose land held nothing, 0 to 1.
     prior : float
@@ -33,7 +33,7 @@ def record_weights_from_assessment(
     """
     missing = [c for c in ("id", "processed", "confirmed") if c not in assessed.columns]
     if missing:
-        raise InputError(f"record assessment lacks columns {missing}; give the output of record_assessment")
+        raise InputError(f"record assessment lacks columns {missing}; give the output of assess_each_record")
     if assessed.empty:
         return {}
     processed = assessed["processed"].fillna(False).astype(bool).to_numpy()
