@@ -10,6 +10,7 @@
      +-- StoreError                        the store cannot do what was asked
      |    +-- NotFoundError (LookupError)  a record id, plan or layer does not exist
      |    +-- SchemaError                  the store's schema is missing, newer or damaged
+ |    +-- UnavailableError             the database cannot be reached now (retry later)
      +-- ModelError (ValueError)           a risk model is unfitted or used on wrong columns
      +-- PlanError (ValueError)            a planning problem is infeasible or contradictory
 
@@ -35,6 +36,7 @@ __all__ = [
     "PlanError",
     "SchemaError",
     "StoreError",
+    "UnavailableError",
     "ValidationError",
 ]
 
@@ -73,6 +75,10 @@ class NotFoundError(StoreError, LookupError):
 
 class SchemaError(StoreError):
     """The store's schema is missing, damaged, or newer than this version of mineaction."""
+
+
+class UnavailableError(StoreError):
+    """The database cannot be reached now (stopped, restarting, out of connections); nothing was changed."""
 
 
 class ModelError(MineActionError, ValueError):

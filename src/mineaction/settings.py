@@ -79,6 +79,15 @@ class Settings:
     )
     max_edge_m: float = _setting(5000.0, "polygon edges longer than this are flagged as suspicious, m")
     author: str = _setting("mineaction", "name written as the author of changes made from this session")
+    server_default_limit: int = _setting(10, "features an items page returns when the client gives no limit")
+    server_max_limit: int = _setting(
+        10_000, "most features one items page returns (larger limits are clamped)"
+    )
+    server_max_body_bytes: int = _setting(
+        10_000_000, "largest request body the server accepts, bytes (larger bodies get 413)"
+    )
+    server_pool_size: int = _setting(8, "database connections each server process keeps at most")
+    server_workers: int = _setting(1, "server processes (PostGIS stores only; a GeoPackage is served by one)")
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

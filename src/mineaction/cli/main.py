@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "report": "report_commands",
     "risk": "risk_commands",
     "plan": "plan_commands",
+    "serve": "serve_commands",
 }
 
 

@@ -1,0 +1,11 @@
+"""The server's routers, one per resource family, in the order the app includes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mineaction.api.routers import collections, items, landing
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (landing.router, collections.router, items.router)
