@@ -1,7 +1,7 @@
 """Fixtures of the server tests: the tiny simulated scenario in a GeoPackage store and in PostGIS, each served
 by a real ``mineaction serve`` process (uvicorn) on a free port of 127.0.0.1.
 
-The stores mark every collection but victims public, so the read tests need no token; the write tests make
+The stores mark every collection but those about people public, so the read tests need no token; the write tests make
 stores of their own.
 """
 
@@ -21,7 +21,7 @@ import pytest
 
 from mineaction.domain.schema import ENTITIES
 
-PUBLIC = [k for k in ENTITIES if k != "victims"]
+PUBLIC = [k for k in ENTITIES if k not in ("victims", "survivor_needs", "survivor_services")]
 BIN = Path(sys.executable).parent
 
 

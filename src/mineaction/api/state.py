@@ -17,7 +17,7 @@ from mineaction.errors import NotFoundError
 from mineaction.settings import Settings
 from mineaction.store.pool import StorePool
 
-__all__ = ["COLLECTION_TITLES", "DEFAULT_PUBLIC", "ServerState"]
+__all__ = ["COLLECTION_TITLES", "DEFAULT_PUBLIC", "NEVER_PUBLIC", "ServerState"]
 
 COLLECTION_TITLES = MappingProxyType(
     {
@@ -39,6 +39,15 @@ COLLECTION_TITLES = MappingProxyType(
             "Victims",
             "Victims of accidents (no names or contacts: personal data is never published)",
         ),
+        "risk_education": (
+            "Risk education",
+            "Explosive ordnance risk education sessions and who they reached",
+        ),
+        "survivor_needs": ("Survivors' needs", "Needs of survivors assessed (no personal details)"),
+        "survivor_services": (
+            "Services to survivors",
+            "Services delivered to survivors (no personal details)",
+        ),
         "funding": ("Funding", "Money given for mine action by donor, year and purpose (US$)"),
         "assets": ("Settlements and assets", "Settlements, roads and other assets blocked by contamination"),
         "operators": ("Operators", "Mine action operators and their capacity"),
@@ -52,6 +61,8 @@ COLLECTION_TITLES = MappingProxyType(
 # Collections anonymous clients may read when the store does not say otherwise (store setting
 # ``public_collections``): where danger is known, and the reference geography.
 DEFAULT_PUBLIC = ("hazardous_areas", "admin_areas", "context_layers")
+# Records about people are never public, whatever the store's setting says (aggregates only).
+NEVER_PUBLIC = frozenset({"victims", "survivor_needs", "survivor_services"})
 
 
 @dataclass(eq=False)
@@ -67,7 +78,7 @@ class ServerState:
     def start(cls, settings: Settings, pool: StorePool) -> ServerState:
         with pool.store() as store:
             public = store.get_setting("public_collections", list(DEFAULT_PUBLIC))
-        known = tuple(k for k in public if k in ENTITIES)
+        known = tuple(k for k in public if k in ENTITIES and k not in NEVER_PUBLIC)
         return cls(settings, pool, CrsSet.from_setting(settings.metric_crs), known)
 
     @property
