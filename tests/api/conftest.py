@@ -1,8 +1,8 @@
 """Fixtures of the server tests: the tiny simulated scenario in a GeoPackage store and in PostGIS, each served
 by a real ``mineaction serve`` process (uvicorn) on a free port of 127.0.0.1.
 
-The stores mark every collection but those about people public, so the read tests need no token; the write tests make
-stores of their own.
+The stores mark every collection but those about people public, so the read tests need no token; the
+write tests make stores of their own.
 """
 
 from __future__ import annotations
