@@ -20,6 +20,7 @@ ALLOWED = {
     "analysis": {"domain", "errors", "analysis", "settings"},
     "risk": {"domain", "errors", "risk", "settings"},
     "plan": {"domain", "errors", "plan", "settings"},
+    "access": {"access", "domain", "errors", "settings", "store"},
 }
 PURE = ("analysis", "risk", "plan")
 FORBIDDEN_IN_PURE = {"sqlite3", "psycopg", "pyogrio", "fiona", "rasterio", "requests", "urllib", "socket"}

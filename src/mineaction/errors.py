@@ -13,6 +13,10 @@
  |    +-- UnavailableError             the database cannot be reached now (retry later)
      +-- ModelError (ValueError)           a risk model is unfitted or used on wrong columns
      +-- PlanError (ValueError)            a planning problem is infeasible or contradictory
+     +-- AccessError                       who is asking may not do what is asked
+          +-- NotAuthenticated             no valid credentials (HTTP 401)
+          |    +-- TooManyAttempts         login locked out or throttled; carries retry_after_s (429)
+          +-- PermissionDenied (PermissionError)  authenticated, but the rules do not allow it (403)
 
     MineActionWarning (UserWarning)        recoverable data problems worth a look
 
@@ -26,16 +30,20 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccessError",
     "ConfigError",
     "InputError",
     "MappingError",
     "MineActionError",
     "MineActionWarning",
     "ModelError",
+    "NotAuthenticated",
     "NotFoundError",
+    "PermissionDenied",
     "PlanError",
     "SchemaError",
     "StoreError",
+    "TooManyAttempts",
     "UnavailableError",
     "ValidationError",
 ]
@@ -87,6 +95,30 @@ class ModelError(MineActionError, ValueError):
 
 class PlanError(MineActionError, ValueError):
     """A planning problem is infeasible or contradictory."""
+
+
+class AccessError(MineActionError):
+    """Who is asking may not do what is asked (``mineaction.access`` raises these; servers map them to
+    401, 403 and 429)."""
+
+
+class NotAuthenticated(AccessError):
+    """No valid credentials: a missing, unknown, expired or revoked token or session, a wrong password or
+    second factor, a disabled account. Messages never say which part was wrong to a caller who might be
+    guessing."""
+
+
+class TooManyAttempts(NotAuthenticated):
+    """Too many failed logins for this account or address: try again after ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class PermissionDenied(AccessError, PermissionError):
+    """The principal is authenticated but the access rules do not allow the action (or not on another
+    organisation's records)."""
 
 
 class MineActionWarning(UserWarning):

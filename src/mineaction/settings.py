@@ -88,6 +88,17 @@ class Settings:
     )
     server_pool_size: int = _setting(8, "database connections each server process keeps at most")
     server_workers: int = _setting(1, "server processes (PostGIS stores only; a GeoPackage is served by one)")
+    password_min_length: int = _setting(12, "shortest password accepted for an account, characters")
+    token_days: int = _setting(90, "days an API token stays valid unless another expiry is asked for")
+    session_idle_minutes: float = _setting(30.0, "a browser session ends after this long without use, min")
+    session_hours: float = _setting(12.0, "a browser session ends this long after login whatever its use, h")
+    login_max_failures: int = _setting(5, "failed logins (per account or address) before a lock-out")
+    login_lockout_minutes: float = _setting(
+        15.0, "first lock-out after too many failed logins, min (doubles with each further lock-out)"
+    )
+    token_audit_minutes: float = _setting(
+        60.0, "a token's use is written to the audit log at most once in this many minutes (0: every use)"
+    )
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -29,6 +29,8 @@ COMMAND_MODULES = {
     "risk": "risk_commands",
     "plan": "plan_commands",
     "serve": "serve_commands",
+    "organisations": "users_commands",
+    "users": "users_commands",
 }
 
 

@@ -257,6 +257,13 @@ class GeoPackageStore(SQLStore):
             self.execute(f"CREATE TRIGGER {name} {body}")
         self.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', ?, ?, ?)", (table, *_RTREE_EXTENSION))
 
+    def forbid_changes(self, table: str) -> None:
+        for op in ("UPDATE", "DELETE"):
+            self.execute(
+                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
     def geometry_params(self, encoded: EncodedFrame) -> list[Any]:
         assert encoded.geometry is not None and encoded.wkb is not None
         return gpkg_blobs(encoded.geometry, encoded.wkb)

@@ -25,6 +25,7 @@ from mineaction.domain.schema import entity
 from mineaction.errors import SchemaError
 from mineaction.store.codec import encode_frame, format_instant
 from mineaction.store.keys import CONTENT_KEY_EXCLUDED, content_keys
+from mineaction.store.security import create_security_tables
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SQLStore
@@ -111,6 +112,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "risk education, survivors' needs and services to survivors; victims' date of birth",
         _people,
+    ),
+    Migration(
+        3,
+        "organisations, users, API tokens, browser sessions, login throttling, hash-chained audit log",
+        create_security_tables,
     ),
 )
 

@@ -87,6 +87,16 @@ class PostGISStore(SQLStore):
         if schema is not None and schema.geometry and not history:
             self.execute(f"CREATE INDEX {table}_geom_gist ON {table} USING GIST (geom)")
 
+    def forbid_changes(self, table: str) -> None:
+        self.execute(
+            "CREATE OR REPLACE FUNCTION mineaction_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$"
+        )
+        self.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION mineaction_append_only()"
+        )
+
     def instant_placeholder(self) -> str:
         return "CAST(? AS TIMESTAMPTZ)"
 

@@ -90,6 +90,10 @@ class SQLStore(SettingsAndDocuments, Store):
         """Declare a new table to the container (GeoPackage contents, spatial index); default nothing."""
 
     @abstractmethod
+    def forbid_changes(self, table: str) -> None:
+        """Make ``table`` append-only: a trigger refuses every UPDATE and DELETE of its rows."""
+
+    @abstractmethod
     def geometry_params(self, encoded: EncodedFrame) -> list[Any]:
         """Geometry of each row as the parameter the driver stores in ``geom``."""
 
