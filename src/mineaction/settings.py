@@ -99,6 +99,15 @@ class Settings:
     token_audit_minutes: float = _setting(
         60.0, "a token's use is written to the audit log at most once in this many minutes (0: every use)"
     )
+    eore_lead_days: int = _setting(
+        365, "risk education counts for a return when delivered at most this many days before it"
+    )
+    eore_radius_m: float = _setting(
+        2000.0, "a risk education record with only a point belongs to the settlement within this distance, m"
+    )
+    community_radius_m: float = _setting(
+        5000.0, "an accident's community is the settlement nearest its point within this distance, m"
+    )
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

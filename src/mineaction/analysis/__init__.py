@@ -1,5 +1,6 @@
 """Evidence analytics as pure functions over frames: record accuracy, outside share, new-contamination alerts,
-land release, funding, casualties and data quality (definitions in docs/metrics.md).
+land release, funding, casualties, risk education, assistance to survivors and data quality (definitions in
+docs/metrics.md).
 
 Nothing here opens a file or a connection: callers read frames from a store and pass them in, with the
 settings.
@@ -11,12 +12,33 @@ from mineaction.analysis.alerts import (
     flag_new_contamination,
     new_contamination_alerts,
 )
+from mineaction.analysis.assistance import (
+    OPEN_NEED_DAYS,
+    OPEN_STATUSES,
+    SMALL_COUNT,
+    assistance_by,
+    assistance_totals,
+    need_table,
+    needs_by,
+    public_table,
+    survivor_table,
+)
 from mineaction.analysis.casualties import (
     CHILD_AGE,
     casualties_by,
     casualty_table,
     casualty_totals,
     totals_with_aggregates,
+)
+from mineaction.analysis.eore import (
+    AUDIENCE,
+    coverage_by,
+    coverage_share,
+    eore_table,
+    reach_by,
+    return_coverage,
+    return_events,
+    victims_reached,
 )
 from mineaction.analysis.ledger import (
     AREA_FIELDS,
@@ -49,16 +71,25 @@ from mineaction.analysis.summary import assess_records, metric_crs_for, summary_
 __all__ = [
     "ALERT_LABELS",
     "AREA_FIELDS",
+    "AUDIENCE",
     "CHILD_AGE",
     "MINE_CATEGORIES",
+    "OPEN_NEED_DAYS",
+    "OPEN_STATUSES",
     "QUALITY_COLUMNS",
+    "SMALL_COUNT",
     "alerts_for_display",
     "assess_each_record",
     "assess_records",
+    "assistance_by",
+    "assistance_totals",
     "casualties_by",
     "casualty_table",
     "casualty_totals",
+    "coverage_by",
+    "coverage_share",
     "data_quality",
+    "eore_table",
     "event_dates",
     "flag_new_contamination",
     "funding_by_source",
@@ -67,18 +98,26 @@ __all__ = [
     "hazards_with_history",
     "land_release_ledger",
     "metric_crs_for",
+    "need_table",
+    "needs_by",
     "new_contamination_alerts",
     "outside_flags",
     "outside_share",
     "outside_share_by",
     "processed_share",
+    "public_table",
     "quality_summary",
+    "reach_by",
     "record_accuracy",
     "record_accuracy_by_source",
     "record_recall",
     "release_totals",
+    "return_coverage",
+    "return_events",
     "share_farther_than",
     "summary_stats",
+    "survivor_table",
     "totals_with_aggregates",
     "utm_crs_of",
+    "victims_reached",
 ]

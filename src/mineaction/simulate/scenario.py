@@ -3,8 +3,9 @@
 Order of the work: landscape -> true minefields and mines -> handed-over records -> hazardous areas ->
 activities -> scattered nuisance mines (as many as make record recall meet its target) -> finds of mines ->
 UXO of 2020 (its density set so finds per cleared hectare meet FACTS.md) ->
-returns -> accidents and victims -> observed frames (WGS84, schema columns) -> deliberate data-entry defects
-(``mineaction.simulate.defects``, listed in ``meta["defects"]``) -> calibration.
+returns -> accidents and victims -> assistance to survivors and risk education -> observed frames (WGS84,
+schema columns) -> deliberate data-entry defects (``mineaction.simulate.defects``, listed in
+``meta["defects"]``) -> calibration.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import shapely
 
 from mineaction.domain.schema import format_id
 from mineaction.simulate import casualties as cas
+from mineaction.simulate.assistance import dates_of_birth, make_assistance
 from mineaction.simulate.calibration import FRONT_ZONE_M, TARGETS, TOLERANCE_M, calibration_report
 from mineaction.simulate.defects import inject_defects
+from mineaction.simulate.eore import make_risk_education
 from mineaction.simulate.hazards import make_hazards
 from mineaction.simulate.landscape import Landscape, build_landscape
 from mineaction.simulate.observed import observed_layers
@@ -50,12 +53,13 @@ class Scenario:
 
     ``layers``: observed frames keyed by kind (GeoDataFrames in EPSG:4326 with the schema's columns);
     ``tables``: other observed tables (``returns``, ``casualties_1991_2020``); ``truth``: ``devices``
-    (every true device, with ``found_by``/``accident`` links), ``minefields`` and ``records`` (record ->
-    minefield and fate); ``calibration``: target vs actual of every FACTS.md figure; ``landscape``: the
-    landscape (metric CRS) with the DEM; ``meta``: scale, seed, factor and ``defects`` (the deliberate
-    data-entry defects in ``layers``, one dict each: kind, id, check, defect); ``earlier``: earlier states
-    by kind (hazardous areas as first reported), to import before ``layers`` so the store's history shows
-    the status over time.
+    (every true device, with ``found_by``/``accident`` links), ``minefields``, ``records`` (record ->
+    minefield and fate), ``eore_coverage`` (families reached before each planned return) and ``survivors``
+    (assessment, first service and needs open after a year, per survivor); ``calibration``: target vs
+    actual of every FACTS.md figure; ``landscape``: the landscape (metric CRS) with the DEM; ``meta``:
+    scale, seed, factor and ``defects`` (the deliberate data-entry defects in ``layers``, one dict each:
+    kind, id, check, defect); ``earlier``: earlier states by kind (hazardous areas as first reported), to
+    import before ``layers`` so the store's history shows the status over time.
     """
 
     scale: str
@@ -153,6 +157,7 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
         operators=make_operators(land.factor),
     )
     layers, earlier, truth = observed_layers(parts)
+    truth.update(parts["people_truth"])
     layers, earlier, defects = inject_defects(layers, earlier, seed)
     tables = {"returns": parts["returns"], "casualties_1991_2020": parts["history"]}
     calibration = calibration_report(layers, parts["history"], land.factor)
@@ -188,6 +193,10 @@ def _people(
     returns = make_returns(land.assets, land.factor, seed)
     plan = cas.make_accidents(land, devices, found_on, records, returns, FRONT_ZONE_M, seed)
     accidents = cas.accident_frame(land, plan, devices)
+    victims = cas.make_victims(accidents, seed)
+    victims["date_of_birth"] = dates_of_birth(victims, accidents, seed)
+    needs, services, survivors = make_assistance(victims, accidents, seed)
+    risk_education, coverage = make_risk_education(land.assets, land.factor, seed)
     return {
         "land": land,
         "devices": devices,
@@ -195,6 +204,10 @@ def _people(
         "returns": returns,
         "accidents": accidents,
         "hits": hits.loc[~hits["device"].isin(plan["device"])].reset_index(drop=True),
-        "victims": cas.make_victims(accidents, seed),
+        "victims": victims,
         "history": cas.history_aggregates(land.factor),
+        "risk_education": risk_education,
+        "survivor_needs": needs,
+        "survivor_services": services,
+        "people_truth": {"eore_coverage": coverage, "survivors": survivors},
     }
