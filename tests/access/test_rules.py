@@ -71,3 +71,11 @@ def test_the_document_shows_the_rules_the_code_uses() -> None:
     assert shown == rules_markdown().strip(), (
         "docs/access.md is out of date; paste mineaction.access.rules.rules_markdown() between the markers"
     )
+
+
+def test_the_document_lists_every_audit_action() -> None:
+    from mineaction.access import AUDIT_ACTIONS
+
+    text = DOC.read_text()
+    missing = [a for a, meaning in AUDIT_ACTIONS.items() if f"| `{a}` | {meaning} |" not in text]
+    assert not missing, f"docs/access.md does not list audit actions {missing}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,10 @@ def test_add_users_issue_a_token_use_it_and_revoke_it(store: str) -> None:
         authenticate_token(opened, token)
     with open_store(store) as opened:
         actions = [e.action for e in read_audit(opened)]
-        assert actions[:2] == ["organisation_add", "organisation_add"]
+        assert actions[:3] == ["setting", "organisation_add", "organisation_add"]  # init set the aoi
         assert {"user_add", "token_issue", "token_use", "token_revoke"} <= set(actions)
-        assert all(e.origin == "cli" for e in read_audit(opened) if e.action != "token_use")
+        by_cli = [e for e in read_audit(opened) if e.action != "token_use"]
+        assert all(e.origin == f"cli {socket.gethostname()}" for e in by_cli)
 
 
 def test_roles_grants_disable_and_list(store: str) -> None:

@@ -96,6 +96,7 @@ def read_audit(
     return audit_entries(sql_store(store), after=after, limit=limit, action=action)
 
 
-def verify_audit(store: Store) -> AuditCheck:
-    """Check the whole hash chain; the result names the first broken entry, if any."""
-    return verify_chain(sql_store(store))
+def verify_audit(store: Store, *, anchors: Mapping[int, str] | None = None) -> AuditCheck:
+    """Check the whole hash chain (and any ``{seq: hash}`` anchors kept outside the store); the result
+    names the first broken entry, if any."""
+    return verify_chain(sql_store(store), anchors=anchors)

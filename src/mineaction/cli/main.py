@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import socket
 import sys
 
 import click
@@ -31,6 +32,7 @@ COMMAND_MODULES = {
     "serve": "serve_commands",
     "organisations": "users_commands",
     "users": "users_commands",
+    "audit": "audit_commands",
 }
 
 
@@ -52,6 +54,10 @@ class _LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="mineaction")
 def cli() -> None:
     """mineaction: record, measure, predict, plan and report humanitarian mine action."""
+    from mineaction.store.audit import Origin, acting
+
+    # Audit entries made by any command say they came from the command line on this machine.
+    click.get_current_context().with_resource(acting(Origin(address=socket.gethostname(), channel="cli")))
 
 
 def main() -> None:

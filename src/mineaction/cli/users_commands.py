@@ -8,6 +8,7 @@ stored or logged.
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,8 @@ def acting_locally(store_url: str) -> Iterator[Any]:
     from mineaction.cli.store_commands import _default_author
     from mineaction.store import open_store
 
-    with open_store(store_url) as store, acting_as(local_principal(_default_author()), channel="cli"):
+    who = local_principal(_default_author())
+    with open_store(store_url) as store, acting_as(who, address=socket.gethostname(), channel="cli"):
         yield store
 
 

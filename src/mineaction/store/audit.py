@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from mineaction.store.codec import format_instant
 from mineaction.store.security import AUDIT_GENESIS
 
-if TYPE_CHECKING:
-    from mineaction.store.sql import SQLStore
+if TYPE_CHECKING:  # any SQL store: the base that has query, execute and transaction
+    from mineaction.store.documents import SettingsAndDocuments
 
 __all__ = [
     "AuditCheck",
@@ -34,12 +34,14 @@ __all__ = [
     "Origin",
     "acting",
     "append_audit",
+    "audit_change",
     "audit_entries",
     "current_origin",
     "entry_hash",
     "verify_chain",
 ]
 
+_IDS_SHOWN = 20  # ids named in a write's entry; the rest are covered by the digest of all
 _COLUMNS = "seq, at, actor, organisation, action, target, detail, origin, prev_hash, hash"
 
 
@@ -121,7 +123,7 @@ def entry_hash(
 
 
 def append_audit(
-    store: SQLStore,
+    store: SettingsAndDocuments,
     action: str,
     target: str | None = None,
     detail: Mapping[str, Any] | None = None,
@@ -156,8 +158,43 @@ def append_audit(
     return entry
 
 
+def audit_change(
+    store: SettingsAndDocuments,
+    kind: str,
+    inserted: Sequence[str],
+    updated: Sequence[str],
+    deleted: Sequence[str],
+    author: str,
+    reason: str,
+    source_doc: str | None,
+) -> None:
+    """Log one write (``inserted``, ``updated`` ids) or delete (``deleted`` ids) of ``kind`` by the store
+    itself; nothing when nothing changed. The actor is the acting origin's user, else ``author``.
+
+    The entry names the first ids and the SHA-256 of all of them (a million-row import stays one small
+    entry); the revisions themselves are in ``<kind>_history``, with the same author and reason.
+    """
+    ids = [*inserted, *updated, *deleted]
+    if not ids or not store.has_audit_log():
+        return
+    counts = (
+        {"inserted": len(inserted), "updated": len(updated)} if not deleted else {"deleted": len(deleted)}
+    )
+    detail = {
+        "kind": kind,
+        **counts,
+        "ids": ids[:_IDS_SHOWN],
+        "ids_sha256": hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest(),
+        "author": author,
+        "reason": reason,
+        "source_doc": source_doc,
+    }
+    actor = current_origin().actor or author
+    append_audit(store, "delete" if deleted else "write", kind, detail, actor=actor)
+
+
 def audit_entries(
-    store: SQLStore, *, after: int = 0, limit: int | None = None, action: str | None = None
+    store: SettingsAndDocuments, *, after: int = 0, limit: int | None = None, action: str | None = None
 ) -> list[AuditEntry]:
     """Entries with ``seq`` greater than ``after``, in order (optionally one ``action`` only)."""
     where, params = "WHERE seq > ?", list[Any]([int(after)])
@@ -189,14 +226,19 @@ def _broken(entries: int, seq: int, problem: str, head_seq: int, head_hash: str)
     return AuditCheck(False, entries, seq, problem, head_seq, head_hash)
 
 
-def verify_chain(store: SQLStore, *, batch: int = 10_000) -> AuditCheck:
+def verify_chain(
+    store: SettingsAndDocuments, *, anchors: Mapping[int, str] | None = None, batch: int = 10_000
+) -> AuditCheck:
     """Walk the whole log in order and check every link and hash, and the head row against the last entry.
 
     Entries are fetched ``batch`` at a time. The first problem found is reported: a sequence
     number missing or out of place (a deleted or reordered entry), a ``prev_hash`` that is not the previous
     entry's hash, a ``hash`` that does not match the entry's content (an edited entry), or a head row that
-    does not match the last entry (entries cut from the end).
+    does not match the last entry (entries cut from the end), or an entry whose hash differs from an
+    **anchor**, a ``{seq: hash}`` written down outside the store earlier (the chain was rewritten and
+    re-hashed by someone with write access to the database: only an anchor kept elsewhere shows that).
     """
+    anchors = dict(anchors or {})
     expected_seq, prev, checked = 1, AUDIT_GENESIS, 0
     cursor = store.execute(f"SELECT {_COLUMNS} FROM mineaction_audit ORDER BY seq, fid")
     while rows := cursor.fetchmany(batch):
@@ -212,8 +254,15 @@ def verify_chain(store: SQLStore, *, batch: int = 10_000) -> AuditCheck:
             if entry_hash(entry.seq, *fields, entry.origin, entry.prev_hash) != entry.hash:
                 problem = "its content does not match its hash: the entry was edited"
                 return _broken(checked, entry.seq, problem, entry.seq - 1, prev)
+            if anchors.get(entry.seq, entry.hash) != entry.hash:
+                problem = "its hash is not the one recorded outside the store: the log was rewritten"
+                return _broken(checked, entry.seq, problem, entry.seq - 1, prev)
             prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head_seq, head_hash = store.query("SELECT seq, hash FROM mineaction_audit_head")[0]
+    missing = sorted(seq for seq in anchors if seq > checked)
+    if missing:
+        problem = f"entry {missing[0]} was recorded outside the store but is no longer in the log"
+        return _broken(checked, checked + 1, problem, checked, prev)
     if int(head_seq) != checked or head_hash != prev:
         problem = (
             f"the log ends at entry {checked} but its head records entry {int(head_seq)}: entries "

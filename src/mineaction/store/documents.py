@@ -8,12 +8,14 @@ version of every document ever saved, by collection and key, with who saved it, 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from mineaction.errors import NotFoundError
+from mineaction.store.audit import append_audit, current_origin
 from mineaction.store.codec import format_instant
 
 __all__ = ["SettingsAndDocuments"]
@@ -30,6 +32,17 @@ class SettingsAndDocuments:
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         raise NotImplementedError
+
+    def table_exists(self, name: str) -> bool:
+        raise NotImplementedError
+
+    _audit_log = False
+
+    def has_audit_log(self) -> bool:
+        """Whether the store has its audit log (not yet while the migrations before it run)."""
+        if not self._audit_log:
+            self._audit_log = self.table_exists("mineaction_audit_head")
+        return self._audit_log
 
     def create_settings_and_documents(self, serial_key: str) -> list[str]:
         """Create the tables (``serial_key`` is the dialect's integer key column); returns their names."""
@@ -50,8 +63,11 @@ class SettingsAndDocuments:
             self.execute(
                 "INSERT INTO mineaction_settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value, sort_keys=True, default=str)),
+                (key, text := json.dumps(value, sort_keys=True, default=str)),
             )
+            if self.has_audit_log():
+                digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the value itself may be long
+                append_audit(self, "setting", key, {"value_sha256": digest})
 
     def save_document(
         self, collection: str, key: str, payload: dict[str, Any], *, author: str, reason: str
@@ -76,6 +92,11 @@ class SettingsAndDocuments:
                     text,
                 ),
             )
+            detail = {"collection": collection, "key": key, "version": int(version), "reason": reason}
+            if self.has_audit_log():
+                append_audit(
+                    self, "document", f"{collection}/{key}", detail, actor=current_origin().actor or author
+                )
 
     def load_document(self, collection: str, key: str) -> dict[str, Any]:
         rows = self.query(

@@ -29,6 +29,7 @@ import pandas as pd
 
 from mineaction.domain.schema import ENTITIES, EntitySchema, Field, entity
 from mineaction.errors import NotFoundError
+from mineaction.store.audit import audit_change
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.documents import SettingsAndDocuments
@@ -399,9 +400,24 @@ class SQLStore(SettingsAndDocuments, Store):
         if frame.empty:
             return WriteResult(kind)
         now = format_instant(datetime.now(UTC))
+        with self.transaction():
+            result = self._write_chunks(schema, frame, now, author, reason, source_doc)
+            audit_change(self, kind, result.inserted, result.updated, (), author, reason, source_doc)
+        return result
+
+    def _write_chunks(
+        self,
+        schema: EntitySchema,
+        frame: pd.DataFrame,
+        now: str,
+        author: str,
+        reason: str,
+        source_doc: str | None,
+    ) -> WriteResult:
+        kind = schema.kind
         inserted, updated = IdLog(), IdLog()
         unchanged = 0
-        with self.transaction(), self.bulk_load(schema, len(frame)):
+        with self.bulk_load(schema, len(frame)):
             # Large frames: the live content keys are loaded once and kept current across chunks.
             live_keys = None
             if len(frame) > _LOOKUP_ROWS:
@@ -504,6 +520,7 @@ class SQLStore(SettingsAndDocuments, Store):
                 [(now, author, reason, source_doc, i) for i in wanted],
             )
             self.executemany(f"DELETE FROM {kind} WHERE id = ?", [(i,) for i in wanted])
+            audit_change(self, kind, (), (), wanted, author, reason, source_doc)
         return len(wanted)
 
 
