@@ -2,10 +2,12 @@
 
 Pure computation (no files, no connections): build a ``PlanningProblem`` from store frames
 (``build_problem``) or synthetically (``random_problem``), solve it with ``ClearancePlanner(...).solve``
-into an immutable ``PlanResult``, and compare funding, team and survey scenarios with ``compare_scenarios``.
+into an immutable ``PlanResult``, and compare funding, team and survey scenarios with ``compare_scenarios``;
+``eore_before_return`` lists the risk education sessions a plan needs where families return before release.
 """
 
 from mineaction.plan.build import build_problem
+from mineaction.plan.eore import EorePlan, SessionNeeded, eore_before_return
 from mineaction.plan.evaluate import TaskReason, YearlyFigures
 from mineaction.plan.model import benefits
 from mineaction.plan.problem import PlanningProblem, unit_costs
@@ -25,6 +27,7 @@ from mineaction.plan.synthetic import random_problem
 
 __all__ = [
     "ClearancePlanner",
+    "EorePlan",
     "PLAN_COLLECTION",
     "PlanResult",
     "PlanSettings",
@@ -32,6 +35,7 @@ __all__ = [
     "Rerun",
     "Scenario",
     "ScenarioComparison",
+    "SessionNeeded",
     "TaskReason",
     "YearlyFigures",
     "apply_scenario",
@@ -39,6 +43,7 @@ __all__ = [
     "build_problem",
     "compare_scenarios",
     "default_scenarios",
+    "eore_before_return",
     "plan_document",
     "plan_id",
     "random_problem",
