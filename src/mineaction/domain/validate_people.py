@@ -36,7 +36,7 @@ _SPLIT = re.compile(r"\s*[;,|]\s*")
 
 def _terms(value: Any) -> list[str] | None:
     """The items of one cell: a list, a JSON list, or separated text; None when it is not readable."""
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, np.ndarray)):  # GeoJSON read through Arrow gives arrays
         return [str(v) for v in value]
     text = str(value).strip()
     if text.startswith("["):

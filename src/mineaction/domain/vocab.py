@@ -211,7 +211,18 @@ EORE_METHODS = _vocab(
     digital="digital (online, social media, messaging)",
 )
 EORE_AUDIENCES = _vocab(
-    {"idp": "displaced", "idps": "displaced", "returnee": "returnees", "pupils": "students"},
+    {
+        "idp": "displaced",
+        "idps": "displaced",
+        "returnee": "returnees",
+        "pupils": "students",
+        "children": "students",
+        "reconstruction_workers": "workers",
+        "construction_workers": "workers",
+        "herders": "farmers",
+        "host_community": "residents",
+        "general_public": "mixed",
+    },
     returnees="returning families",
     displaced="displaced people not yet returned",
     residents="residents of affected communities",
