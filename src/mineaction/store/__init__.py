@@ -8,6 +8,8 @@
 - ``memory://``: SQLite in memory, for tests and scratch work (gone on close).
 
 ``init_store(url)`` creates the schema (and the file); ``open_store(url, create=True)`` does so when needed.
+``copy_store(src, dst)`` copies a whole store, history included, between back ends; ``backup_store`` and
+``restore_store`` keep and bring back backups of a store in use.
 """
 
 from __future__ import annotations
@@ -17,22 +19,30 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mineaction.errors import ConfigError, NotFoundError
+from mineaction.store.backup import BackupResult, RestoreResult, backup_store, restore_store
 from mineaction.store.base import Store, WriteResult
+from mineaction.store.copy import CopyResult, copy_store
 from mineaction.store.gpkg import GeoPackageStore, MemoryStore
 from mineaction.store.migrations import latest_version, migrate, require_current, schema_version
 from mineaction.store.postgis import PostGISStore
 from mineaction.store.sql import SQLStore
 
 __all__ = [
+    "BackupResult",
+    "CopyResult",
     "GeoPackageStore",
     "MemoryStore",
     "PostGISStore",
+    "RestoreResult",
     "SQLStore",
     "Store",
     "WriteResult",
+    "backup_store",
+    "copy_store",
     "init_store",
     "latest_version",
     "open_store",
+    "restore_store",
     "schema_version",
 ]
 

@@ -1,0 +1,196 @@
+"""Backups of a store in use and their restores: a backup taken while a writer works restores to the store as
+it was at the backup's moment, on both back ends; failed backups and restores leave nothing half-written and
+the target as it was."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from pandas.testing import assert_frame_equal
+from shapely.geometry import Point, box
+
+from mineaction.cli.main import cli
+from mineaction.errors import ConfigError, InputError, SchemaError, StoreError
+from mineaction.store import backup_store, open_store, restore_store
+from mineaction.store.transfer import store_checksums
+
+
+def _run(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+def _small_store(url: str) -> None:
+    """A few hazardous areas and finds: enough for the writer to change."""
+    hazards = gpd.GeoDataFrame(
+        {
+            "hazard_kind": ["SHA", "CHA", "SHA"],
+            "status": ["open"] * 3,
+            "reported_on": ["2021-03-01", "2021-05-02", "2022-01-03"],
+        },
+        geometry=[box(46.5 + i / 100, 39.5, 46.505 + i / 100, 39.505) for i in range(3)],
+        crs=4326,
+    )
+    finds = gpd.GeoDataFrame(
+        {"category": ["AP", "AT"], "found_on": ["2022-04-05", "2022-04-06"], "depth_cm": [10.0, 20.0]},
+        geometry=[Point(46.501, 39.501), Point(46.511, 39.502)],
+        crs=4326,
+    )
+    with open_store(url, create=not url.startswith("postgresql:")) as store:
+        store.write("hazardous_areas", hazards, author="a", reason="survey", source_doc="NTS-1")
+        store.write("finds", finds, author="a", reason="clearance", source_doc="CL-1")
+
+
+def _same_history_up_to_the_backup(source_url: str, restored_url: str) -> None:
+    with open_store(source_url) as source, open_store(restored_url) as restored:
+        for kind in ("finds", "hazardous_areas"):
+            mine = restored.history(kind, include_personal=True)
+            theirs = source.history(kind, include_personal=True)
+            kept = theirs[theirs["revision"] <= mine["revision"].max()].reset_index(drop=True)
+            assert_frame_equal(mine, kept)
+
+
+@pytest.mark.slow
+def test_a_geopackage_backup_taken_while_writing_restores_that_moment(
+    demo_gpkg: Path, tmp_path: Path, writer: Any
+) -> None:
+    running = writer(str(demo_gpkg))
+    running.wait_for(2)
+    taken = _run("backup", str(demo_gpkg), str(tmp_path / "night.gpkg"))
+    running.wait_for(running.step + 2)  # the writer went on after the backup
+    running.finish()
+    restored = tmp_path / "restored.gpkg"
+    assert _run("restore", str(tmp_path / "night.gpkg"), str(restored))["method"] == "sqlite-backup"
+    with open_store(restored) as store:
+        step = store.get_setting("writer_step")
+        assert 2 <= step < running.step
+        assert store_checksums(store) == running.checksums[step]  # type: ignore[arg-type]
+        assert taken["rows"] == {t: c.rows for t, c in running.checksums[step].items()}
+    _same_history_up_to_the_backup(str(demo_gpkg), str(restored))
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+@pytest.mark.slow
+@pytest.mark.postgis
+def test_a_postgis_backup_taken_while_writing_restores_that_moment(
+    postgis_url: str, empty_database: Any, tmp_path: Path, writer: Any
+) -> None:
+    _small_store(postgis_url)
+    running = writer(postgis_url)
+    running.wait_for(2)
+    archive = tmp_path / "night.pgdump"
+    taken = backup_store(postgis_url, archive)
+    running.wait_for(running.step + 2)
+    running.finish()
+    target = empty_database()
+    result = restore_store(archive, target)
+    assert (result.method, result.replaced) == ("pg_restore", False)
+    with open_store(target) as store:
+        step = store.get_setting("writer_step")
+        assert 2 <= step < running.step
+        assert store_checksums(store) == running.checksums[step]  # type: ignore[arg-type]
+        assert taken.rows == result.rows == {t: c.rows for t, c in running.checksums[step].items()}
+    _same_history_up_to_the_backup(postgis_url, target)
+    with pytest.raises(ConfigError, match="restore it into a PostgreSQL database"):
+        restore_store(archive, tmp_path / "x.gpkg")
+
+
+@pytest.mark.postgis
+def test_a_failed_postgis_restore_leaves_the_database_as_it_was(
+    postgis_url: str, empty_database: Any, tmp_path: Path
+) -> None:
+    import psycopg
+
+    _small_store(postgis_url)
+    with psycopg.connect(postgis_url, autocommit=True) as conn:  # a table of another program
+        conn.execute("CREATE TABLE field_notes (note TEXT)")
+    archive = tmp_path / "night.pgdump"
+    backup_store(postgis_url, archive)
+    target = empty_database()
+    restore_store(archive, target)
+    later = gpd.GeoDataFrame({"category": ["UXO"]}, geometry=[Point(46.6, 39.6)], crs=4326)
+    with open_store(target) as store:
+        store.write("finds", later, author="b", reason="later work")
+        before = store_checksums(store)  # type: ignore[arg-type]
+    with pytest.raises(StoreError, match="already holds data .*--replace"):
+        restore_store(archive, target)
+    cut = tmp_path / "cut.pgdump"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size * 3 // 4])
+    with pytest.raises(InputError, match="cannot be read as a pg_dump archive"):
+        restore_store(cut, target, replace=True)
+    # the store's tables are dropped, then field_notes cannot be created again: all of it is undone
+    with pytest.raises(
+        StoreError, match='restore of .* failed, nothing was changed: .*"field_notes" already'
+    ):
+        restore_store(archive, target, replace=True)
+    with open_store(target) as store:
+        assert store_checksums(store) == before  # type: ignore[arg-type]
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("DROP TABLE field_notes")
+    replaced = restore_store(archive, target, replace=True)  # the whole archive replaces the later work
+    assert replaced.replaced and replaced.rows["finds"] == 2
+
+
+@pytest.mark.postgis
+def test_a_geopackage_backup_restores_into_postgis(tmp_path: Path, postgis_url: str) -> None:
+    source = tmp_path / "field.gpkg"
+    _small_store(str(source))
+    backup_store(source, tmp_path / "night.backup")  # any name: the content says what it is
+    result = restore_store(tmp_path / "night.backup", postgis_url)
+    assert result.method == "copy" and result.rows["hazardous_areas"] == 3
+    with open_store(source) as a, open_store(postgis_url) as b:
+        assert store_checksums(a, like=b) == store_checksums(b, like=a)  # type: ignore[arg-type]
+
+
+def test_backups_never_leave_a_half_written_file(tmp_path: Path) -> None:
+    source = tmp_path / "field.gpkg"
+    _small_store(str(source))
+    night = tmp_path / "night.gpkg"
+    night.write_text("last night's backup")
+    with pytest.raises(StoreError, match="exists; choose another name or add --overwrite"):
+        backup_store(source, night)
+    assert night.read_text() == "last night's backup"
+    backup_store(source, night, overwrite=True)
+    with open_store(night) as copy, open_store(source) as store:
+        assert store_checksums(copy) == store_checksums(store)  # type: ignore[arg-type]
+    bare = tmp_path / "bare.gpkg"
+    with sqlite3.connect(bare) as conn:  # an SQLite file of another program
+        conn.execute("CREATE TABLE notes (x TEXT)")
+    with pytest.raises(SchemaError, match="holds no mineaction store"):
+        backup_store(bare, tmp_path / "bare-backup.gpkg")
+    with pytest.raises(ConfigError, match="memory"):
+        backup_store("memory://", tmp_path / "m.gpkg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.gpkg", "field.gpkg", "night.gpkg"]
+
+
+def test_restores_are_refused_over_data_and_from_files_that_are_no_backup(tmp_path: Path) -> None:
+    source, target = tmp_path / "field.gpkg", tmp_path / "office.gpkg"
+    _small_store(str(source))
+    _small_store(str(target))
+    backup_store(source, tmp_path / "night.gpkg")
+    with open_store(target) as store:
+        store.delete("finds", ["EO-000001"], author="b", reason="mistake")
+    before = target.read_bytes()
+    with pytest.raises(StoreError, match="already holds data"):
+        restore_store(tmp_path / "night.gpkg", target)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a backup")
+    with pytest.raises(InputError, match="neither a GeoPackage backup nor a pg_dump"):
+        restore_store(notes, target, replace=True)
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes((tmp_path / "night.gpkg").read_bytes()[:8192])
+    with pytest.raises((StoreError, SchemaError, sqlite3.DatabaseError)):
+        restore_store(broken, target, replace=True)
+    assert target.read_bytes() == before
+    result = restore_store(tmp_path / "night.gpkg", target, replace=True)
+    assert result.replaced and result.rows["finds"] == 2
+    with open_store(target) as store:
+        assert store.get("finds", "EO-000001")["category"] == "AP"  # the deleted record is back
+    assert not list(tmp_path.glob(".*partial*"))
