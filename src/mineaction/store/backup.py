@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import subprocess
 import tempfile
 import time
@@ -314,28 +315,59 @@ def _pg_restore(file: Path, url: str, *, replace: bool) -> RestoreResult:
     return RestoreResult(str(file), url, "pg_restore", backup_version, version, bool(held), rows)
 
 
+_SKIPPED = re.compile(r"^\d+; \d+ \d+ (EXTENSION|SCHEMA|COMMENT - EXTENSION|COMMENT - SCHEMA) ")
+
+
+def _restore_list(pg_restore: str, file: Path, listing: Path) -> list[str]:
+    """Write to ``listing`` the archive's table of contents without extensions and schemas (created if
+    missing, never dropped: other data may use them); returns the extensions' names."""
+    done = subprocess.run([pg_restore, "--list", str(file)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise InputError(f"{file} cannot be read as a pg_dump archive: {first_error(done.stderr)}")
+    kept, extensions = [], []
+    for line in done.stdout.splitlines():
+        if match := re.match(r"^\d+; \d+ \d+ EXTENSION - (\S+)", line):
+            extensions.append(match.group(1))
+        if not _SKIPPED.match(line):
+            kept.append(line)
+    listing.write_text("\n".join(kept) + "\n")
+    return extensions
+
+
 def _replay(pg_restore: str, psql: str, file: Path, url: str, *, drop: list[str]) -> None:
-    """Drop the target's store tables and replay the archive in one transaction: ``psql`` gets BEGIN, the
-    drops and the archive as SQL, and COMMIT only once ``pg_restore`` has written all of it; if either
-    program fails, the transaction ends with the connection, rolled back."""
+    """Replay the archive in one transaction: ``psql`` gets BEGIN, the target's store tables dropped, the
+    archive as SQL (each of its objects dropped if it exists, then created and filled), and COMMIT only once
+    ``pg_restore`` has written all of it; if either program fails, the transaction ends with the connection,
+    rolled back."""
     conninfo, env = connection_args(url)
-    prelude = "BEGIN;\n" + "".join(f'DROP TABLE IF EXISTS "{t}" CASCADE;\n' for t in drop)
-    script = [pg_restore, "--no-owner", "--no-privileges", "--no-comments", "--file=-", str(file)]
-    command = [psql, "--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1", "--file=-"]
+    with tempfile.TemporaryDirectory(prefix="mineaction-restore-") as scratch:
+        listing = Path(scratch) / "objects.list"
+        extensions = _restore_list(pg_restore, file, listing)
+        prelude = "BEGIN;\n" + "".join(f'CREATE EXTENSION IF NOT EXISTS "{e}";\n' for e in extensions)
+        prelude += "".join(f'DROP TABLE IF EXISTS "{t}" CASCADE;\n' for t in drop)
+        script = [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--no-comments"]
+        script += [f"--use-list={listing}", "--file=-", str(file)]
+        _pipe(
+            script, prelude.encode(), [psql, "--no-psqlrc", "--quiet", "--no-password"], conninfo, env, file
+        )
+
+
+def _pipe(
+    script: list[str], prelude: bytes, psql: list[str], conninfo: str, env: dict[str, str], file: Path
+) -> None:
+    """Feed ``prelude`` and the output of ``script`` to ``psql`` (stopping at the first error), then COMMIT
+    if ``script`` succeeded."""
+    command = [*psql, "--set=ON_ERROR_STOP=1", "--file=-", "--dbname", conninfo]
     with tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as psql_err:
         with (
             subprocess.Popen(script, stdout=subprocess.PIPE, stderr=dump_err, env=env) as dump,
             subprocess.Popen(
-                [*command, "--dbname", conninfo],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=psql_err,
-                env=env,
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err, env=env
             ) as replay,
         ):
             assert dump.stdout is not None and replay.stdin is not None
             with contextlib.suppress(BrokenPipeError):  # psql stopped at an error: reported below
-                replay.stdin.write(prelude.encode())
+                replay.stdin.write(prelude)
                 while block := dump.stdout.read(1 << 20):
                     replay.stdin.write(block)
                 if dump.wait() == 0:

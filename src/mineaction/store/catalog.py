@@ -29,12 +29,15 @@ geometry column: a pair of ``blob`` and ``geometry`` travels as a geometry.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from mineaction.errors import SchemaError
+from mineaction.store import migrations
 from mineaction.store.migrations import VERSION_TABLE, migrate
 from mineaction.store.postgis import PostGISStore
 from mineaction.store.sql import SQLStore
@@ -53,8 +56,9 @@ __all__ = [
     "tables_with_rows",
 ]
 
-# Tables that a new store already fills (``init``): a store whose other tables are empty holds no data.
-BOOKKEEPING = frozenset({VERSION_TABLE, "mineaction_settings", "mineaction_counters"})
+# Tables that ``init`` fills beyond what the migrations put in them: a store whose other tables are empty (or
+# hold only the rows the migrations wrote) holds no data.
+BOOKKEEPING = frozenset({VERSION_TABLE, "mineaction_settings"})
 
 # Tables of the store that a whole-store copy leaves behind, each with the reason (shown in the copy's
 # report). Every other table a migration creates is copied row for row; a test fails for a table that is
@@ -134,21 +138,36 @@ def list_tables(store: SQLStore) -> list[str]:
     return [str(r[0]) for r in rows if not _CONTAINER.match(str(r[0]))]
 
 
-def store_tables(version: int) -> tuple[str, ...]:
-    """The tables the migrations up to ``version`` create (a scratch store in memory is migrated to see)."""
+@functools.lru_cache(maxsize=8)
+def _scratch(version: int, steps: tuple[Any, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     from mineaction.store.gpkg import MemoryStore  # the one dialect that needs no server
 
     scratch = MemoryStore()
     try:
         migrate(scratch, to=version)
-        return tuple(list_tables(scratch))
+        tables = tuple(list_tables(scratch))
+        filled = frozenset(t for t in tables if scratch.query(f"SELECT 1 FROM {_quote(t)} LIMIT 1"))
+        return tables, filled
     finally:
         scratch.close()
 
 
-def tables_with_rows(store: SQLStore, tables: Sequence[str]) -> list[str]:
-    """Those of ``tables`` that hold at least one row, leaving out the ``BOOKKEEPING`` tables."""
-    return [t for t in tables if t not in BOOKKEEPING and store.query(f"SELECT 1 FROM {_quote(t)} LIMIT 1")]
+def store_tables(version: int) -> tuple[str, ...]:
+    """The tables the migrations up to ``version`` create (a scratch store in memory is migrated to see)."""
+    return _scratch(version, migrations.MIGRATIONS)[0]
+
+
+def tables_with_rows(store: SQLStore, tables: Sequence[str], *, version: int | None = None) -> list[str]:
+    """Those of ``tables`` that hold data: rows other than those the migrations up to ``version`` (default:
+    the store's) write themselves (a counter per kind, the audit log's head) and the ``BOOKKEEPING``
+    tables'."""
+    version = version if version is not None else migrations.schema_version(store)
+    filled = _scratch(version, migrations.MIGRATIONS)[1] if version is not None else frozenset()
+    return [
+        t
+        for t in tables
+        if t not in BOOKKEEPING and t not in filled and store.query(f"SELECT 1 FROM {_quote(t)} LIMIT 1")
+    ]
 
 
 def describe_tables(store: SQLStore, tables: Sequence[str]) -> list[Table]:

@@ -154,8 +154,8 @@ def copy_between(
         outside = sorted(set(list_tables(source)) - set(schema_tables))
         left.update({t: "not part of the mineaction schema" for t in outside})
         with destination.transaction():
-            held = _prepare_destination(destination, version, schema_tables, replace=replace)
-            copied, sequences = _fill(source, destination, tables, on_table)
+            held = _prepare_destination(destination, version, replace=replace)
+            copied, sequences = _fill(source, destination, tables, schema_tables, on_table)
     return CopyResult(
         source=source.url,
         destination=destination.url,
@@ -169,11 +169,8 @@ def copy_between(
     )
 
 
-def _prepare_destination(
-    destination: SQLStore, version: int, tables: tuple[str, ...], *, replace: bool
-) -> bool:
-    """Bring the destination to ``version`` with its store tables empty (inside its transaction); returns
-    whether it held data (replaced)."""
+def _prepare_destination(destination: SQLStore, version: int, *, replace: bool) -> bool:
+    """Bring the destination to ``version`` (inside its transaction); returns whether it held data."""
     current = schema_version(destination)
     holding: list[str] = []
     if current is not None:
@@ -194,7 +191,6 @@ def _prepare_destination(
                 "a new store"
             )
     migrate(destination, to=version)
-    _empty(destination, tables)
     return bool(holding)
 
 
@@ -232,16 +228,21 @@ def _in_reference_order(tables: list[Table]) -> list[Table]:
 
 
 def _fill(
-    source: SQLStore, destination: SQLStore, tables: list[str], on_table: OnTable | None
+    source: SQLStore,
+    destination: SQLStore,
+    tables: list[str],
+    schema_tables: tuple[str, ...],
+    on_table: OnTable | None,
 ) -> tuple[list[TableCopy], dict[str, int]]:
-    """Copy the rows, carry the id sequences, and check every table (inside the destination's
-    transaction)."""
+    """Empty the destination's tables, copy the rows, carry the id sequences, and check every table (inside
+    the destination's transaction)."""
     described = describe_tables(source, tables)
     targets = {t.name: t for t in describe_tables(destination, tables)}
     plans = {t.name: plan_columns(t, targets[t.name]) for t in described}
     ordered = _in_reference_order([targets[t] for t in tables])
     read: dict[str, Checksum] = {}
-    with _writes_without_triggers(destination, [t.name for t in ordered]):
+    with _writes_without_triggers(destination, list(schema_tables)):
+        _empty(destination, schema_tables)  # append-only tables too: their triggers are off
         for table in ordered:
             read[table.name] = copy_rows(source, destination, plans[table.name])
             if on_table is not None:

@@ -216,7 +216,8 @@ def check_replaceable(path: Path, *, replace: bool) -> bool:
         if version is None:
             holding = ["(tables of another program)"] if target.query("SELECT 1 FROM sqlite_master") else []
         else:
-            holding = tables_with_rows(target, store_tables(min(version, latest_version())))
+            known = min(version, latest_version())
+            holding = tables_with_rows(target, store_tables(known), version=known)
     if holding and not replace:
         raise StoreError(
             f"{path} already holds data (tables {', '.join(holding[:5])}); write into a new or empty store, "
