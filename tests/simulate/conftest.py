@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from mineaction.simulate import Scenario, simulate, write_scenario
+from mineaction.simulate import SimulatedScenario, simulate, write_scenario
 
 
 @pytest.fixture(scope="session")
-def tiny() -> Scenario:
+def tiny() -> SimulatedScenario:
     return simulate(scale="tiny", seed=0)
 
 
 @pytest.fixture(scope="session")
-def tiny_dir(tiny: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_dir(tiny: SimulatedScenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny-seed0")
     write_scenario(tiny, out)
     return out

@@ -6,16 +6,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mineaction.simulate import TARGETS, Scenario, simulate
+from mineaction.simulate import TARGETS, SimulatedScenario, simulate
 
 
 @pytest.fixture(scope="module")
-def small() -> Scenario:
+def small() -> SimulatedScenario:
     return simulate(scale="small", seed=0)
 
 
 @pytest.mark.slow
-def test_every_figure_within_tolerance(small: Scenario) -> None:
+def test_every_figure_within_tolerance(small: SimulatedScenario) -> None:
     calibration = small.calibration
     assert set(calibration) == set(TARGETS)
     outside = {k: v for k, v in calibration.items() if not v["within"]}
@@ -26,7 +26,7 @@ def test_every_figure_within_tolerance(small: Scenario) -> None:
 
 
 @pytest.mark.slow
-def test_analysis_recovers_the_figures_from_observed_data(small: Scenario) -> None:
+def test_analysis_recovers_the_figures_from_observed_data(small: SimulatedScenario) -> None:
     from mineaction.analysis import assess_records
     from mineaction.settings import Settings
 
@@ -36,7 +36,7 @@ def test_analysis_recovers_the_figures_from_observed_data(small: Scenario) -> No
 
 
 @pytest.mark.slow
-def test_post_ceasefire_cluster_is_2021_pmn_e_found_in_2022(small: Scenario) -> None:
+def test_post_ceasefire_cluster_is_2021_pmn_e_found_in_2022(small: SimulatedScenario) -> None:
     devices = small.truth["devices"]
     pmne = devices.loc[devices["model"] == "PMN-E"]
     assert 200 <= len(pmne) <= 340  # about 2,700 x 0.1

@@ -13,7 +13,7 @@ import shapely
 
 from mineaction.domain.schema import ENTITIES
 from mineaction.domain.validate import validate_frame
-from mineaction.simulate import Scenario
+from mineaction.simulate import SimulatedScenario
 from mineaction.simulate.landscape import to_metric_xy
 from mineaction.simulate.scales import METRIC_CRS
 
@@ -22,7 +22,7 @@ def _metric_points(frame: pd.DataFrame) -> np.ndarray:
     return frame.to_crs(METRIC_CRS).geometry.to_numpy()
 
 
-def test_every_find_sits_on_its_true_device(tiny: Scenario) -> None:
+def test_every_find_sits_on_its_true_device(tiny: SimulatedScenario) -> None:
     finds = tiny.layers["finds"]
     devices = tiny.truth["devices"].dropna(subset=["find"]).set_index("find").loc[finds["id"]]
     assert len(finds) > 500
@@ -37,7 +37,7 @@ def test_every_find_sits_on_its_true_device(tiny: Scenario) -> None:
     ).all()
 
 
-def test_finds_lie_in_land_worked_by_their_activity(tiny: Scenario) -> None:
+def test_finds_lie_in_land_worked_by_their_activity(tiny: SimulatedScenario) -> None:
     finds, acts = tiny.layers["finds"], tiny.layers["activities"].set_index("id")
     # the only finds without an activity id are the deliberate data-entry defects (simulate/defects.py)
     blank = set(finds.loc[finds["activity"].isna(), "id"])
@@ -53,7 +53,7 @@ def test_finds_lie_in_land_worked_by_their_activity(tiny: Scenario) -> None:
     assert (np.isnat(ended) | (found <= ended)).all()
 
 
-def test_nothing_is_found_in_land_never_worked(tiny: Scenario) -> None:
+def test_nothing_is_found_in_land_never_worked(tiny: SimulatedScenario) -> None:
     acts = tiny.layers["activities"]
     worked = acts.loc[acts["activity_kind"].isin(["TS", "clearance", "BAC"])].to_crs(METRIC_CRS)
     union = shapely.union_all(worked.geometry.to_numpy())
@@ -65,7 +65,7 @@ def test_nothing_is_found_in_land_never_worked(tiny: Scenario) -> None:
     assert (~in_worked).sum() > 0  # plenty of contamination is never worked
 
 
-def test_every_accident_sits_on_a_live_true_device(tiny: Scenario) -> None:
+def test_every_accident_sits_on_a_live_true_device(tiny: SimulatedScenario) -> None:
     accidents = tiny.layers["accidents"]
     devices = tiny.truth["devices"].dropna(subset=["accident"]).set_index("accident").loc[accidents["id"]]
     assert len(accidents) >= 5
@@ -78,7 +78,7 @@ def test_every_accident_sits_on_a_live_true_device(tiny: Scenario) -> None:
     assert (pd.to_datetime(accidents["occurred_on"]) > pd.to_datetime(devices["laid_on"].to_numpy())).all()
 
 
-def test_victims_belong_to_accidents_and_groups_are_coherent(tiny: Scenario) -> None:
+def test_victims_belong_to_accidents_and_groups_are_coherent(tiny: SimulatedScenario) -> None:
     victims, accidents = tiny.layers["victims"], tiny.layers["accidents"]
     assert set(victims["accident"]) == set(accidents["id"])
     merged = victims.merge(accidents[["id", "demining"]], left_on="accident", right_on="id")
@@ -86,7 +86,7 @@ def test_victims_belong_to_accidents_and_groups_are_coherent(tiny: Scenario) -> 
 
 
 @pytest.mark.parametrize("kind", sorted(ENTITIES))
-def test_layers_have_schema_columns_validate_and_say_simulated(tiny: Scenario, kind: str) -> None:
+def test_layers_have_schema_columns_validate_and_say_simulated(tiny: SimulatedScenario, kind: str) -> None:
     frame = tiny.layers[kind]
     assert list(frame.columns[: len(ENTITIES[kind].fields)]) == list(ENTITIES[kind].field_names)
     assert len(frame) > 0
@@ -96,7 +96,7 @@ def test_layers_have_schema_columns_validate_and_say_simulated(tiny: Scenario, k
     assert report.ok, report.summary()
 
 
-def test_records_carry_rows_and_counts(tiny: Scenario) -> None:
+def test_records_carry_rows_and_counts(tiny: SimulatedScenario) -> None:
     records = tiny.layers["minefield_records"]
     rows = records["mine_rows"].map(json.loads)
     assert (rows.map(len) > 0).all()

@@ -12,7 +12,7 @@ import pandas as pd
 
 from mineaction.analysis import data_quality
 from mineaction.settings import Settings
-from mineaction.simulate import Scenario
+from mineaction.simulate import SimulatedScenario
 from mineaction.simulate.defects import (
     DAYS_SLIP,
     N_FINDS_WITHOUT_ACTIVITY,
@@ -30,7 +30,7 @@ def _keys(rows: pd.DataFrame | list[dict[str, str]]) -> set[tuple[str, str, str]
     return set(zip(frame["kind"], frame["id"], frame["check"], strict=True))
 
 
-def test_quality_report_finds_every_defect_and_nothing_else(tiny: Scenario) -> None:
+def test_quality_report_finds_every_defect_and_nothing_else(tiny: SimulatedScenario) -> None:
     defects = tiny.meta["defects"]
     counts = pd.DataFrame(defects)["check"].value_counts().to_dict()
     assert counts == {
@@ -48,7 +48,7 @@ def test_quality_report_finds_every_defect_and_nothing_else(tiny: Scenario) -> N
     assert 6_000 <= edge_m <= 15_000
 
 
-def test_defects_touch_only_observed_copies_and_keep_the_truth(tiny: Scenario) -> None:
+def test_defects_touch_only_observed_copies_and_keep_the_truth(tiny: SimulatedScenario) -> None:
     layers, earlier, table = inject_defects(tiny.layers, tiny.earlier, tiny.seed)
     assert _keys(table) != set()
     # injecting again works on fresh copies: the scenario's frames are not modified in place
@@ -68,7 +68,7 @@ def test_defects_touch_only_observed_copies_and_keep_the_truth(tiny: Scenario) -
     assert set(tiny.earlier["hazardous_areas"]["id"]) == set(hazards["id"])
 
 
-def test_readme_and_scenario_json_list_the_defects(tiny: Scenario, tiny_dir: Path) -> None:
+def test_readme_and_scenario_json_list_the_defects(tiny: SimulatedScenario, tiny_dir: Path) -> None:
     readme = (tiny_dir / "README.txt").read_text()
     assert "Deliberate data-entry defects" in readme
     for d in tiny.meta["defects"]:

@@ -11,12 +11,12 @@ import pytest
 from mineaction.domain.schema import ENTITIES
 from mineaction.io import import_file
 from mineaction.settings import Settings
-from mineaction.simulate import IMPORTS, Scenario
+from mineaction.simulate import IMPORTS, SimulatedScenario
 from mineaction.store import init_store
 
 
 @pytest.mark.slow
-def test_every_file_imports_without_issue(tiny: Scenario, tiny_dir: Path, tmp_path: Path) -> None:
+def test_every_file_imports_without_issue(tiny: SimulatedScenario, tiny_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "store.gpkg"
     with init_store(path, aoi=Settings().aoi) as store:
         for kind, name in IMPORTS:

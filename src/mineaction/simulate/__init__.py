@@ -7,7 +7,7 @@ files a user would import plus ``truth/`` and ``truth/calibration.json``.
 
 from mineaction.simulate.calibration import TARGETS, calibration_report
 from mineaction.simulate.scales import SCALES, Scale
-from mineaction.simulate.scenario import Scenario, simulate
+from mineaction.simulate.scenario import SimulatedScenario, simulate
 from mineaction.simulate.writer import FILES, IMPORTS, write_scenario
 
 __all__ = [
@@ -15,7 +15,7 @@ __all__ = [
     "IMPORTS",
     "SCALES",
     "Scale",
-    "Scenario",
+    "SimulatedScenario",
     "TARGETS",
     "calibration_report",
     "simulate",

@@ -40,7 +40,7 @@ from mineaction.simulate.truth import (
     uxo_field,
 )
 
-__all__ = ["FINDS_PER_HA", "Scenario", "simulate"]
+__all__ = ["FINDS_PER_HA", "SimulatedScenario", "simulate"]
 
 #: Finds (all categories) per hectare cleared that the UXO density is set to give (FACTS.md: 0.1 AP, 0.1 AT,
 #: 0.4 UXO).
@@ -48,7 +48,7 @@ FINDS_PER_HA = 0.6
 
 
 @dataclass
-class Scenario:
+class SimulatedScenario:
     """A simulated scenario.
 
     ``layers``: observed frames keyed by kind (GeoDataFrames in EPSG:4326 with the schema's columns);
@@ -123,7 +123,7 @@ def _nuisance(
     return extra.drop(index=extra.index[np.unique(drop)]).reset_index(drop=True)
 
 
-def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
+def simulate(*, scale: str = "small", seed: int = 0) -> SimulatedScenario:
     """Simulate a whole scenario: SIMULATED data of the Karabakh region with ground truth.
 
     Parameters
@@ -135,7 +135,7 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
 
     Returns
     -------
-    Scenario
+    SimulatedScenario
         Observed layers (EPSG:4326), truth and calibration.
     """
     spec = get_scale(scale)
@@ -168,7 +168,9 @@ def simulate(*, scale: str = "small", seed: int = 0) -> Scenario:
         "factor": round(land.factor, 6),
         "defects": defects.to_dict(orient="records"),
     }
-    return Scenario(scale, seed, land.factor, layers, tables, truth, calibration, land, meta, earlier)
+    return SimulatedScenario(
+        scale, seed, land.factor, layers, tables, truth, calibration, land, meta, earlier
+    )
 
 
 def _devices_found(

@@ -21,7 +21,7 @@ from affine import Affine
 from mineaction.errors import InputError
 
 if TYPE_CHECKING:
-    from mineaction.simulate.scenario import Scenario
+    from mineaction.simulate.scenario import SimulatedScenario
 
 __all__ = ["EARLIER_FILES", "FILES", "IMPORTS", "write_scenario"]
 
@@ -101,7 +101,7 @@ def _gpkg(frame: pd.DataFrame, path: Path, layer: str, label: str) -> None:
     )
 
 
-def _dem(scenario: Scenario, path: Path) -> None:
+def _dem(scenario: SimulatedScenario, path: Path) -> None:
     land = scenario.landscape
     transform = Affine(land.dem_step, 0.0, land.dem_origin[0], 0.0, -land.dem_step, land.dem_origin[1])
     with rasterio.open(
@@ -120,7 +120,7 @@ def _dem(scenario: Scenario, path: Path) -> None:
         dst.update_tags(simulated="true", units="m", note="SIMULATED elevation; not a real DEM")
 
 
-def write_scenario(scenario: Scenario, out_dir: str | Path) -> dict[str, Path]:
+def write_scenario(scenario: SimulatedScenario, out_dir: str | Path) -> dict[str, Path]:
     """Write ``scenario`` into ``out_dir`` (created if needed) and return the written files by name.
 
     Files: one per kind (``FILES``), ``dem.tif`` (elevation, m, EPSG:4326), ``returns.csv``,
