@@ -22,6 +22,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,28 @@ def store(store_url: str) -> Iterator[object]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def store_of() -> Iterator[Any]:
+    """A factory of memory stores holding given frames (by kind), closed at the end of the test.
+
+    ``store_of(frames, simulated=True)`` writes every non-empty frame and marks the store simulated.
+    """
+    from mineaction.store import open_store
+
+    opened: list[Any] = []
+
+    def make(frames: dict[str, Any], *, simulated: bool = False) -> Any:
+        store = open_store("memory://")
+        opened.append(store)
+        if simulated:
+            store.set_setting("simulated", True)
+        for kind, data in frames.items():
+            if data is not None and len(data):
+                store.write(kind, data, author="test", reason="test fixture")
+        return store
+
+    yield make
+    for store in opened:
+        store.close()

@@ -1,10 +1,11 @@
-"""The demo pipeline: simulate a scenario, import it into a GeoPackage store, run the analyses, write the
-report,
+"""The demo pipeline: simulate a scenario, import it into a GeoPackage store, run every job, write the report
 and brief the headline figures, as a list of named steps others can extend.
 
 Each step is a :class:`DemoStep` (a name, a one-line description and a function of the :class:`DemoRun`);
 ``STEPS`` runs in order. A capability joins the demo by adding a step (``register_step``): risk and plan steps
-go after ``analyse`` and before ``report``. Every output says the data are SIMULATED.
+go after ``analyse`` and before ``report``. Steps call the jobs of :mod:`mineaction.workflows` (the same
+functions as the commands), so the demo's figures, ``risk.tif`` and plans are those the commands give on the
+same store and settings. Every output says the data are SIMULATED.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from mineaction.settings import Settings
 
-__all__ = ["STEPS", "DemoRun", "DemoStep", "register_step", "run_demo"]
+__all__ = ["STEPS", "DemoRun", "DemoStep", "demo_time_limit_s", "register_step", "run_demo"]
 
 AUTHOR = "mineaction demo"
 
@@ -32,6 +33,7 @@ class DemoRun:
     scenario: Any = None
     files: dict[str, Path] = field(default_factory=dict)
     store: Any = None
+    snapshot: Any = None  # the store as the jobs read it, read once after the import
     results: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -71,22 +73,60 @@ def _import(run: DemoRun) -> None:
         )
         counts[kind] = counts.get(kind, 0) + sum(c.inserted for c in result.counts.values())
     run.results["import"] = counts
+    from mineaction.workflows import StoreSnapshot
+
+    run.snapshot = StoreSnapshot(run.store, settings=run.settings)
 
 
 def _analyse(run: DemoRun) -> None:
-    from mineaction.analysis import assess_records, summary_stats
-    from mineaction.domain.schema import ENTITIES
+    from mineaction.workflows import assess_records, summarise_store
 
-    frames = {kind: run.store.read(kind) for kind in ENTITIES}
-    run.results["records"] = assess_records(frames, settings=run.settings)
-    run.results["summary"] = summary_stats(frames)
+    run.results["records"] = assess_records(run.snapshot)
+    run.results["summary"] = summarise_store(run.snapshot)
+
+
+def _truth(run: DemoRun) -> Any:
+    """The simulated true mines as WGS84 points (the report adds the capture of all true mines)."""
+    devices = run.scenario.truth.get("devices") if run.scenario is not None else None
+    if devices is None:
+        return None
+    import geopandas as gpd
+
+    points = gpd.points_from_xy(devices["lon"], devices["lat"])
+    return gpd.GeoDataFrame(devices, geometry=points, crs="EPSG:4326")
+
+
+def _risk(run: DemoRun) -> None:
+    from mineaction.io import write_candidates, write_risk_geotiff
+    from mineaction.workflows import risk_results
+
+    res = risk_results(run.snapshot, truth=_truth(run))
+    write_risk_geotiff(run.out_dir / "risk.tif", res.surface.grid, res.surface.surface, simulated=True)
+    write_candidates(run.out_dir / "candidates.gpkg", res.candidates.candidates, simulated=True)
+    run.results["risk"] = res
+
+
+def _plan(run: DemoRun) -> None:
+    from mineaction.workflows import builtin_scenarios, plan_clearance
+
+    run.results["plan"] = plan_clearance(
+        run.snapshot,
+        scenarios=builtin_scenarios()[:2],  # 6 % foreign (as now) vs the world norm
+        time_limit_s=demo_time_limit_s(run.scale),
+    )
+
+
+def demo_time_limit_s(scale: str) -> float:
+    """The planner's time limit in the demo, s: short for the tiny scale used in tests."""
+    return 8.0 if scale == "tiny" else 20.0
 
 
 def _report(run: DemoRun) -> None:
-    from mineaction.report import build_report, context_from_store
+    from mineaction.report import build_report
+    from mineaction.workflows import report_data
 
     aggregates = run.scenario.tables.get("casualties_1991_2020") if run.scenario is not None else None
-    # yearly 1991-2020 totals: kept with the data so `mineaction report` shows them
+    # yearly 1991-2020 totals: kept with the data so `mineaction stats` and `report` count them
     if aggregates is not None:
         rows = aggregates[["year", "victims", "killed", "children", "women"]].to_dict(orient="records")
         run.store.save_document(
@@ -96,57 +136,15 @@ def _report(run: DemoRun) -> None:
             author=AUTHOR,
             reason="SIMULATED 1991-2020 casualty aggregates",
         )
-    context = context_from_store(run.store, settings=run.settings, results=dict(run.results))
+    plan = run.results.get("plan")
+    data = report_data(
+        run.snapshot,
+        risk=run.results.get("risk"),
+        plans=None if plan is None else [p.full() for p in plan.plans],
+    )
     run.results["report"] = build_report(
-        context, run.out_dir / "report", title="Mine action evidence report (SIMULATED data)"
+        data, run.out_dir / "report", title="Mine action evidence report (SIMULATED data)"
     )
-
-
-def _risk(run: DemoRun) -> None:
-    import geopandas as gpd
-
-    from mineaction.cli.risk_commands import write_candidates, write_surface_geotiff
-    from mineaction.domain.schema import ENTITIES
-    from mineaction.report.risk_section import risk_results
-
-    frames = {kind: run.store.read(kind) for kind in ENTITIES}
-    devices = run.scenario.truth["devices"] if run.scenario is not None else None
-    truth = None
-    if devices is not None:  # simulated ground truth: the report adds the capture of all true mines
-        points = gpd.points_from_xy(devices["lon"], devices["lat"])
-        truth = gpd.GeoDataFrame(devices, geometry=points, crs="EPSG:4326")
-    res = risk_results(frames, crs=run.settings.metric_crs, truth=truth, seed=run.seed)
-    write_surface_geotiff(run.out_dir / "risk.tif", res["grid"], res["surface"], simulated=True)
-    write_candidates(run.out_dir / "candidates.gpkg", res["candidates"], simulated=True)
-    run.results["risk"] = res
-
-
-def _plan(run: DemoRun) -> None:
-    from mineaction import __version__
-    from mineaction.plan import (
-        ClearancePlanner,
-        apply_scenario,
-        build_problem,
-        default_scenarios,
-        plan_document,
-    )
-
-    kinds = ("hazardous_areas", "assets", "operators", "funding", "activities", "accidents")
-    problem = build_problem(
-        {k: run.store.read(k) for k in kinds}, years=10, settings=run.settings, simulated=True
-    )
-    planner = ClearancePlanner(time_limit_s=8 if run.scale == "tiny" else 20)
-    plans, ids = [], []
-    for scenario in default_scenarios(problem.settings)[:2]:  # 6 % foreign (as now) vs the world norm
-        case = apply_scenario(problem, scenario)
-        result = planner.solve(case)
-        doc = plan_document(case, planner, result, scenario=scenario.to_dict(), version=__version__)
-        run.store.save_document(
-            "plans", doc["plan_id"], doc, author=AUTHOR, reason=f"SIMULATED {scenario.name}"
-        )
-        plans.append({**result.to_dict(), "scenario": scenario.to_dict()})
-        ids.append(doc["plan_id"])
-    run.results["plan"] = {"plans": plans, "plan_ids": ids}
 
 
 STEPS: list[DemoStep] = [
@@ -186,7 +184,10 @@ def run_demo(
     on_step : callable, optional
         Called with (step, index, total) before each step (progress display).
     """
-    run = DemoRun(Path(out_dir), scale=scale, seed=seed, settings=settings or Settings())
+    chosen = (settings or Settings()).replace(random_state=seed)
+    if chosen.author == Settings().author:
+        chosen = chosen.replace(author=AUTHOR)
+    run = DemoRun(Path(out_dir), scale=scale, seed=seed, settings=chosen)
     run.out_dir.mkdir(parents=True, exist_ok=True)
     try:
         for k, step in enumerate(list(STEPS)):

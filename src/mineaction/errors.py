@@ -13,6 +13,7 @@
  |    +-- UnavailableError             the database cannot be reached now (retry later)
      +-- ModelError (ValueError)           a risk model is unfitted or used on wrong columns
      +-- PlanError (ValueError)            a planning problem is infeasible or contradictory
+     +-- ReportError                       a section of the report could not be built; nothing written
      +-- AccessError                       who is asking may not do what is asked
           +-- NotAuthenticated             no valid credentials (HTTP 401)
           |    +-- TooManyAttempts         login locked out or throttled; carries retry_after_s (429)
@@ -41,6 +42,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDenied",
     "PlanError",
+    "ReportError",
     "SchemaError",
     "StoreError",
     "TooManyAttempts",
@@ -95,6 +97,10 @@ class ModelError(MineActionError, ValueError):
 
 class PlanError(MineActionError, ValueError):
     """A planning problem is infeasible or contradictory."""
+
+
+class ReportError(MineActionError):
+    """A section of the report could not be built (the message names it); the report is not written."""
 
 
 class AccessError(MineActionError):

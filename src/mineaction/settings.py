@@ -19,7 +19,7 @@ import yaml
 
 from mineaction.errors import ConfigError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "load_settings", "settings_table"]
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -157,3 +157,14 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     if unknown:
         raise ConfigError(f"unknown settings {sorted(unknown)}; known: {sorted(Settings.describe())}")
     return defaults.replace(**{k: _coerce(k, v, getattr(defaults, k)) for k, v in values.items()})
+
+
+def settings_table() -> str:
+    """Every setting with its default and help line, as the Markdown table of ``docs/settings.md``."""
+    rows = ["| setting | default | what it is |", "|---|---|---|"]
+    defaults = Settings()
+    for f in dataclasses.fields(Settings):
+        value = getattr(defaults, f.name)
+        shown = ", ".join(f"{v:g}" for v in value) if isinstance(value, tuple) else value
+        rows.append(f"| `{f.name}` | `{shown}` | {f.metadata['help']} |")
+    return "\n".join(rows) + "\n"

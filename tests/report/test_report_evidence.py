@@ -6,6 +6,7 @@ import re
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from shapely.geometry import Point, box
@@ -13,9 +14,9 @@ from shapely.geometry import Point, box
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
 from analysis_scenes import build_records_scene, frame  # noqa: E402
 
-from mineaction.report import ReportContext, build_report  # noqa: E402
+from mineaction.report import build_report  # noqa: E402
 from mineaction.report.briefing import briefing_cards  # noqa: E402
-from mineaction.report.evidence_section import evidence_results  # noqa: E402
+from mineaction.workflows import ReportData, report_data  # noqa: E402
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -68,9 +69,12 @@ def _frames() -> dict[str, pd.DataFrame]:
     return frames
 
 
-def test_briefing_cards_have_units_and_figures() -> None:
-    context = ReportContext(frames=_frames(), simulated=True)
-    cards = dict((label, value) for value, label in briefing_cards(evidence_results(context)))
+def _data(store_of: Any) -> ReportData:
+    return report_data(store_of(_frames(), simulated=True))
+
+
+def test_briefing_cards_have_units_and_figures(store_of: Any) -> None:
+    cards = dict((label, value) for value, label in briefing_cards(_data(store_of)))
     values = list(cards.values())
     assert "33 %" in values  # one of three fully processed records is accurate
     assert "6 %" in values  # foreign share
@@ -78,10 +82,9 @@ def test_briefing_cards_have_units_and_figures() -> None:
     assert any(v.endswith(" ha") for v in values) and any("US$/m2" in v for v in values)
 
 
-def test_report_writes_every_section_offline(tmp_path: Path) -> None:
-    context = ReportContext(frames=_frames(), simulated=True)
-    # only this package's evidence sections: the risk and plan sections need a fitted model or a plan
-    index = build_report(context, tmp_path / "report", modules=("briefing", "evidence_section"))
+def test_report_writes_every_section_offline(tmp_path: Path, store_of: Any) -> None:
+    # only the evidence sections: the risk and plan sections need a fitted model or a plan
+    index = build_report(_data(store_of), tmp_path / "report", modules=("briefing", "evidence_section"))
     page = index.read_text()
     for title in (
         "Briefing",

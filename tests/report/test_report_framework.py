@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
+from mineaction.errors import ReportError
 from mineaction.report import (
-    ReportContext,
     ReportFigure,
     ReportSection,
     collect_sections,
-    is_simulated,
+    new_figure,
     table_html,
     write_report,
 )
+from mineaction.workflows import is_simulated
 
 
 def _local_refs(page: str) -> list[str]:
@@ -24,7 +27,8 @@ def _local_refs(page: str) -> list[str]:
 
 
 def _figure() -> ReportFigure:
-    fig, ax = plt.subplots()
+    fig = new_figure()
+    ax = fig.subplots()
     ax.bar(["2021", "2022"], [3, 5])
     return ReportFigure("bars", fig, "Casualties by year (people); simulated")
 
@@ -67,8 +71,15 @@ def test_is_simulated_reads_sources_and_flag() -> None:
     assert is_simulated(real, flag=True)
 
 
-def test_broken_section_module_is_reported_not_fatal() -> None:
-    context = ReportContext(frames={})
-    sections = collect_sections(context, modules=["framework", "no_such_section"])
-    assert len(sections) == 1 and "could not be built" in sections[0].title
-    assert context.results["report_errors"]
+def test_a_missing_section_module_stops_the_report_naming_it() -> None:
+    with pytest.raises(ReportError, match="no_such_section"):
+        collect_sections(None, modules=["no_such_section"])  # type: ignore[arg-type]
+
+
+def test_importing_the_report_keeps_the_users_matplotlib_backend() -> None:
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import mineaction.report, mineaction.report.risk_section, "
+        "mineaction.report.plan_section; print(matplotlib.get_backend())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "svg"

@@ -57,7 +57,7 @@ class _LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="mineaction")
 def cli() -> None:
     """mineaction: record, measure, predict, plan and report humanitarian mine action."""
-    from mineaction.store.audit import Origin, acting
+    from mineaction.store import Origin, acting
 
     # Audit entries made by any command say they came from the command line on this machine.
     click.get_current_context().with_resource(acting(Origin(address=socket.gethostname(), channel="cli")))

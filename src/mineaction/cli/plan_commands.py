@@ -1,8 +1,9 @@
-"""Command of mineaction.plan: ``mineaction plan STORE``: plan, compare scenarios, save and re-run plans.
+"""Command of the planning job: ``mineaction plan STORE``: plan, compare scenarios, save and re-run plans.
 
-Loads the store's frames, builds the planning problem, solves it (and each ``--scenario``), saves every plan
-in the store's ``plans`` documents and prints the per-year figures (or JSON). ``--rerun PLAN_ID`` solves a
-saved plan again and says whether the schedule is the same.
+Parses the options, calls :func:`mineaction.workflows.plan.plan_clearance` (which builds the problem from the
+store, solves the base case or each ``--scenario`` and saves every plan in the store) and prints the per-year
+figures (or ``--json``). ``--rerun PLAN_ID`` solves a saved plan again and says whether the schedule is the
+same.
 """
 
 from __future__ import annotations
@@ -15,42 +16,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mineaction.cli._common import echo_json
+from mineaction.cli._common import echo_json, open_snapshot
 
 __all__ = ["COMMANDS"]
 
 _out = Console() if sys.stdout.isatty() else Console(width=160)
-_SUMMARY = (
-    "status",
-    "objective",
-    "bound",
-    "mip_gap",
-    "greedy_objective",
-    "method",
-    "solver",
-    "seed",
-    "seconds",
-    "problem_hash",
-    "simulated",
-    "years",
-    "area_released_km2_by_year",
-    "families_returned_by_year",
-    "assets_unblocked_by_year",
-    "casualties_averted_by_year",
-    "money_spent_usd_by_year",
-    "casualties_averted",
-    "families_returned_by_year_3",
-    "steps",
-)
-
-
-def _summary(result: Any, plan_id: str, scenario: dict[str, Any] | None) -> dict[str, Any]:
-    full = result.to_dict()
-    out = {"plan_id": plan_id, "scenario": scenario, **{k: full[k] for k in _SUMMARY}}
-    out["greedy"] = {k: v for k, v in full["greedy"].items() if k != "years"}
-    out["tasks_in_plan"] = len(result.reasons)
-    out["first_tasks"] = [r.text for r in result.reasons[:10]]
-    return out
 
 
 def _print(summary: dict[str, Any]) -> None:
@@ -85,10 +55,24 @@ def _print(summary: dict[str, Any]) -> None:
     )
 
 
-def _scenarios(paths: tuple[str, ...]) -> list[Any]:
-    from mineaction.plan.scenarios import scenario_from_yaml
+def _scenarios(given: tuple[str, ...]) -> list[Any]:
+    """Each ``--scenario``: a YAML file, or the name of a built-in scenario."""
+    from mineaction.errors import ConfigError
+    from mineaction.workflows.plan import builtin_scenarios, scenario_from_yaml
 
-    return [scenario_from_yaml(Path(p).read_text(), source=p) for p in paths]
+    builtin = {s.name: s for s in builtin_scenarios()}
+    found = []
+    for value in given:
+        if Path(value).is_file():
+            found.append(scenario_from_yaml(Path(value).read_text(encoding="utf-8"), source=value))
+        elif value in builtin:
+            found.append(builtin[value])
+        else:
+            raise ConfigError(
+                f"--scenario {value!r} is neither a YAML file nor a built-in scenario; give a file "
+                f"(see examples/scenarios/) or one of: {', '.join(repr(n) for n in builtin)}"
+            )
+    return found
 
 
 def _casualty_rates(path: str | None) -> dict[str, float] | None:
@@ -98,8 +82,9 @@ def _casualty_rates(path: str | None) -> dict[str, float] | None:
     import pandas as pd
 
     from mineaction.errors import InputError
+    from mineaction.io import read_table
 
-    table = pd.read_csv(path)
+    table = read_table(path, require_geometry=False)
     missing = {"hazardous_area", "casualties_per_year"} - set(table.columns)
     if missing:
         raise InputError(
@@ -114,33 +99,28 @@ def _casualty_rates(path: str | None) -> dict[str, float] | None:
 
 
 def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
-    from mineaction.plan.record import PLAN_COLLECTION, rerun_plan
     from mineaction.store import open_store
+    from mineaction.workflows.plan import rerun_saved_plan
 
     with open_store(store_url) as store:
-        again = rerun_plan(store.load_document(PLAN_COLLECTION, plan_id))
-    out = {
-        **_summary(again.result, plan_id, None),
-        "same_schedule": again.same_schedule,
-        "changed_units": list(again.changed_units),
-    }
+        again = rerun_saved_plan(store, plan_id)
     if as_json:
-        echo_json(out)
-    else:
-        _print(out)
-        _out.print(
-            f"re-run of {plan_id}: "
-            + (
-                "same schedule"
-                if again.same_schedule
-                else f"schedule differs for {len(again.changed_units)} areas"
-            )
+        echo_json(again.to_dict())
+        return
+    _print(again.plan.summary())
+    _out.print(
+        f"re-run of {plan_id}: "
+        + (
+            "same schedule"
+            if again.same_schedule
+            else f"schedule differs for {len(again.changed_units)} areas"
         )
+    )
 
 
 @click.command("plan")
 @click.argument("store", metavar="STORE")
-@click.option("--years", type=click.IntRange(1, 50), default=10, show_default=True, help="Plan years.")
+@click.option("--years", type=click.IntRange(1, 50), help="Plan years (default: the setting plan_years, 10).")
 @click.option(
     "--budget-usd", type=click.FloatRange(min=0), help="Money a year for survey and clearance, US$."
 )
@@ -149,24 +129,20 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
     "--scenario",
     "scenario_paths",
     multiple=True,
-    type=click.Path(dir_okay=False, exists=True),
-    help="Scenario YAML file; repeat to compare scenarios side by side.",
+    help="Scenario YAML file or built-in scenario name (e.g. 'world norm funding'); repeat to compare "
+    "scenarios side by side.",
 )
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=1),
-    default=60.0,
-    show_default=True,
-    help="Hard limit on each solve, s.",
+    help="Hard limit on each solve, s (default: the setting plan_time_limit_s, 60).",
 )
 @click.option(
     "--mip-gap",
     type=click.FloatRange(min=0),
-    default=0.01,
-    show_default=True,
-    help="Relative optimality gap to reach.",
+    help="Relative optimality gap to reach (default: the setting plan_mip_gap, 0.01).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Solver seed.")
+@click.option("--seed", type=int, help="Solver seed (default: the setting random_state, 0).")
 @click.option(
     "--casualty-rates",
     "rates_path",
@@ -183,13 +159,13 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on standard output.")
 def plan_command(
     store: str,
-    years: int,
+    years: int | None,
     budget_usd: float | None,
     start_year: int | None,
     scenario_paths: tuple[str, ...],
-    time_limit: float,
-    mip_gap: float,
-    seed: int,
+    time_limit: float | None,
+    mip_gap: float | None,
+    seed: int | None,
     rates_path: str | None,
     rerun_id: str | None,
     settings_path: str | None,
@@ -198,58 +174,25 @@ def plan_command(
     """Plan which hazardous areas to release in which year, for the most returns and fewest casualties."""
     if rerun_id:
         return _rerun(store, rerun_id, as_json)
-    from mineaction import __version__
-    from mineaction.cli._common import open_snapshot
-    from mineaction.plan import ClearancePlanner, apply_scenario, build_problem
-    from mineaction.plan.record import PLAN_COLLECTION, plan_document
+    from mineaction.workflows.plan import plan_clearance
 
-    scenarios = _scenarios(scenario_paths) or [None]
-    planner = ClearancePlanner(time_limit_s=time_limit, mip_gap=mip_gap, seed=seed)
-    summaries = []
     with open_snapshot(store, settings_path) as snap:
-        frames, settings, st = snap.frames(), snap.settings, snap.store
-        simulated = True if st.get_setting("simulated", None) else None
-        base = build_problem(
-            frames,
+        run = plan_clearance(
+            snap,
             years=years,
-            start_year=start_year,
             budget_usd=budget_usd,
-            settings=settings,
-            simulated=simulated,
-            casualty_rate=_casualty_rates(rates_path),
+            start_year=start_year,
+            scenarios=_scenarios(scenario_paths),
+            time_limit_s=time_limit,
+            mip_gap=mip_gap,
+            seed=seed,
+            casualty_rates=_casualty_rates(rates_path),
         )
-        inputs = {
-            "store": store,
-            "counts": {k: len(v) for k, v in frames.items()},
-            "years": years,
-            "budget_usd": budget_usd,
-            "start_year": start_year,
-        }
-        for sc in scenarios:
-            problem = apply_scenario(base, sc) if sc else base
-            result = planner.solve(problem)
-            doc = plan_document(
-                problem,
-                planner,
-                result,
-                scenario=sc.to_dict() if sc else None,
-                version=__version__,
-                inputs=inputs,
-            )
-            st.save_document(
-                PLAN_COLLECTION,
-                doc["plan_id"],
-                doc,
-                author=settings.author,
-                reason=f"mineaction plan ({sc.name if sc else 'base plan'})",
-            )
-            summaries.append(_summary(result, doc["plan_id"], doc["scenario"]))
-    out = {**summaries[0], "scenarios": summaries} if len(summaries) > 1 else summaries[0]
     if as_json:
-        echo_json(out)
+        echo_json(run.to_dict())
         return None
-    for summary in summaries:
-        _print(summary)
+    for plan in run.plans:
+        _print(plan.summary())
     return None
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mineaction.cli._common import open_snapshot, settings_option
+from mineaction.cli._common import open_snapshot, progress, settings_option
 
 __all__ = ["COMMANDS"]
 
@@ -17,13 +17,12 @@ __all__ = ["COMMANDS"]
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write.")
 def report_command(store: str, settings_path: str | None, out_dir: str) -> None:
     """Write the HTML report (DIR/index.html with charts and maps as PNG beside it); opens offline."""
-    from mineaction.report import ReportContext, build_report
+    from mineaction.report import build_report
+    from mineaction.workflows import report_data
 
-    with open_snapshot(store, settings_path) as snap:
-        context = ReportContext(
-            frames=snap.frames(), settings=snap.settings, simulated=snap.simulated, store=snap.store
-        )
-        index = build_report(context, Path(out_dir))
+    with progress("building the report"), open_snapshot(store, settings_path) as snap:
+        data = report_data(snap)
+    index = build_report(data, Path(out_dir))
     click.echo(f"report written: {index}")
 
 

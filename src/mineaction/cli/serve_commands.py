@@ -35,7 +35,7 @@ def serve_command(store: str, host: str, port: int, workers: int | None, setting
     """Serve STORE (a .gpkg file or postgresql:// URL) as OGC API Features and REST on http://HOST:PORT/."""
     import uvicorn
 
-    from mineaction.store.pool import open_pool
+    from mineaction.store import open_pool
 
     settings = load_settings(settings_file)
     count = workers or settings.server_workers

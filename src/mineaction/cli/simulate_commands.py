@@ -65,8 +65,8 @@ def _since_1991(run: Any, victims: dict) -> float | None:
 
 def briefing_table(run: Any) -> Table:
     """The headline figures of a demo run, measured in its store, as a rich table saying SIMULATED."""
-    rec = run.results.get("records", {})
-    summary = run.results.get("summary", {})
+    rec = run.results["records"].to_dict() if "records" in run.results else {}
+    summary = run.results["summary"].to_dict() if "summary" in run.results else {}
     victims, funding = summary.get("victims", {}), summary.get("funding", {})
     land = summary.get("land_release", {})
     table = Table(

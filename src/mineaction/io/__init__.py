@@ -1,10 +1,20 @@
 """File formats in and out: readers (GeoJSON, GeoPackage, Shapefile, CSV, KML), column mappings, the importer,
-writers and store export. Everything is read into and written from WGS84 (EPSG:4326)."""
+writers and store export, rasters (risk GeoTIFF, DEM), atomic writes. Vector data are read into and written
+from WGS84 (EPSG:4326)."""
 
+from mineaction.io.atomic import atomic_path
 from mineaction.io.importer import ImportResult, KindCounts, import_file
 from mineaction.io.mapping import ColumnMapping, KindMapping, apply_mapping, identity_mapping, load_mapping
+from mineaction.io.rasters import read_dem, write_risk_geotiff
 from mineaction.io.readers import list_layers, read_csv, read_spatial, read_table
-from mineaction.io.writers import export_store, to_plain_frame, write_csv, write_geojson, write_gpkg
+from mineaction.io.writers import (
+    export_store,
+    to_plain_frame,
+    write_candidates,
+    write_csv,
+    write_geojson,
+    write_gpkg,
+)
 
 __all__ = [
     "ColumnMapping",
@@ -12,16 +22,20 @@ __all__ = [
     "KindCounts",
     "KindMapping",
     "apply_mapping",
+    "atomic_path",
     "export_store",
     "identity_mapping",
     "import_file",
     "list_layers",
     "load_mapping",
     "read_csv",
+    "read_dem",
     "read_spatial",
     "read_table",
     "to_plain_frame",
+    "write_candidates",
     "write_csv",
     "write_geojson",
     "write_gpkg",
+    "write_risk_geotiff",
 ]

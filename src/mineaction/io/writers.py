@@ -166,3 +166,13 @@ def export_store(
         kind: write(out / f"{kind}{FORMATS[format]}", frame, kind, include_personal=include_personal)
         for kind, frame in frames.items()
     }
+
+
+def write_candidates(path: str | Path, candidates: gpd.GeoDataFrame, *, simulated: bool) -> Path:
+    """Write candidate SHA polygons (WGS84) as the ``candidates`` layer of a new GeoPackage (atomically)."""
+    from mineaction.io.atomic import atomic_path
+
+    tagged = candidates.assign(simulated=simulated)
+    with atomic_path(path) as tmp:
+        tagged.to_file(tmp, layer="candidates", driver="GPKG")
+    return Path(path)

@@ -1,32 +1,20 @@
 """Turning results into an offline HTML report with charts and maps (sections anyone can add).
 
-See :mod:`mineaction.report.framework` for how to contribute a section.
+The report takes results, not a store: :func:`mineaction.workflows.report_data` computes a
+:class:`~mineaction.workflows.ReportData` and :func:`build_report` draws and writes it. See
+:mod:`mineaction.report.framework` for how to contribute a section.
 """
 
-from mineaction.report.build import (
-    SECTION_MODULES,
-    build_report,
-    collect_sections,
-    context_from_store,
-    is_simulated,
-)
-from mineaction.report.framework import (
-    ReportContext,
-    ReportFigure,
-    ReportSection,
-    table_html,
-    write_report,
-)
+from mineaction.report.build import SECTION_MODULES, build_report, collect_sections
+from mineaction.report.framework import ReportFigure, ReportSection, new_figure, table_html, write_report
 
 __all__ = [
-    "ReportContext",
     "ReportFigure",
     "ReportSection",
     "SECTION_MODULES",
     "build_report",
     "collect_sections",
-    "context_from_store",
-    "is_simulated",
+    "new_figure",
     "table_html",
     "write_report",
 ]

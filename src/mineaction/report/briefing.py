@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from mineaction.report.evidence_section import evidence_results
-from mineaction.report.framework import ReportContext, ReportSection
+from mineaction.report.framework import ReportSection
+from mineaction.workflows import ReportData
 
 __all__ = ["briefing_cards", "build_section"]
 
@@ -20,13 +20,14 @@ def _pct(value: Any) -> str:
     return "n/a" if value is None or value != value else f"{100 * float(value):.0f} %"
 
 
-def briefing_cards(res: dict[str, Any]) -> list[tuple[str, str]]:
-    """(value with unit, label) of every headline figure, from ``evidence_results``."""
-    assess, alerts = res["assess"], res["alerts"]
-    victims, release, funding = res["casualties_since"], res["release_totals"], res["funding_totals"]
+def briefing_cards(data: ReportData) -> list[tuple[str, str]]:
+    """(value with unit, label) of every headline figure, from the report's evidence."""
+    ev = data.evidence
+    assess, alerts = ev.assessment.to_dict(), ev.alerts
+    victims, release, funding = ev.casualties_since, ev.release_totals, ev.funding_totals
     since = f" since {victims['since']}" if victims["since"] is not None else ""
     parts = assess["parts"]
-    n_post = int(alerts["n_post_conflict"].sum()) if len(alerts) else 0
+    n_post = alerts.n_post_conflict
     cards = [
         (
             _pct(assess["record_accuracy"]),
@@ -43,7 +44,7 @@ def briefing_cards(res: dict[str, Any]) -> list[tuple[str, str]]:
             "of located accidents happened outside every hazardous area known at the time",
         ),
         (
-            f"{len(alerts)} alerts",
+            f"{alerts.n_alerts} alerts",
             f"of new contamination ({n_post} finds made after the ceasefire, clustered)",
         ),
         (
@@ -59,23 +60,22 @@ def briefing_cards(res: dict[str, Any]) -> list[tuple[str, str]]:
             "cost per m2 released",
         ),
         (_pct(funding["foreign_share"]), "of funding is foreign (world norm: 78 to 91 %)"),
-        (f"{len(res['quality']):,} issues", "of data quality to fix (see Data quality)"),
+        (f"{len(ev.quality.issues):,} issues", "of data quality to fix (see Data quality)"),
     ]
     return cards
 
 
-def build_section(context: ReportContext) -> ReportSection:
+def build_section(data: ReportData) -> ReportSection:
     """The briefing section (first in the report)."""
-    res = evidence_results(context)
     cards = "".join(
         f'<div class="figure-card"><div class="value">{html.escape(value)}</div>'
         f'<div class="label">{html.escape(label)}</div></div>'
-        for value, label in briefing_cards(res)
+        for value, label in briefing_cards(data)
     )
     lead = (
         "<p><b>SIMULATED data.</b> These figures come from a simulated scenario; they show what the "
         "method measures, not the real situation.</p>"
-        if context.simulated
+        if data.simulated
         else ""
     )
     return ReportSection("Briefing", lead + f'<div class="headline">{cards}</div>', order=0)

@@ -7,14 +7,12 @@ axes; ``note`` (e.g. "SIMULATED data") is written under the title.
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from mineaction.report.framework import new_figure
 
 __all__ = [
     "accuracy_by_source_chart",
@@ -37,14 +35,15 @@ _COLOURS = {
 }
 
 
-def _frame(title: str, note: str, *, size: tuple[float, float] = (6.4, 3.8)) -> tuple[Figure, plt.Axes]:
-    fig, ax = plt.subplots(figsize=size)
+def _frame(title: str, note: str, *, size: tuple[float, float] = (6.4, 3.8)) -> tuple[Figure, Axes]:
+    fig = new_figure(figsize=size)
+    ax = fig.subplots()
     ax.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
 
-def _empty(ax: plt.Axes) -> None:
+def _empty(ax: Axes) -> None:
     ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, color="#607d8b")
 
 

@@ -1,8 +1,9 @@
 """Report sections of the evidence analytics: records, outside share, alerts, casualties, land release,
 funding, data quality, and the maps.
 
-``evidence_results(context)`` computes every analysis once per report (kept in
-``context.results["evidence"]``) so the briefing and the sections show the same numbers.
+Every figure comes from :class:`mineaction.workflows.ReportData` (``data.evidence``), computed once by the
+report job, so the briefing and the sections show the same numbers as ``records assess``, ``alerts`` and
+``quality``.
 """
 
 from __future__ import annotations
@@ -12,71 +13,24 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from mineaction import analysis
 from mineaction.report import charts
-from mineaction.report.framework import ReportContext, ReportFigure, ReportSection, table_html
+from mineaction.report.framework import ReportFigure, ReportSection, table_html
 from mineaction.report.maps import evidence_map
+from mineaction.workflows import ReportData
 
-__all__ = ["build_section", "casualty_aggregates", "evidence_results"]
-
-
-def evidence_results(context: ReportContext) -> dict[str, Any]:
-    """Every analysis result the evidence sections show, computed once and cached in ``context.results``."""
-    if "evidence" in context.results:
-        return dict(context.results["evidence"])
-    frames, settings = dict(context.frames), context.settings
-    crs = analysis.metric_crs_for(frames, settings)
-    table = analysis.casualty_table(frames.get("victims"), frames.get("accidents"))
-    acts, finds = frames.get("activities"), frames.get("finds")
-    results = {
-        "crs": crs,
-        "assess": analysis.assess_records(
-            frames, settings=settings, crs=crs, hazard_history=_hazard_history(context)
-        ),
-        "alerts": analysis.new_contamination_alerts(finds, acts, settings=settings, crs=crs),
-        "casualty_table": table,
-        "casualty_totals": analysis.casualty_totals(table),
-        "casualties_since": analysis.totals_with_aggregates(
-            analysis.casualty_totals(table), casualty_aggregates(context)
-        ),
-        "ledger": analysis.land_release_ledger(acts, finds, by=["year", "district", "operator", "method"]),
-        "release_totals": analysis.release_totals(acts, finds),
-        "funding_totals": analysis.funding_totals(frames.get("funding")),
-        "funding_by_year": analysis.funding_by_year(frames.get("funding")),
-        "funding_by_source": analysis.funding_by_source(frames.get("funding"), acts),
-        "quality": analysis.data_quality(frames, settings=settings),
-    }
-    context.results["evidence"] = results
-    return dict(results)
+__all__ = ["build_section"]
 
 
-def casualty_aggregates(context: ReportContext) -> pd.DataFrame | None:
-    """Yearly casualty aggregates of the years before victim records (``results["casualty_aggregates"]``, or
-    the store's document ``aggregates/casualties``), or None."""
-    aggregates = context.results.get("casualty_aggregates")
-    if aggregates is None and context.store is not None:
-        try:
-            aggregates = pd.DataFrame(context.store.load_document("aggregates", "casualties")["rows"])
-        except LookupError:
-            return None
-    return None if aggregates is None else pd.DataFrame(aggregates)
-
-
-def _hazard_history(context: ReportContext) -> pd.DataFrame | None:
-    """The store's revisions of hazardous areas (to date what was known when), or None without a store."""
-    return None if context.store is None else context.store.history("hazardous_areas")
-
-
-def _note(context: ReportContext) -> str:
-    return "SIMULATED data" if context.simulated else ""
+def _note(data: ReportData) -> str:
+    return "SIMULATED data" if data.simulated else ""
 
 
 def _pct(value: Any) -> str:
     return "n/a" if value is None or value != value else f"{100 * float(value):.1f} %"
 
 
-def _records_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    assess = res["assess"]
+def _records_section(data: ReportData) -> ReportSection:
+    assess = data.evidence.assessment.to_dict()
     by_source = pd.DataFrame(assess["by_source"])
     parts = assess["parts"]
     body = (
@@ -105,18 +59,18 @@ def _records_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
         body += table_html(shown, caption="Record accuracy by source")
     fig = charts.accuracy_by_source_chart(
         by_source if len(by_source) else pd.DataFrame(columns=["handed_over_by", "n_processed"]),
-        note=_note(context),
+        note=_note(data),
     )
     return ReportSection(
         "Minefield record accuracy",
         body,
-        [ReportFigure("by-source", fig, f"Share of fully processed records (%) by source. {_note(context)}")],
+        [ReportFigure("by-source", fig, f"Share of fully processed records (%) by source. {_note(data)}")],
         order=20,
     )
 
 
-def _outside_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    assess = res["assess"]
+def _outside_section(data: ReportData) -> ReportSection:
+    assess = data.evidence.assessment.to_dict()
     by_year = pd.DataFrame(assess["outside_by_year"])
     body = (
         f"<p>{assess['n_accidents_located']} accidents have a known location. Outside every minefield "
@@ -140,31 +94,31 @@ def _outside_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
         shown.columns = ["district", "accidents (count)", "outside records (%)", "outside known hazards (%)"]
         body += table_html(shown, caption="Outside share by district")
     fig = charts.outside_share_chart(
-        by_year if len(by_year) else pd.DataFrame(columns=["year"]), note=_note(context)
+        by_year if len(by_year) else pd.DataFrame(columns=["year"]), note=_note(data)
     )
     return ReportSection(
         "Accidents outside the mapped areas",
         body,
-        [ReportFigure("by-year", fig, f"Share of located accidents (%). {_note(context)}")],
+        [ReportFigure("by-year", fig, f"Share of located accidents (%). {_note(data)}")],
         order=25,
     )
 
 
-def _alerts_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    alerts = res["alerts"]
-    cutoff = context.settings.ceasefire.isoformat()
+def _alerts_section(data: ReportData) -> ReportSection:
+    alerts = data.evidence.alerts
+    cutoff = data.settings.ceasefire.isoformat()
     body = (
-        f"<p>{len(alerts)} alerts of new contamination: clusters of finds made after {cutoff} (by "
+        f"<p>{alerts.n_alerts} alerts of new contamination: clusters of finds made after {cutoff} (by "
         f"manufacture year) or found in land released earlier.</p>"
     )
-    if len(alerts):
-        shown = analysis.alerts_for_display(alerts)
-        body += table_html(shown, caption="New-contamination alerts", float_format="{:.4f}")
+    if alerts.n_alerts:
+        body += table_html(alerts.display, caption="New-contamination alerts", float_format="{:.4f}")
     return ReportSection("New contamination", body, order=30)
 
 
-def _casualty_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    table, totals, since = res["casualty_table"], res["casualty_totals"], res["casualties_since"]
+def _casualty_section(data: ReportData) -> ReportSection:
+    ev = data.evidence
+    totals, since = ev.casualty_totals, ev.casualties_since
     body = (
         f"<p>{totals['total']} casualties recorded (people): {totals['killed']} killed, {totals['injured']} "
         f"injured; {totals['children']} children (under 18), {totals['women']} women, "
@@ -177,7 +131,7 @@ def _casualty_section(context: ReportContext, res: dict[str, Any]) -> ReportSect
             f"{since['women']:,} women, {since['killed']:,} killed (people).</p>"
         )
     for key in ("setting", "district", "victim_group"):
-        counts = analysis.casualties_by(table, key).rename(
+        counts = ev.casualties_by[key].rename(
             columns={
                 "casualties": "casualties (people)",
                 "killed": "killed (people)",
@@ -188,40 +142,36 @@ def _casualty_section(context: ReportContext, res: dict[str, Any]) -> ReportSect
     figs = [
         ReportFigure(
             "by-year",
-            charts.casualties_by_year_chart(analysis.casualties_by(table, "year"), note=_note(context)),
-            f"Casualties per year (people). {_note(context)}",
+            charts.casualties_by_year_chart(ev.casualties_by["year"], note=_note(data)),
+            f"Casualties per year (people). {_note(data)}",
         ),
         ReportFigure(
             "by-age-sex",
-            charts.casualties_by_band_chart(
-                analysis.casualties_by(table, ["age_band", "sex"]), note=_note(context)
-            ),
-            f"Casualties by age band and sex (people). {_note(context)}",
+            charts.casualties_by_band_chart(ev.casualties_by["age_band_sex"], note=_note(data)),
+            f"Casualties by age band and sex (people). {_note(data)}",
         ),
     ]
     return ReportSection("Casualties", body, figs, order=35)
 
 
-def _operator_names(context: ReportContext) -> Any:
+def _operator_names(data: ReportData) -> Any:
     """A function giving ``name (OP-...)`` for an operator id, or the id when the operator is unknown."""
-    operators = context.frame("operators")
+    operators = data.frame("operators")
     names = (
         dict(zip(operators["id"], operators["name"], strict=True)) if {"id", "name"} <= set(operators) else {}
     )
     return lambda op: f"{names[op]} ({op})" if op in names else op
 
 
-def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    ledger, totals = res["ledger"], res["release_totals"]
+def _release_section(data: ReportData) -> ReportSection:
+    ledger, totals = data.evidence.ledger, data.evidence.release_totals
     body = (
         f"<p>Land released: <b>{totals['released_ha']:,.0f} ha</b> (cancelled "
         f"{totals['cancelled_m2'] / 1e4:,.0f} ha, reduced {totals['reduced_m2'] / 1e4:,.0f} ha, cleared "
         f"{totals['cleared_m2'] / 1e4:,.0f} ha); cost {totals['cost_per_m2_usd']:.2f} US$ per m2 released; "
         f"{totals['finds_per_ha']:.2f} finds per cleared ha.</p>"
     )
-    by_operator = analysis.land_release_ledger(
-        context.frame("activities"), context.frame("finds"), by="operator"
-    )
+    by_operator = data.evidence.release_by_operator
     if len(by_operator):
         shown = by_operator[
             ["operator", "n_activities", "released_m2", "cost_usd", "cost_per_m2_usd", "finds_per_ha"]
@@ -229,7 +179,7 @@ def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
         body += table_html(
             shown.assign(
                 released_m2=shown["released_m2"] / 1e4,
-                operator=shown["operator"].map(_operator_names(context)),
+                operator=shown["operator"].map(_operator_names(data)),
             ).rename(
                 columns={
                     "n_activities": "activities (count)",
@@ -241,7 +191,7 @@ def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
             ),
             caption="Land release by operator",
         )
-    note = _note(context)
+    note = _note(data)
     by_year = ledger.groupby("year", as_index=False)[["cancelled_m2", "reduced_m2", "cleared_m2"]].sum()
     figs = [
         ReportFigure(
@@ -259,8 +209,8 @@ def _release_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
     return ReportSection("Land release", body, figs, order=40)
 
 
-def _funding_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    totals, by_source = res["funding_totals"], res["funding_by_source"]
+def _funding_section(data: ReportData) -> ReportSection:
+    totals, by_source = data.evidence.funding_totals, data.evidence.funding_by_source
     body = (
         f"<p>Funding recorded: {totals['total_usd'] / 1e6:,.1f} million US$, of which foreign "
         f"<b>{_pct(totals['foreign_share'])}</b> (world norm in affected countries: 78 to 91 %).</p>"
@@ -277,18 +227,17 @@ def _funding_section(context: ReportContext, res: dict[str, Any]) -> ReportSecti
             ),
             caption="Cost per m2 released by funding source",
         )
-    fig = charts.funding_chart(res["funding_by_year"], note=_note(context))
+    fig = charts.funding_chart(data.evidence.funding_by_year, note=_note(data))
     return ReportSection(
         "Funding",
         body,
-        [ReportFigure("by-year", fig, f"Funding (million US$) and foreign share (%). {_note(context)}")],
+        [ReportFigure("by-year", fig, f"Funding (million US$) and foreign share (%). {_note(data)}")],
         order=45,
     )
 
 
-def _quality_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    issues = res["quality"]
-    summary = analysis.quality_summary(issues)
+def _quality_section(data: ReportData) -> ReportSection:
+    issues, summary = data.evidence.quality.issues, data.evidence.quality.summary
     body = f"<p>{len(issues)} data-quality issues, each with the record id and the fix.</p>"
     if len(summary):
         body += table_html(summary.rename(columns={"n_issues": "issues (count)"}), caption="Issues by check")
@@ -302,9 +251,9 @@ def _alert_bounds(alerts: pd.DataFrame, crs: str, pad_m: float = 5000.0) -> tupl
     return xmin - pad_m, ymin - pad_m, xmax + pad_m, ymax + pad_m
 
 
-def _maps_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
-    note, crs, alerts = _note(context), res["crs"], res["alerts"]
-    frames = dict(context.frames)
+def _maps_section(data: ReportData) -> ReportSection:
+    note, crs, alerts = _note(data), data.evidence.crs, data.evidence.alerts.alerts
+    frames = dict(data.frames)
     figs = [
         ReportFigure(
             "overview",
@@ -328,10 +277,9 @@ def _maps_section(context: ReportContext, res: dict[str, Any]) -> ReportSection:
     return ReportSection("Maps", body, figs, order=15)
 
 
-def build_section(context: ReportContext) -> list[ReportSection]:
+def build_section(data: ReportData) -> list[ReportSection]:
     """The evidence sections of the report (records, outside share, alerts, casualties, land release,
     funding, data quality, maps)."""
-    res = evidence_results(context)
     builders = (
         _maps_section,
         _records_section,
@@ -342,4 +290,4 @@ def build_section(context: ReportContext) -> list[ReportSection]:
         _funding_section,
         _quality_section,
     )
-    return [build(context, res) for build in builders]
+    return [build(data) for build in builders]

@@ -1,18 +1,21 @@
 """The report framework: sections of HTML and figures, written as one offline index.html with PNGs beside it.
 
-Anyone can add a section. A section is a :class:`ReportSection` (a title, an HTML body and
-matplotlib figures); :func:`write_report` saves every figure as a PNG under ``DIR/figures/`` and writes
+Anyone can add a section. A section is a :class:`ReportSection` (a title, an HTML body and matplotlib
+figures); :func:`write_report` saves every figure as a PNG under ``DIR/figures/`` and writes
 ``DIR/index.html`` from the packaged template. The page loads nothing from the network: no CDN, no web fonts,
 no scripts; images are local files referenced by relative paths.
 
 To contribute a section to ``mineaction report`` and the demo, put a module in ``mineaction.report`` that
-defines ``build_section(context: ReportContext) -> ReportSection | list[ReportSection] | None`` and list its
-name in ``mineaction.report.build.SECTION_MODULES`` (the names ``risk_section`` and ``plan_section`` are
-already listed and imported when the module exists). Return None when the store holds nothing for the section.
+defines ``build_section(data: ReportData) -> ReportSection | list[ReportSection] | None`` and list its name in
+``mineaction.report.build.SECTION_MODULES``. ``data`` (:class:`mineaction.workflows.ReportData`) holds every
+result, computed by the report job; a section only draws and writes. Return None when there is nothing to
+show. Figures are drawn on their own canvas (:func:`new_figure`), never through pyplot's global state, so
+importing the report changes no matplotlib setting.
 
 Example::
 
-    fig = plt.figure()
+    fig = new_figure(figsize=(6, 4))
+    ax = fig.subplots()
     ...
     ReportSection("Risk map", "<p>Modelled probability of contamination (0-1) per 100 m cell.</p>",
                   figures=[ReportFigure("risk-map", fig, "Risk per cell (probability, 0-1); simulated")])
@@ -24,26 +27,21 @@ import html
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import jinja2  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from mineaction.settings import Settings  # noqa: E402
+import jinja2
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 __all__ = [
-    "ReportContext",
     "ReportFigure",
     "ReportSection",
+    "new_figure",
     "table_html",
     "write_report",
 ]
@@ -100,34 +98,11 @@ class ReportSection:
             self.key = _SLUG.sub("-", self.title.lower()).strip("-") or "section"
 
 
-@dataclass
-class ReportContext:
-    """What section builders get: the store's frames, the settings, and results computed earlier.
-
-    Parameters
-    ----------
-    frames : mapping of str to DataFrame
-        Records by kind (``ENTITIES`` names), GeoDataFrames in EPSG:4326 for kinds with a geometry.
-    settings : Settings
-        Thresholds and CRS (tolerance, completeness band, ceasefire, metric CRS).
-    simulated : bool
-        True when the data are simulated; every section should say so in captions.
-    store : Store or None
-        The open store, for sections that read saved documents (plans, model cards); may be None.
-    results : dict
-        Results computed earlier in the same run (e.g. by demo steps), by name, for sections to reuse.
-    """
-
-    frames: Mapping[str, pd.DataFrame]
-    settings: Settings = field(default_factory=Settings)
-    simulated: bool = False
-    store: Any = None
-    results: dict[str, Any] = field(default_factory=dict)
-
-    def frame(self, kind: str) -> pd.DataFrame:
-        """The frame of ``kind``, or an empty frame when the store has none."""
-        frame = self.frames.get(kind)
-        return frame if frame is not None else pd.DataFrame()
+def new_figure(*, figsize: tuple[float, float] = (6.4, 4.8)) -> Figure:
+    """A matplotlib figure on its own Agg canvas (no pyplot, no global backend change); size in inches."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def table_html(frame: pd.DataFrame, *, caption: str = "", float_format: str = "{:,.2f}") -> str:
@@ -148,15 +123,12 @@ def table_html(frame: pd.DataFrame, *, caption: str = "", float_format: str = "{
 
 
 def _save_figures(sections: Sequence[ReportSection], figure_dir: Path) -> list[dict[str, Any]]:
-    import matplotlib.pyplot as plt
-
     rendered = []
     for section in sections:
         images = []
         for fig in section.figures:
             name = f"{section.key}-{_SLUG.sub('-', fig.name.lower()).strip('-')}.png"
             fig.figure.savefig(figure_dir / name, dpi=110, bbox_inches="tight")
-            plt.close(fig.figure)
             images.append({"src": f"figures/{name}", "caption": fig.caption, "alt": fig.caption or fig.name})
         rendered.append(
             {"title": section.title, "key": section.key, "body": section.body_html, "images": images}

@@ -5,16 +5,14 @@ Plain matplotlib/geopandas plots in the metric CRS (axes in km), so nothing is f
 
 from __future__ import annotations
 
-import matplotlib
+import geopandas as gpd
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-
-import geopandas as gpd  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from mineaction.report.framework import new_figure
 
 __all__ = ["evidence_map"]
 
@@ -28,7 +26,7 @@ def _metric(frame: pd.DataFrame | None, crs: str) -> gpd.GeoDataFrame | None:
     return gdf.to_crs(crs) if len(gdf) else None
 
 
-def _km_axes(ax: plt.Axes) -> None:
+def _km_axes(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(lambda v, _: f"{v / 1000:.0f}")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v / 1000:.0f}")
     ax.set_xlabel("easting (km)")
@@ -36,7 +34,7 @@ def _km_axes(ax: plt.Axes) -> None:
     ax.set_aspect("equal")
 
 
-def _context(ax: plt.Axes, frames: dict[str, pd.DataFrame], crs: str) -> None:
+def _context(ax: Axes, frames: dict[str, pd.DataFrame], crs: str) -> None:
     admin = _metric(frames.get("admin_areas"), crs)
     if admin is not None:
         admin.boundary.plot(ax=ax, color="#b0bec5", linewidth=0.5)
@@ -69,7 +67,8 @@ def evidence_map(
     bounds : tuple, optional
         (xmin, ymin, xmax, ymax) in ``crs`` metres to zoom to.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 7))
+    fig = new_figure(figsize=(7.5, 7))
+    ax = fig.subplots()
     ax.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
     _context(ax, frames, crs)
     handles: list[Line2D | Patch] = []

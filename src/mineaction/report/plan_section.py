@@ -1,8 +1,8 @@
 """The clearance plan in the report: Gantt-like schedule, per-year figures by scenario, map of release years.
 
-Figure functions are pure (plan summaries in, matplotlib Figures out). ``build_section`` takes the plans the
-demo computed (``context.results["plan"]``: ``{"plans": [PlanResult.to_dict() with "scenario"], "plan_ids":
-[...]}``) or, failing that, the latest plan saved in the store's ``plans`` documents.
+Figure functions are pure (plan results in, matplotlib Figures out). ``build_section`` draws ``data.plans``
+(full plan results with their scenario and ``plan_id``, from :mod:`mineaction.workflows.plan`: the plans the
+demo made, or the latest plan saved in the store).
 """
 
 from __future__ import annotations
@@ -11,17 +11,13 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from mineaction.report.framework import ReportContext, ReportFigure, ReportSection, table_html  # noqa: E402
+from mineaction.report.framework import ReportFigure, ReportSection, new_figure, table_html
+from mineaction.workflows import ReportData
 
 __all__ = ["build_section", "clearance_year_map", "scenario_figures_chart", "schedule_gantt"]
 
@@ -48,7 +44,8 @@ def schedule_gantt(plan: Mapping[str, Any], *, top: int = 25, note: str = "") ->
         for gid in reason["unblocks"][:1]:
             families[gid] = max(families.get(gid, 0), int(reason["families_unblocked"]))
     order = sorted(spans, key=lambda g: (-families.get(g, 0), max(spans[g]), g))[:top]
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * max(len(order), 4) + 1.2))
+    fig = new_figure(figsize=(7.5, 0.28 * max(len(order), 4) + 1.2))
+    ax = fig.subplots()
     for row, gid in enumerate(order):
         start, end = min(spans[gid]), max(spans[gid])
         ax.barh(
@@ -80,7 +77,8 @@ def scenario_figures_chart(
     plans: Sequence[Mapping[str, Any]], *, with_greedy: bool = True, note: str = ""
 ) -> Figure:
     """Four panels of per-year figures, one line per scenario (and the greedy baseline of the first plan)."""
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
+    fig = new_figure(figsize=(9, 6))
+    axes = fig.subplots(2, 2, sharex=True)
     lines = [(_name(p), p) for p in plans]
     if with_greedy and plans:
         lines.append(
@@ -103,11 +101,10 @@ def scenario_figures_chart(
     return fig
 
 
-def clearance_year_map(
-    areas: Any, schedule: Mapping[str, int | None], *, crs: str = "EPSG:32638", note: str = ""
-) -> Figure:
+def clearance_year_map(areas: Any, schedule: Mapping[str, int | None], *, crs: str, note: str = "") -> Figure:
     """Map of hazardous areas coloured by the plan year they are released (grey: not in the plan), km axes."""
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig = new_figure(figsize=(7, 6))
+    ax = fig.subplots()
     metric = areas.to_crs(crs)
     year = metric["id"].map(schedule)
     planned = year.notna()
@@ -134,20 +131,6 @@ def clearance_year_map(
     return fig
 
 
-def _plans(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]]:
-    found = context.results.get("plan")
-    if isinstance(found, Mapping) and found.get("plans"):
-        return list(found["plans"]), list(found.get("plan_ids", []))
-    store = context.store
-    if store is None:
-        return [], []
-    keys = store.list_documents("plans")
-    if not keys:
-        return [], []
-    doc = store.load_document("plans", keys[-1])
-    return [{**doc["result"], "scenario": doc.get("scenario")}], [keys[-1]]
-
-
 def _table(plans: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
     for p in plans:
@@ -166,12 +149,13 @@ def _table(plans: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_section(context: ReportContext) -> ReportSection | None:
+def build_section(data: ReportData) -> ReportSection | None:
     """The plan section, or None when no plan was made or saved."""
-    plans, ids = _plans(context)
+    plans = list(data.plans)
     if not plans:
         return None
-    sim = "SIMULATED data. " if context.simulated else ""
+    ids = [str(p.get("plan_id", "")) for p in plans]
+    sim = "SIMULATED data. " if data.simulated else ""
     first = plans[0]
     summary = (
         f"<p>{html.escape(sim)}Plan {html.escape(', '.join(ids))}: objective {first['objective']:,.1f} "
@@ -191,12 +175,12 @@ def build_section(context: ReportContext) -> ReportSection | None:
             f"Per-year figures by scenario; dashed: greedy baseline. {sim}",
         ),
     ]
-    areas = context.frame("hazardous_areas")
+    areas = data.frame("hazardous_areas")
     if len(areas) and "geometry" in areas:
         figures.append(
             ReportFigure(
                 "map",
-                clearance_year_map(areas, first["schedule"], crs=context.settings.metric_crs, note=sim),
+                clearance_year_map(areas, first["schedule"], crs=data.settings.metric_crs, note=sim),
                 f"Hazardous areas by planned release year ({_name(first)}). {sim}",
             )
         )

@@ -1,8 +1,9 @@
 """Report section of the risk model: the risk map, capture curves against the baselines, and candidates.
 
-``risk_results(frames, ...)`` fits, validates and predicts once (the demo keeps the result in
-``context.results["risk"]``); the figure functions are pure (results in, matplotlib Figure out), so they can
-be reused outside the report. Every caption states units and whether the data are simulated.
+The figures come from ``data.risk`` (:class:`mineaction.workflows.RiskResults`: the same validation, surface
+and candidates as ``mineaction risk evaluate``, ``predict`` and ``candidates``). The figure functions are pure
+(results in, matplotlib Figure out), so they can be reused outside the report. Every caption states units and
+whether the data are simulated.
 """
 
 from __future__ import annotations
@@ -11,74 +12,18 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-import matplotlib
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
+from mineaction.report.framework import ReportFigure, ReportSection, new_figure, table_html
+from mineaction.workflows import ReportData, RiskResults
 
-import geopandas as gpd  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from mineaction.errors import ModelError  # noqa: E402
-from mineaction.report.framework import ReportContext, ReportFigure, ReportSection, table_html  # noqa: E402
-
-__all__ = ["build_section", "candidates_figure", "capture_figure", "risk_map_figure", "risk_results"]
+__all__ = ["build_section", "candidates_figure", "capture_figure", "risk_map_figure"]
 
 SCHEMES = ("shuffled", "spatial", "temporal")
-REPORT_CELL_M = 250.0
-
-
-def risk_results(
-    frames: Mapping[str, pd.DataFrame],
-    *,
-    cell_m: float = REPORT_CELL_M,
-    crs: str = "EPSG:32638",
-    truth: pd.DataFrame | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Validation side by side, today's surface and the candidates, on ``cell_m`` m cells.
-
-    Returns a dict with ``evaluation`` (as ``risk evaluate --json``), ``grid``, ``surface`` (probability
-    0-1 per cell, NaN outside the area of interest), ``candidates`` (GeoDataFrame, WGS84) and ``cell_m``.
-    """
-    from mineaction.risk import RiskModel
-    from mineaction.risk.candidates import find_candidates
-    from mineaction.risk.features import compute_features
-    from mineaction.risk.surface import (
-        aoi_mask,
-        default_cutoff,
-        evaluate_layers,
-        grid_for_layers,
-        predict_surface,
-        prepare_cells,
-    )
-
-    layers = {k: v for k, v in frames.items() if v is not None}
-    cutoff = default_cutoff(layers)
-    evaluation = evaluate_layers(
-        layers,
-        model=RiskModel(random_state=seed),
-        cell_m=cell_m,
-        crs=crs,
-        cutoff=cutoff,
-        truth=truth,
-        random_state=seed,
-    )
-    grid = grid_for_layers(layers, cell_m=cell_m, crs=crs)
-    X, labels = prepare_cells(layers, grid=grid, cutoff=cutoff).frame()
-    model = RiskModel(random_state=seed).fit(X, labels)
-    surface = predict_surface(model, compute_features(grid, layers), mask=aoi_mask(grid, layers))
-    candidates = find_candidates(grid, surface, layers)
-    return {
-        "evaluation": evaluation,
-        "grid": grid,
-        "surface": surface,
-        "candidates": candidates,
-        "cell_m": cell_m,
-        "importance": model.feature_importance(),
-    }
 
 
 def _extent_km(grid: Any) -> tuple[float, float, float, float]:
@@ -86,7 +31,7 @@ def _extent_km(grid: Any) -> tuple[float, float, float, float]:
     return (west / 1000, east / 1000, south / 1000, north / 1000)
 
 
-def _overlay(ax: plt.Axes, frames: Mapping[str, pd.DataFrame], crs: str) -> None:
+def _overlay(ax: Axes, frames: Mapping[str, pd.DataFrame], crs: str) -> None:
     ctx = frames.get("context_layers")
     if ctx is not None and len(ctx) and "layer_kind" in ctx.columns:
         front = gpd.GeoDataFrame(ctx[ctx["layer_kind"] == "front_line"], crs="EPSG:4326").to_crs(crs)
@@ -100,7 +45,8 @@ def risk_map_figure(
     grid: Any, surface: np.ndarray, frames: Mapping[str, pd.DataFrame], *, simulated: bool
 ) -> Figure:
     """Map of the probability of contamination per cell (0-1), former front line dashed; axes in km."""
-    fig, ax = plt.subplots(figsize=(7.5, 7))
+    fig = new_figure(figsize=(7.5, 7))
+    ax = fig.subplots()
     image = ax.imshow(
         np.ma.masked_invalid(surface),
         extent=_extent_km(grid),
@@ -125,7 +71,8 @@ def capture_figure(evaluation: Mapping[str, Any], *, simulated: bool) -> Figure:
     """Capture curves (share of held-out positives in the top x % of the area) of the model and every
     baseline, one panel per validation scheme."""
     schemes = [s for s in SCHEMES if evaluation["schemes"].get(s, {}).get("capture")]
-    fig, axes = plt.subplots(1, max(len(schemes), 1), figsize=(4.2 * max(len(schemes), 1), 4), sharey=True)
+    fig = new_figure(figsize=(4.2 * max(len(schemes), 1), 4))
+    axes = fig.subplots(1, max(len(schemes), 1), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, schemes, strict=False):
         scheme = evaluation["schemes"][name]
@@ -148,7 +95,8 @@ def candidates_figure(
     grid: Any, candidates: gpd.GeoDataFrame, frames: Mapping[str, pd.DataFrame], *, simulated: bool
 ) -> Figure:
     """Map of candidate SHA polygons (red) and the open hazardous areas (grey); axes in km."""
-    fig, ax = plt.subplots(figsize=(7.5, 7))
+    fig = new_figure(figsize=(7.5, 7))
+    ax = fig.subplots()
     ha = frames.get("hazardous_areas")
     if ha is not None and len(ha):
         kept = ha[ha["status"] != "released"] if "status" in ha.columns else ha
@@ -200,13 +148,13 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def _body(res: Mapping[str, Any], simulated: bool) -> str:
-    ev, candidates = res["evaluation"], res["candidates"]
+def _body(res: RiskResults, simulated: bool) -> str:
+    ev, candidates = res.evaluation.to_dict(), res.candidates.candidates
     spatial = ev["schemes"].get("spatial", {})
     shuffled = ev["schemes"].get("shuffled", {})
     note = " All figures come from SIMULATED data." if simulated else ""
     return (
-        f"<p>Gradient-boosted trees (LightGBM, calibrated) on {res['cell_m']:g} m cells, trained on results "
+        f"<p>Gradient-boosted trees (LightGBM, calibrated) on {res.cell_m:g} m cells, trained on results "
         f"from {ev.get('cutoff')} on with features known before it.{note} Honest (spatial block, "
         f"{ev.get('block_m', 0) / 1000:g} km) validation: ROC-AUC {_num(spatial.get('roc_auc'))} "
         f"against {_num(shuffled.get('roc_auc'))} under shuffled CV, which leaks between "
@@ -228,37 +176,34 @@ def _body(res: Mapping[str, Any], simulated: bool) -> str:
     )
 
 
-def build_section(context: ReportContext) -> ReportSection | None:
-    """The risk section, from ``context.results["risk"]`` or computed from the frames (None without data)."""
-    res = context.results.get("risk")
+def build_section(data: ReportData) -> ReportSection | None:
+    """The risk section from ``data.risk``; a note when no model could be fitted; None without events."""
+    res = data.risk
     if res is None:
-        finds = context.frame("finds")
-        if finds.empty and context.frame("accidents").empty:
+        if not data.risk_note:
             return None
-        try:
-            res = risk_results(context.frames, crs=context.settings.metric_crs)
-        except ModelError as exc:  # too few survey results to learn from: say so instead of a map
-            body = f"<p>No risk model could be fitted: {html.escape(str(exc))}.</p>"
-            return ReportSection("Contamination risk", body, order=60)
-        context.results["risk"] = res
-    sim = context.simulated
+        return ReportSection("Contamination risk", f"<p>{html.escape(data.risk_note)}.</p>", order=60)
+    sim = data.simulated
     tag = " Simulated data." if sim else ""
+    grid, surface = res.surface.grid, res.surface.surface
+    evaluation = res.evaluation.to_dict()
     figures = [
         ReportFigure(
             "map",
-            risk_map_figure(res["grid"], res["surface"], context.frames, simulated=sim),
-            f"Probability of contamination per {res['cell_m']:g} m cell (0-1).{tag}",
+            risk_map_figure(grid, surface, data.frames, simulated=sim),
+            f"Probability of contamination per {res.cell_m:g} m cell (0-1).{tag}",
         ),
         ReportFigure(
             "capture",
-            capture_figure(res["evaluation"], simulated=sim),
+            capture_figure(evaluation, simulated=sim),
             f"Share of held-out positives (%) in the top share of the area (%), model vs "
             f"baselines, per validation scheme.{tag}",
         ),
         ReportFigure(
             "candidates",
-            candidates_figure(res["grid"], res["candidates"], context.frames, simulated=sim),
-            f"Candidate SHA polygons from connected high-risk cells (top 5 % of the area).{tag}",
+            candidates_figure(grid, res.candidates.candidates, data.frames, simulated=sim),
+            f"Candidate SHA polygons from connected high-risk cells (top "
+            f"{data.settings.candidate_top_share_pct:g} % of the area).{tag}",
         ),
     ]
     return ReportSection("Contamination risk", _body(res, sim), figures, order=60)

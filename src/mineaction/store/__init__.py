@@ -19,11 +19,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mineaction.errors import ConfigError, NotFoundError
+from mineaction.store.audit import Origin, acting
 from mineaction.store.backup import BackupResult, RestoreResult, backup_store, restore_store
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.copy import CopyResult, copy_store
 from mineaction.store.gpkg import GeoPackageStore, MemoryStore
 from mineaction.store.migrations import latest_version, migrate, require_current, schema_version
+from mineaction.store.pool import StorePool, open_pool
 from mineaction.store.postgis import PostGISStore
 from mineaction.store.sql import SQLStore
 
@@ -32,15 +34,19 @@ __all__ = [
     "CopyResult",
     "GeoPackageStore",
     "MemoryStore",
+    "Origin",
     "PostGISStore",
     "RestoreResult",
     "SQLStore",
     "Store",
+    "StorePool",
     "WriteResult",
+    "acting",
     "backup_store",
     "copy_store",
     "init_store",
     "latest_version",
+    "open_pool",
     "open_store",
     "restore_store",
     "schema_version",

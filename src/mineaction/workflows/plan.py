@@ -1,0 +1,223 @@
+"""Planning jobs: plan survey and clearance (with scenarios side by side), save the plans, re-run one.
+
+``plan_clearance`` builds the planning problem from a store, solves it for the base case or each scenario,
+saves every plan document in the store's ``plans`` collection (with its inputs, weights, solver version and
+seed) and returns a :class:`PlanRun` whose ``to_dict()`` is ``mineaction plan --json``. The demo, the report
+and the server call the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mineaction import __version__
+from mineaction.plan import (
+    PLAN_COLLECTION,
+    ClearancePlanner,
+    PlanResult,
+    Scenario,
+    apply_scenario,
+    build_problem,
+    default_scenarios,
+    plan_document,
+    rerun_plan,
+    scenario_from_yaml,
+)
+from mineaction.settings import Settings
+from mineaction.store import Store
+from mineaction.workflows.results import JsonResult
+from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot
+
+__all__ = [
+    "PLAN_KINDS",
+    "PlanRerun",
+    "PlanRun",
+    "PlannedScenario",
+    "builtin_scenarios",
+    "plan_clearance",
+    "rerun_saved_plan",
+    "saved_plans",
+    "scenario_from_yaml",
+]
+
+#: The kinds of record a planning problem is built from.
+PLAN_KINDS = ("hazardous_areas", "assets", "operators", "funding", "activities", "accidents")
+
+_SUMMARY = (
+    "status",
+    "objective",
+    "bound",
+    "mip_gap",
+    "greedy_objective",
+    "method",
+    "solver",
+    "seed",
+    "seconds",
+    "problem_hash",
+    "simulated",
+    "years",
+    "area_released_km2_by_year",
+    "families_returned_by_year",
+    "assets_unblocked_by_year",
+    "casualties_averted_by_year",
+    "money_spent_usd_by_year",
+    "casualties_averted",
+    "families_returned_by_year_3",
+    "steps",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class PlannedScenario:
+    """One solved plan: its id in the store, the scenario it answers (None: the base case) and the result."""
+
+    plan_id: str
+    scenario: Mapping[str, Any] | None
+    result: PlanResult
+
+    @property
+    def name(self) -> str:
+        return str((self.scenario or {}).get("name") or "base plan")
+
+    def summary(self) -> dict[str, Any]:
+        """The per-year figures, objective, bound and gap, greedy's figures and the first tasks' reasons."""
+        full = self.result.to_dict()
+        out = {"plan_id": self.plan_id, "scenario": self.scenario, **{k: full[k] for k in _SUMMARY}}
+        out["greedy"] = {k: v for k, v in full["greedy"].items() if k != "years"}
+        out["tasks_in_plan"] = len(self.result.reasons)
+        out["first_tasks"] = [r.text for r in self.result.reasons[:10]]
+        return out
+
+    def full(self) -> dict[str, Any]:
+        """The whole result (schedule, every task's reason) with the scenario and plan id, for reports."""
+        return {**self.result.to_dict(), "scenario": self.scenario, "plan_id": self.plan_id}
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRun(JsonResult):
+    """The plans of one ``mineaction plan`` run: the base case, or one plan per scenario in order."""
+
+    plans: tuple[PlannedScenario, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        summaries = [p.summary() for p in self.plans]
+        return {**summaries[0], "scenarios": summaries} if len(summaries) > 1 else summaries[0]
+
+
+def builtin_scenarios(names: Sequence[str] | None = None) -> list[Scenario]:
+    """The built-in scenarios (today's 6 % foreign funding, the world norm, more teams, survey first), or
+    those named."""
+    found = default_scenarios()
+    if names is None:
+        return found
+    by_name = {s.name: s for s in found}
+    return [by_name[n] for n in names]
+
+
+def plan_clearance(
+    source: Store | StoreSnapshot,
+    *,
+    settings: Settings | None = None,
+    years: int | None = None,
+    budget_usd: float | None = None,
+    start_year: int | None = None,
+    scenarios: Sequence[Scenario] = (),
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    seed: int | None = None,
+    casualty_rates: Mapping[str, float] | None = None,
+    save: bool = True,
+) -> PlanRun:
+    """Plan which hazardous areas to release in which year (``mineaction plan``).
+
+    Parameters
+    ----------
+    years, time_limit_s, mip_gap, seed : optional
+        Plan years, hard limit on each solve (s), relative gap to reach and solver seed (defaults: the
+        settings ``plan_years``, ``plan_time_limit_s``, ``plan_mip_gap``, ``random_state``).
+    budget_usd : float, optional
+        Money a year for survey and clearance, US$ (default: from the funding records).
+    scenarios : sequence of Scenario
+        Solve each (side by side) instead of the base case.
+    casualty_rates : mapping of hazardous-area id to expected casualties a year, optional
+        Risk x exposure computed elsewhere (default: past accidents near each area).
+    save : bool
+        Save every plan document in the store (``plans`` collection), authored by the setting ``author``.
+    """
+    snap = as_snapshot(source, settings)
+    s = snap.settings
+    frames = snap.frames(PLAN_KINDS)
+    base = build_problem(
+        frames,
+        years=s.plan_years if years is None else years,
+        start_year=start_year,
+        budget_usd=budget_usd,
+        settings=s,
+        simulated=True if snap.simulated else None,
+        casualty_rate=casualty_rates,
+    )
+    planner = ClearancePlanner(
+        time_limit_s=s.plan_time_limit_s if time_limit_s is None else time_limit_s,
+        mip_gap=s.plan_mip_gap if mip_gap is None else mip_gap,
+        seed=s.random_state if seed is None else seed,
+    )
+    inputs = {
+        "store": snap.url,
+        "counts": {k: len(v) for k, v in frames.items()},
+        "years": base.years,
+        "budget_usd": budget_usd,
+        "start_year": start_year,
+    }
+    plans = []
+    cases: list[Scenario | None] = list(scenarios) or [None]
+    for scenario in cases:
+        problem = apply_scenario(base, scenario) if scenario else base
+        result = planner.solve(problem)
+        described = scenario.to_dict() if scenario else None
+        doc = plan_document(problem, planner, result, scenario=described, version=__version__, inputs=inputs)
+        if save:
+            snap.store.save_document(
+                PLAN_COLLECTION,
+                doc["plan_id"],
+                doc,
+                author=s.author,
+                reason=f"mineaction plan ({scenario.name if scenario else 'base plan'})",
+            )
+        plans.append(PlannedScenario(doc["plan_id"], doc["scenario"], result))
+    return PlanRun(tuple(plans))
+
+
+@dataclass(frozen=True, eq=False)
+class PlanRerun(JsonResult):
+    """A saved plan solved again with its saved problem and parameters; whether its schedule is the same."""
+
+    plan: PlannedScenario
+    same_schedule: bool
+    changed_units: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.plan.summary(),
+            "same_schedule": self.same_schedule,
+            "changed_units": list(self.changed_units),
+        }
+
+
+def rerun_saved_plan(store: Store, plan_id: str) -> PlanRerun:
+    """Re-run the plan ``plan_id`` saved in ``store`` (``mineaction plan --rerun PLAN_ID``)."""
+    document = store.load_document(PLAN_COLLECTION, plan_id)
+    again = rerun_plan(document)
+    plan = PlannedScenario(plan_id, document.get("scenario"), again.result)
+    return PlanRerun(plan, again.same_schedule, again.changed_units)
+
+
+def saved_plans(store: Store, *, latest: int = 1) -> list[dict[str, Any]]:
+    """The ``latest`` plans saved in ``store``, newest last, each as a full result with scenario and id."""
+    keys = store.list_documents(PLAN_COLLECTION)[-latest:] if latest else []
+    plans = []
+    for key in keys:
+        doc = store.load_document(PLAN_COLLECTION, key)
+        plans.append({**doc["result"], "scenario": doc.get("scenario"), "plan_id": key})
+    return plans
