@@ -11,7 +11,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mineaction"
 
 # What each layer may import from mineaction (DESIGN.md section 2); the top-level modules errors and settings
-# are available to every layer, settings only at the edges and in pure code that receives it.
+# are available to every layer, settings only at the edges and in pure code that receives it. The front ends
+# (report, cli, demo) reach the computing packages only through workflows, and the store only through its
+# public package (open_store, init_store), never its modules.
+COMPUTING = {"analysis", "risk", "plan"}
+FRONT_ENDS = ("report", "cli", "demo")
 ALLOWED = {
     "domain": {"domain", "errors"},
     "store": {"domain", "errors", "store"},
@@ -21,6 +25,14 @@ ALLOWED = {
     "risk": {"domain", "errors", "risk", "settings"},
     "plan": {"domain", "errors", "plan", "settings"},
     "access": {"access", "domain", "errors", "settings", "store"},
+    "workflows": {"domain", "errors", "settings", "store", "io", *COMPUTING, "workflows"},
+    "report": {"domain", "errors", "settings", "workflows", "report"},
+    "cli": {
+        *("access", "api", "cli", "demo", "domain", "errors", "io", "report", "settings", "simulate"),
+        *("store", "workflows"),
+    },
+    "demo": {"domain", "errors", "settings", "store", "io", "simulate", "workflows", "report"},
+    "api": {"access", "api", "domain", "errors", "io", "settings", "store", "workflows"},
 }
 PURE = ("analysis", "risk", "plan")
 FORBIDDEN_IN_PURE = {"sqlite3", "psycopg", "pyogrio", "fiona", "rasterio", "requests", "urllib", "socket"}
@@ -38,7 +50,8 @@ def _imports(path: Path) -> set[str]:
 
 
 def _modules(layer: str) -> list[Path]:
-    return sorted((PACKAGE / layer).rglob("*.py"))
+    single = PACKAGE / f"{layer}.py"
+    return [single] if single.exists() else sorted((PACKAGE / layer).rglob("*.py"))
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
@@ -50,6 +63,35 @@ def test_layers_import_one_way(layer: str) -> None:
             if parts[0] == "mineaction" and len(parts) > 1 and parts[1] not in ALLOWED[layer]:
                 wrong.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert not wrong, "layering broken:\n" + "\n".join(wrong)
+
+
+def test_every_layer_has_import_rules() -> None:
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "errors", "settings"}
+    missing = sorted((packages | modules) - set(ALLOWED))
+    assert not missing, f"add import rules to ALLOWED for: {missing}"
+
+
+@pytest.mark.parametrize("layer", FRONT_ENDS)
+def test_front_ends_use_only_the_stores_public_package(layer: str) -> None:
+    wrong = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules(layer)
+        for name in _imports(path)
+        if name.startswith("mineaction.store.")
+    ]
+    assert not wrong, "front ends must not reach into store internals:\n" + "\n".join(wrong)
+
+
+def test_nothing_imports_the_command_line() -> None:
+    wrong = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "cli" not in path.relative_to(PACKAGE).parts
+        for name in _imports(path)
+        if name == "mineaction.cli" or name.startswith("mineaction.cli.")
+    ]
+    assert not wrong, "only the command line itself may import mineaction.cli:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("layer", PURE)

@@ -33,3 +33,27 @@ def test_unknown_or_malformed_settings_are_one_clear_error(tmp_path: Path) -> No
         load_settings(path, environ={})
     with pytest.raises(ConfigError, match="positional_tolerance_m.*not a valid float"):
         load_settings(environ={"MINEACTION_POSITIONAL_TOLERANCE_M": "far"})
+
+
+def test_docs_list_every_setting_with_its_help() -> None:
+    from mineaction.settings import settings_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert settings_table() in doc, (
+        "docs/settings.md does not list every setting as it is now; paste the output of "
+        "python -c 'from mineaction.settings import settings_table; print(settings_table())' into it"
+    )
+
+
+def test_every_computing_command_takes_a_settings_file() -> None:
+    from click.testing import CliRunner
+
+    from mineaction.cli.main import cli
+
+    commands = [
+        ["records", "assess"], ["alerts"], ["quality"], ["stats"], ["report"], ["plan"],
+        ["risk", "fit"], ["risk", "predict"], ["risk", "evaluate"], ["risk", "candidates"],
+    ]  # fmt: skip
+    for command in commands:
+        out = CliRunner().invoke(cli, [*command, "--help"]).output
+        assert "--settings" in out, f"mineaction {' '.join(command)} takes no --settings"
