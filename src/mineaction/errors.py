@@ -10,7 +10,7 @@
      +-- StoreError                        the store cannot do what was asked
      |    +-- NotFoundError (LookupError)  a record id, plan or layer does not exist
      |    +-- SchemaError                  the store's schema is missing, newer or damaged
- |    +-- UnavailableError             the database cannot be reached now (retry later)
+     |    +-- UnavailableError             the database cannot be reached now (retry later)
      +-- ModelError (ValueError)           a risk model is unfitted or used on wrong columns
      +-- PlanError (ValueError)            a planning problem is infeasible or contradictory
      +-- ReportError                       a section of the report could not be built; nothing written

@@ -24,17 +24,28 @@ def _store_url(served: object) -> str:
     return str(served.store)  # type: ignore[attr-defined]
 
 
+def _header(served: object) -> str:
+    return f"Authorization: Bearer {served.tokens['analyst']}"  # type: ignore[attr-defined]
+
+
+def _gdal(served: object) -> list[str]:
+    return ["--config", "GDAL_HTTP_HEADERS", _header(served)]
+
+
 def test_ogrinfo_lists_the_public_collections_with_counts(served: object) -> None:
     url = served.url  # type: ignore[attr-defined]
     listing = subprocess.run(
-        ["ogrinfo", "-ro", "-q", f"OAPIF:{url}"], capture_output=True, text=True, check=True
+        ["ogrinfo", *_gdal(served), "-ro", "-q", f"OAPIF:{url}"], capture_output=True, text=True, check=True
     )
     layers = {
         line.split(":", 1)[1].split("(")[0].strip() for line in listing.stdout.splitlines() if ":" in line
     }
     assert {"finds", "hazardous_areas", "accidents"} <= layers and "victims" not in layers
     summary = subprocess.run(
-        ["ogrinfo", "-ro", "-so", f"OAPIF:{url}", "finds"], capture_output=True, text=True, check=True
+        ["ogrinfo", *_gdal(served), "-ro", "-so", f"OAPIF:{url}", "finds"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     with open_store(_store_url(served)) as store:
         assert f"Feature Count: {store.counts()['finds']}" in summary
@@ -46,7 +57,17 @@ def test_ogr2ogr_copies_a_collection_with_the_same_geometries(
 ) -> None:
     out = tmp_path / f"{kind}.gpkg"
     subprocess.run(
-        ["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{served.url}", kind, "-oo", "PAGE_SIZE=1000"],  # type: ignore[attr-defined]
+        [
+            "ogr2ogr",
+            *_gdal(served),
+            "-f",
+            "GPKG",
+            str(out),
+            f"OAPIF:{served.url}",
+            kind,
+            "-oo",
+            "PAGE_SIZE=1000",
+        ],  # type: ignore[attr-defined]
         capture_output=True,
         text=True,
         check=True,
@@ -64,7 +85,10 @@ def test_pyogrio_reads_with_bbox_and_where(served: object) -> None:
         finds = store.read("finds")
     west, south, east, north = finds.total_bounds
     box = (west, south, (west + east) / 2, north)
-    frame = pyogrio.read_dataframe(f"OAPIF:{url}", layer="finds", bbox=box, where="category = 'AP'")
+    with pytest.MonkeyPatch.context() as patch:  # pyogrio's GDAL takes a bearer token from its settings
+        patch.setenv("GDAL_HTTP_AUTH", "BEARER")
+        patch.setenv("GDAL_HTTP_BEARER", served.tokens["analyst"])  # type: ignore[attr-defined]
+        frame = pyogrio.read_dataframe(f"OAPIF:{url}", layer="finds", bbox=box, where="category = 'AP'")
     inside = finds[finds.intersects(shapely.box(*box)) & (finds["category"] == "AP")]
     assert len(frame) == len(inside) > 0
     assert set(frame["id"]) == set(inside["id"])
@@ -73,7 +97,7 @@ def test_pyogrio_reads_with_bbox_and_where(served: object) -> None:
 def test_owslib_features(served: object) -> None:
     from owslib.ogcapi.features import Features
 
-    client = Features(served.url)  # type: ignore[attr-defined]
+    client = Features(served.url, headers={"Authorization": _header(served).split(": ", 1)[1]})  # type: ignore[attr-defined]
     ids = [c["id"] for c in client.collections()["collections"]]
     assert "finds" in ids and "victims" not in ids
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in client.conformance()["conformsTo"]

@@ -395,7 +395,7 @@ def test_conf_oas30_oas_impl(client: httpx.Client) -> None:
             or path.startswith("/workflows")
         ):
             continue
-        assert client.get(path).status_code in (200, 401), path
+        assert client.get(path).status_code in (200, 403), path  # 403: a viewer reads no people
 
 
 def test_conf_oas30_security(client: httpx.Client) -> None:
@@ -403,3 +403,22 @@ def test_conf_oas30_security(client: httpx.Client) -> None:
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     post = document["paths"][f"/collections/{POINTS}/items"]["post"]
     assert post["security"] == [{"bearerAuth": []}]
+
+
+def test_the_public_reads_only_what_the_access_rules_publish(anonymous: httpx.Client) -> None:
+    from mineaction.access.rules import PUBLIC_KINDS
+
+    listed = {c["id"] for c in anonymous.get("/collections").json()["collections"]}
+    assert listed == set(PUBLIC_KINDS)
+    for kind in ("finds", "accidents", "victims", "minefield_records"):
+        response = anonymous.get(f"/collections/{kind}/items")
+        assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert anonymous.get("/collections/hazardous_areas/items").status_code == 200
+
+
+def test_bad_tokens_are_refused_not_treated_as_anonymous(served: object) -> None:
+    for header in ("Bearer mineaction_nonsense", "Basic dXNlcjpwYXNz", "Bearer"):
+        response = httpx.get(
+            f"{served.url}/collections/hazardous_areas/items", headers={"Authorization": header}
+        )  # type: ignore[attr-defined]
+        assert response.status_code == 401, header

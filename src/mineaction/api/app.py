@@ -25,23 +25,34 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mineaction import __version__
-from mineaction.api.auth import AuthError, Forbidden
 from mineaction.api.render import json_response
 from mineaction.api.state import ServerState
 from mineaction.errors import (
+    AccessError,
     ConfigError,
     InputError,
     MineActionError,
+    NotAuthenticated,
     NotFoundError,
+    PermissionDenied,
     PlanError,
     StoreError,
+    TooManyAttempts,
     UnavailableError,
     ValidationError,
 )
 from mineaction.settings import Settings, load_settings
 from mineaction.store.pool import StorePool, open_pool
 
-__all__ = ["BodyTooLarge", "app_from_environment", "create_app"]
+__all__ = [
+    "BodyTooLarge",
+    "Conflict",
+    "PreconditionFailed",
+    "UnsupportedMediaType",
+    "app_from_environment",
+    "create_app",
+    "error_response",
+]
 
 log = logging.getLogger("mineaction.api")
 STORE_VARIABLE = "MINEACTION_SERVE_STORE"
@@ -59,11 +70,18 @@ class PreconditionFailed(MineActionError):
     """``If-Match`` does not match the record's current ETag (the server answers 412)."""
 
 
+class UnsupportedMediaType(InputError):
+    """A body of a media type the operation does not take (the server answers 415)."""
+
+
 _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (BodyTooLarge, 413, "PayloadTooLarge"),
-    (AuthError, 401, "Unauthorized"),
-    (Forbidden, 403, "Forbidden"),
+    (TooManyAttempts, 429, "TooManyRequests"),
+    (NotAuthenticated, 401, "Unauthorized"),
+    (PermissionDenied, 403, "Forbidden"),
+    (AccessError, 403, "Forbidden"),
     (PreconditionFailed, 412, "PreconditionFailed"),
+    (UnsupportedMediaType, 415, "UnsupportedMediaType"),
     (Conflict, 409, "Conflict"),
     (ValidationError, 422, "InvalidRecord"),
     (PlanError, 422, "Unprocessable"),
@@ -89,6 +107,8 @@ async def _mineaction_error(request: Request, exc: Exception) -> Response:
                 headers["WWW-Authenticate"] = 'Bearer realm="mineaction"'
             if status == 503:
                 headers["Retry-After"] = "5"
+            if status == 429:
+                headers["Retry-After"] = str(int(getattr(exc, "retry_after_s", 60) or 60))
             return error_response(status, code, str(exc), headers)
     return await _unexpected(request, exc)
 

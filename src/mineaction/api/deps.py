@@ -43,8 +43,8 @@ def get_store(request: Request) -> Iterator[Store]:
 
 
 def get_principal(request: Request, store: Annotated[Store, Depends(get_store)]) -> Principal:
-    """The caller: anonymous without an Authorization header; AuthError (401) for a bad token."""
-    return authenticate(store, request.headers.get("authorization"))
+    """The caller: anonymous without credentials; NotAuthenticated (401) for bad ones."""
+    return authenticate(store, request.headers, request.cookies, request.method)
 
 
 async def get_root(request: Request) -> str:

@@ -2,7 +2,8 @@
 publishes. Nothing here changes while the process runs; sessions, jobs and limits live in the store.
 
 Collections are an explicit allowlist: the domain's kinds of record (``mineaction.domain.schema.ENTITIES``),
-never raw tables (no history, settings or documents). Personal fields are never part of a feature.
+never raw tables (no history, settings, documents, accounts or tokens). Personal fields are never part of a
+feature; who may read which collection is the access rules' decision (``mineaction.access``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from mineaction.errors import NotFoundError
 from mineaction.settings import Settings
 from mineaction.store.pool import StorePool
 
-__all__ = ["COLLECTION_TITLES", "DEFAULT_PUBLIC", "NEVER_PUBLIC", "ServerState"]
+__all__ = ["COLLECTION_TITLES", "ServerState"]
 
 COLLECTION_TITLES = MappingProxyType(
     {
@@ -58,11 +59,6 @@ COLLECTION_TITLES = MappingProxyType(
         ),
     }
 )
-# Collections anonymous clients may read when the store does not say otherwise (store setting
-# ``public_collections``): where danger is known, and the reference geography.
-DEFAULT_PUBLIC = ("hazardous_areas", "admin_areas", "context_layers")
-# Records about people are never public, whatever the store's setting says (aggregates only).
-NEVER_PUBLIC = frozenset({"victims", "survivor_needs", "survivor_services"})
 
 
 @dataclass(eq=False)
@@ -72,14 +68,10 @@ class ServerState:
     settings: Settings
     pool: StorePool
     crs: CrsSet
-    public: tuple[str, ...] = DEFAULT_PUBLIC
 
     @classmethod
     def start(cls, settings: Settings, pool: StorePool) -> ServerState:
-        with pool.store() as store:
-            public = store.get_setting("public_collections", list(DEFAULT_PUBLIC))
-        known = tuple(k for k in public if k in ENTITIES and k not in NEVER_PUBLIC)
-        return cls(settings, pool, CrsSet.from_setting(settings.metric_crs), known)
+        return cls(settings, pool, CrsSet.from_setting(settings.metric_crs))
 
     @property
     def collections(self) -> tuple[str, ...]:
@@ -98,4 +90,4 @@ class ServerState:
         self.pool.close()
 
     def describe(self) -> dict[str, Any]:
-        return {"store": self.pool.url, "collections": list(self.collections), "public": list(self.public)}
+        return {"store": self.pool.url, "collections": list(self.collections)}

@@ -76,6 +76,9 @@ class _PostGISPool(StorePool):
 
         def configure(conn: Any) -> None:
             conn.execute("SET TimeZone = 'UTC'")
+            # Requests read small pages: starting parallel workers costs more than it saves (60 ms a query
+            # measured on 100,000 finds under load, against 2 ms without).
+            conn.execute("SET max_parallel_workers_per_gather = 0")
 
         self._pool = ConnectionPool(
             url,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mineaction.api.routers import collections, items, landing
+from mineaction.api.routers import collections, items, landing, transactions
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (landing.router, collections.router, items.router)
+ROUTERS: tuple[APIRouter, ...] = (landing.router, collections.router, items.router, transactions.router)

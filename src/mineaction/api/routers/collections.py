@@ -78,18 +78,14 @@ def collections(
     who: Caller,
 ) -> Response:
     reject_unknown(query, ("f",))
-    docs = [
-        collection_document(state, store, k, root)
-        for k in state.collections
-        if may_read(who, k, state.public)
-    ]
+    docs = [collection_document(state, store, k, root) for k in state.collections if may_read(who, k)]
     links = [
         link(f"{root}/collections?f=json", "self", JSON, "The collections"),
         link(f"{root}/collections?f=html", "alternate", HTML, "The collections as HTML"),
     ]
     if parse_format(query, request.headers.get("accept")) == "html":
         table = {"title": "Collections", "header": ["id", "title", "description"], "rows": _rows(docs)}
-        notes = [] if who.authenticated else ["Signed out: only the public collections are listed."]
+        notes = ["Signed out: only the public collections are listed."] if who.is_public else []
         return html_response(root, "Collections", links=links[1:], tables=[table], notes=notes)
     return json_response({"links": links, "collections": docs, "crs": state.crs.uris})
 
@@ -106,7 +102,7 @@ def collection(
 ) -> Response:
     reject_unknown(query, ("f",))
     state.schema(collection_id)
-    require_read(who, collection_id, state.public)
+    require_read(who, collection_id)
     doc = collection_document(state, store, collection_id, root)
     if parse_format(query, request.headers.get("accept")) == "html":
         rows = [[k, str(v)] for k, v in doc.items() if k not in ("links", "id", "title", "description")]
@@ -128,7 +124,7 @@ def queryables(
 ) -> Response:
     reject_unknown(query, ("f",))
     schema = state.schema(collection_id)
-    require_read(who, collection_id, state.public)
+    require_read(who, collection_id)
     uri = f"{root}/collections/{collection_id}/queryables"
     doc = queryables_schema(schema, uri)
     if parse_format(query, request.headers.get("accept")) == "html":

@@ -80,7 +80,7 @@ def items(
     who: Caller,
 ) -> Response:
     schema = state.schema(collection_id)
-    require_read(who, collection_id, state.public)
+    require_read(who, collection_id)
     settings = state.settings
     params = parse_items(
         query,
@@ -148,7 +148,7 @@ def item(
     who: Caller,
 ) -> Response:
     state.schema(collection_id)
-    require_read(who, collection_id, state.public)
+    require_read(who, collection_id)
     crs, as_of, fmt = parse_item(query, state.crs, accept=request.headers.get("accept"))
     page = read_feature(store, collection_id, feature_id, as_of=as_of)
     headers = {**_feature_headers(crs, root, collection_id), "ETag": f'"{page.content_keys[0]}"'}

@@ -1,0 +1,85 @@
+"""Helpers of the server tests: a live ``mineaction serve`` process on a free loopback port, and accounts with
+API tokens in a store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """``mineaction serve STORE`` in a child process; ``url`` is its base URL."""
+
+    def __init__(
+        self,
+        store: str,
+        *,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
+        tokens: dict[str, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.tokens = tokens or {}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(BIN / "mineaction"), "serve", store, "--port", str(self.port)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the server stopped: {self.process.stderr.read() if self.process.stderr else ''}"
+                )
+            try:
+                if httpx.get(f"{self.url}/conformance", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not answer within 60 s")
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            _, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        return err or ""
+
+
+def add_accounts(url: str) -> dict[str, str]:
+    """An authority with a viewer and a verifier in the store at ``url``; their API tokens by user name."""
+    from mineaction.access import add_organisation, add_user, issue_token
+    from mineaction.store import open_store
+
+    with open_store(url) as store:
+        add_organisation(store, "ANAMA", kind="authority", name="National mine action agency")
+        add_user(store, "analyst", role="viewer", organisation="ANAMA")
+        add_user(store, "officer", role="verifier", organisation="ANAMA")
+        return {user: issue_token(store, user, days=1).token for user in ("analyst", "officer")}
