@@ -9,11 +9,11 @@ import pandas as pd
 
 from mineaction.analysis.eore import eore_table
 from mineaction.domain.validate import validate_frame
-from mineaction.simulate import Scenario
+from mineaction.simulate import SimulatedScenario
 from mineaction.simulate.scales import END
 
 
-def test_records_validate_and_say_simulated(tiny: Scenario) -> None:
+def test_records_validate_and_say_simulated(tiny: SimulatedScenario) -> None:
     for kind in ("risk_education", "survivor_needs", "survivor_services"):
         frame = tiny.layers[kind]
         report = validate_frame(frame, kind, today=date(2025, 7, 1))
@@ -22,7 +22,7 @@ def test_records_validate_and_say_simulated(tiny: Scenario) -> None:
         assert frame["id"].is_unique
 
 
-def test_risk_education_reaches_some_returning_settlements_and_misses_others(tiny: Scenario) -> None:
+def test_risk_education_reaches_some_returning_settlements_and_misses_others(tiny: SimulatedScenario) -> None:
     sessions = tiny.layers["risk_education"]
     assert {"face_to_face", "school", "media"} <= set(sessions["method"])
     assert (pd.to_datetime(sessions["delivered_on"]) <= pd.Timestamp(END)).all()
@@ -40,14 +40,14 @@ def test_risk_education_reaches_some_returning_settlements_and_misses_others(tin
     assert late.any()  # sessions after the families came back: too late to count
 
 
-def test_school_children_follow_the_national_rate(tiny: Scenario) -> None:
+def test_school_children_follow_the_national_rate(tiny: SimulatedScenario) -> None:
     school = tiny.layers["risk_education"].query("method == 'school'")
     per_year = (school["girls"] + school["boys"]).groupby(school["delivered_on"].str[:4]).sum()
     assert per_year.loc["2023"] == round(55_000 * tiny.factor)
     assert tiny.calibration["eore_children_per_year"]["within"]
 
 
-def test_survivors_link_to_their_victims_and_accidents(tiny: Scenario) -> None:
+def test_survivors_link_to_their_victims_and_accidents(tiny: SimulatedScenario) -> None:
     victims = tiny.layers["victims"].set_index("id")
     for kind in ("survivor_needs", "survivor_services"):
         frame = tiny.layers[kind]
@@ -58,7 +58,7 @@ def test_survivors_link_to_their_victims_and_accidents(tiny: Scenario) -> None:
     assert set(tiny.truth["survivors"]["victim"]) == injured
 
 
-def test_needs_are_met_late_or_not_at_all(tiny: Scenario) -> None:
+def test_needs_are_met_late_or_not_at_all(tiny: SimulatedScenario) -> None:
     needs = tiny.layers["survivor_needs"]
     met = needs.loc[needs["status"] == "met"]
     waited = (pd.to_datetime(met["closed_on"]) - pd.to_datetime(met["assessed_on"])).dt.days
@@ -67,7 +67,7 @@ def test_needs_are_met_late_or_not_at_all(tiny: Scenario) -> None:
     assert (needs.loc[needs["status"] == "met", "closed_on"].notna()).all()
 
 
-def test_personal_fields_hold_simulated_details_only(tiny: Scenario) -> None:
+def test_personal_fields_hold_simulated_details_only(tiny: SimulatedScenario) -> None:
     victims = tiny.layers["victims"]
     born = pd.to_datetime(victims["date_of_birth"])
     assert born.notna().all() and (born < pd.Timestamp("2021-01-01")).all()
