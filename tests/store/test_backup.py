@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,39 +14,21 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 from pandas.testing import assert_frame_equal
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
-from mineaction.cli.main import cli
-from mineaction.errors import ConfigError, InputError, SchemaError, StoreError
-from mineaction.store import backup_store, open_store, restore_store
-from mineaction.store.transfer import store_checksums
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from store_scenes import small_store  # noqa: E402
+
+from mineaction.cli.main import cli  # noqa: E402
+from mineaction.errors import ConfigError, InputError, SchemaError, StoreError  # noqa: E402
+from mineaction.store import backup_store, open_store, restore_store  # noqa: E402
+from mineaction.store.transfer import store_checksums  # noqa: E402
 
 
 def _run(*args: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return dict(json.loads(result.output))
-
-
-def _small_store(url: str) -> None:
-    """A few hazardous areas and finds: enough for the writer to change."""
-    hazards = gpd.GeoDataFrame(
-        {
-            "hazard_kind": ["SHA", "CHA", "SHA"],
-            "status": ["open"] * 3,
-            "reported_on": ["2021-03-01", "2021-05-02", "2022-01-03"],
-        },
-        geometry=[box(46.5 + i / 100, 39.5, 46.505 + i / 100, 39.505) for i in range(3)],
-        crs=4326,
-    )
-    finds = gpd.GeoDataFrame(
-        {"category": ["AP", "AT"], "found_on": ["2022-04-05", "2022-04-06"], "depth_cm": [10.0, 20.0]},
-        geometry=[Point(46.501, 39.501), Point(46.511, 39.502)],
-        crs=4326,
-    )
-    with open_store(url, create=not url.startswith("postgresql:")) as store:
-        store.write("hazardous_areas", hazards, author="a", reason="survey", source_doc="NTS-1")
-        store.write("finds", finds, author="a", reason="clearance", source_doc="CL-1")
 
 
 def _same_history_up_to_the_backup(source_url: str, restored_url: str) -> None:
@@ -82,7 +65,7 @@ def test_a_geopackage_backup_taken_while_writing_restores_that_moment(
 def test_a_postgis_backup_taken_while_writing_restores_that_moment(
     postgis_url: str, empty_database: Any, tmp_path: Path, writer: Any
 ) -> None:
-    _small_store(postgis_url)
+    small_store(postgis_url)
     running = writer(postgis_url)
     running.wait_for(2)
     archive = tmp_path / "night.pgdump"
@@ -108,7 +91,7 @@ def test_a_failed_postgis_restore_leaves_the_database_as_it_was(
 ) -> None:
     import psycopg
 
-    _small_store(postgis_url)
+    small_store(postgis_url)
     with psycopg.connect(postgis_url, autocommit=True) as conn:  # a table of another program
         conn.execute("CREATE TABLE field_notes (note TEXT)")
     archive = tmp_path / "night.pgdump"
@@ -136,13 +119,13 @@ def test_a_failed_postgis_restore_leaves_the_database_as_it_was(
     with psycopg.connect(target, autocommit=True) as conn:
         conn.execute("DROP VIEW recent_notes")
     replaced = restore_store(archive, target, replace=True)  # the whole archive replaces the later work
-    assert replaced.replaced and replaced.rows["finds"] == 2
+    assert replaced.replaced and replaced.rows["finds"] == 2  # as in the archive
 
 
 @pytest.mark.postgis
 def test_a_geopackage_backup_restores_into_postgis(tmp_path: Path, postgis_url: str) -> None:
     source = tmp_path / "field.gpkg"
-    _small_store(str(source))
+    small_store(str(source))
     backup_store(source, tmp_path / "night.backup")  # any name: the content says what it is
     result = restore_store(tmp_path / "night.backup", postgis_url)
     assert result.method == "copy" and result.rows["hazardous_areas"] == 3
@@ -152,7 +135,7 @@ def test_a_geopackage_backup_restores_into_postgis(tmp_path: Path, postgis_url: 
 
 def test_backups_never_leave_a_half_written_file(tmp_path: Path) -> None:
     source = tmp_path / "field.gpkg"
-    _small_store(str(source))
+    small_store(str(source))
     night = tmp_path / "night.gpkg"
     night.write_text("last night's backup")
     with pytest.raises(StoreError, match="exists; choose another name or add --overwrite"):
@@ -173,8 +156,8 @@ def test_backups_never_leave_a_half_written_file(tmp_path: Path) -> None:
 
 def test_restores_are_refused_over_data_and_from_files_that_are_no_backup(tmp_path: Path) -> None:
     source, target = tmp_path / "field.gpkg", tmp_path / "office.gpkg"
-    _small_store(str(source))
-    _small_store(str(target))
+    small_store(str(source))
+    small_store(str(target))
     backup_store(source, tmp_path / "night.gpkg")
     with open_store(target) as store:
         store.delete("finds", ["EO-000001"], author="b", reason="mistake")

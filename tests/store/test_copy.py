@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ import pytest
 from click.testing import CliRunner
 from pandas.testing import assert_frame_equal
 from shapely.geometry import Point
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from store_scenes import small_store  # noqa: E402
 
 from mineaction.cli.main import cli
 from mineaction.domain.schema import ENTITIES
@@ -261,45 +265,51 @@ def test_ids_and_revisions_continue_where_the_source_left_off(
         assert revisions[0] == revisions[1] == 8
 
 
+@pytest.fixture
+def field_gpkg(tmp_path: Path) -> Path:
+    """A small hand-made store with a history of an update and a delete."""
+    return Path(small_store(str(tmp_path / "field.gpkg")))
+
+
 # --- refusals ----------------------------------------------------------------------------------------------
 
 
-def test_a_destination_holding_data_is_refused_unless_replaced(demo_gpkg: Path, tmp_path: Path) -> None:
+def test_a_destination_holding_data_is_refused_unless_replaced(field_gpkg: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.gpkg"
     with open_store(other, create=True) as store:
         store.write("finds", _finds(3), author="a", reason="r")
     before = other.read_bytes()
     with pytest.raises(StoreError, match="already holds data .*add --replace"):
-        copy_store(demo_gpkg, other)
+        copy_store(field_gpkg, other)
     assert other.read_bytes() == before
-    result = copy_store(demo_gpkg, other, replace=True)
+    result = copy_store(field_gpkg, other, replace=True)
     assert result.replaced
-    with open_store(demo_gpkg) as a, open_store(other) as b:
+    with open_store(field_gpkg) as a, open_store(other) as b:
         assert store_checksums(a) == store_checksums(b)  # type: ignore[arg-type]
     assert not list(tmp_path.glob(".*.partial*"))
 
 
-def test_an_empty_new_store_is_filled_without_asking(demo_gpkg: Path, tmp_path: Path) -> None:
+def test_an_empty_new_store_is_filled_without_asking(field_gpkg: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.gpkg"
     open_store(fresh, create=True).close()  # what `mineaction init` leaves
-    assert not copy_store(demo_gpkg, fresh).replaced
+    assert not copy_store(field_gpkg, fresh).replaced
 
 
-def test_bad_sources_and_destinations_are_refused_with_the_fix(demo_gpkg: Path, tmp_path: Path) -> None:
+def test_bad_sources_and_destinations_are_refused_with_the_fix(field_gpkg: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="same store"):
-        copy_store(demo_gpkg, str(demo_gpkg))
+        copy_store(field_gpkg, str(field_gpkg))
     with pytest.raises(ConfigError, match="memory:// store lives inside one program"):
-        copy_store(demo_gpkg, "memory://")
+        copy_store(field_gpkg, "memory://")
     text = tmp_path / "notes.gpkg"
     text.write_text("not a database")
     with pytest.raises(StoreError, match="not a GeoPackage; choose another path or add --replace"):
-        copy_store(demo_gpkg, text)
-    with sqlite3.connect(demo_gpkg) as conn:
+        copy_store(field_gpkg, text)
+    with sqlite3.connect(field_gpkg) as conn:
         conn.execute(
             "INSERT INTO mineaction_schema_version (version, description, applied_at) VALUES (99, 'x', 'y')"
         )
     with pytest.raises(SchemaError, match="schema version 99 but this mineaction knows up to"):
-        copy_store(demo_gpkg, tmp_path / "copy.gpkg")
+        copy_store(field_gpkg, tmp_path / "copy.gpkg")
     assert not (tmp_path / "copy.gpkg").exists()
 
 
@@ -309,36 +319,36 @@ def _break_a_date(path: Path) -> None:
         store.execute("UPDATE finds SET found_on = 'last spring' WHERE fid = (SELECT MIN(fid) FROM finds)")
 
 
-def test_a_failed_copy_leaves_the_destination_file_as_it_was(demo_gpkg: Path, tmp_path: Path) -> None:
+def test_a_failed_copy_leaves_the_destination_file_as_it_was(field_gpkg: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.gpkg"
     with open_store(other, create=True) as store:
         store.write("finds", _finds(3), author="a", reason="r")
     before = other.read_bytes()
-    _break_a_date(demo_gpkg)
+    _break_a_date(field_gpkg)
     with pytest.raises(InputError, match="table finds column found_on: 'last spring' is not a date"):
-        copy_store(demo_gpkg, other, replace=True)
+        copy_store(field_gpkg, other, replace=True)
     assert other.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.gpkg", "other.gpkg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["field.gpkg", "other.gpkg"]
 
 
 @pytest.mark.postgis
-def test_a_failed_copy_leaves_the_postgis_destination_as_it_was(demo_gpkg: Path, postgis_url: str) -> None:
+def test_a_failed_copy_leaves_the_postgis_destination_as_it_was(field_gpkg: Path, postgis_url: str) -> None:
     with open_store(postgis_url) as store:
         store.write("finds", _finds(3), author="a", reason="r")
         before = store_checksums(store)  # type: ignore[arg-type]
-    _break_a_date(demo_gpkg)
+    _break_a_date(field_gpkg)
     with pytest.raises(InputError, match="found_on"):
-        copy_store(demo_gpkg, postgis_url, replace=True)
+        copy_store(field_gpkg, postgis_url, replace=True)
     with open_store(postgis_url) as store:
         assert store_checksums(store) == before  # type: ignore[arg-type]
 
 
 @pytest.mark.postgis
 def test_a_new_database_gets_the_schema_and_passwords_stay_out_of_reports(
-    demo_gpkg: Path, empty_database: Any
+    field_gpkg: Path, empty_database: Any
 ) -> None:
     url = empty_database().replace("postgres@", "postgres:s3cret-pw@")
-    output = _run("copy", str(demo_gpkg), url)
+    output = _run("copy", str(field_gpkg), url)
     assert "s3cret-pw" not in output and "postgres:***@" in output
-    with open_store(url) as store, open_store(demo_gpkg) as source:
+    with open_store(url) as store, open_store(field_gpkg) as source:
         assert store.counts() == source.counts()
