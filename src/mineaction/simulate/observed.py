@@ -17,7 +17,8 @@ import shapely
 
 from mineaction.domain.schema import entity, format_id
 from mineaction.simulate.hazards import blocked_assets
-from mineaction.simulate.landscape import Landscape
+from mineaction.simulate.landscape import Landscape, to_wgs84_xy
+from mineaction.simulate.progress import elapsed_share, lane_table, sweep_progress, worked_part
 from mineaction.simulate.scales import END, METRIC_CRS, stream
 
 __all__ = ["finds_frame", "observed_layers", "with_schema"]
@@ -73,7 +74,10 @@ def finds_frame(
     frame = gpd.GeoDataFrame(
         frame, geometry=shapely.points(dev["x"].to_numpy(), dev["y"].to_numpy()), crs=METRIC_CRS
     )
-    frame = frame.sort_values(["found_on", "activity", "device"], kind="stable").reset_index(drop=True)
+    # within a day, finds are numbered in the order their lanes were worked
+    frame["progress"] = sweep_progress(activities, a, dev["x"].to_numpy(), dev["y"].to_numpy())
+    frame = frame.sort_values(["found_on", "activity", "progress", "device"], kind="stable")
+    frame = frame.drop(columns="progress").reset_index(drop=True)
     frame.insert(0, "id", [format_id("EO", k + 1) for k in range(len(frame))])
     return frame
 
@@ -192,6 +196,33 @@ def _context(land: Landscape) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=[r[2] for r in rows], crs=METRIC_CRS)
 
 
+def _worked_now(acts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Activities whose worked polygon is the land worked by 30 June 2025 (cut along the lanes for work still
+    in progress)."""
+    share = np.where(acts["ended_on"].notna().to_numpy(), 1.0, elapsed_share(acts))
+    return acts.set_geometry(gpd.GeoSeries(worked_part(acts, share), index=acts.index, crs=acts.crs))
+
+
+def _true_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The true mine rows as WKT lines in WGS84: ``minefield, line, category, model, count, spacing_m``."""
+    lon0, lat0 = to_wgs84_xy(rows["x0"].to_numpy(), rows["y0"].to_numpy())
+    lon1, lat1 = to_wgs84_xy(rows["x1"].to_numpy(), rows["y1"].to_numpy())
+    lines = [
+        f"LINESTRING ({a:.7f} {b:.7f}, {c:.7f} {d:.7f})"
+        for a, b, c, d in zip(lon0, lat0, lon1, lat1, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "minefield": rows["minefield"].to_numpy(),
+            "line": lines,
+            "category": rows["category"].to_numpy(),
+            "model": rows["model"].to_numpy(),
+            "count": rows["count"].to_numpy(),
+            "spacing_m": np.round(rows["spacing_m"].to_numpy(), 2),
+        }
+    )
+
+
 def _truth(parts: dict[str, Any], finds: gpd.GeoDataFrame, accidents: gpd.GeoDataFrame) -> dict[str, Any]:
     devices = parts["devices"].copy()
     lon, lat = (
@@ -220,7 +251,15 @@ def _truth(parts: dict[str, Any], finds: gpd.GeoDataFrame, accidents: gpd.GeoDat
         crs=METRIC_CRS,
     ).to_crs("EPSG:4326")
     records = parts["records"][["id", "minefield", "fate", "priority"]].rename(columns={"id": "record"})
-    return {"devices": devices, "minefields": minefields, "records": records}
+    acts = parts["activities"]
+    lanes = lane_table(acts, acts["id"].to_numpy()).to_crs("EPSG:4326")
+    return {
+        "devices": devices,
+        "minefields": minefields,
+        "records": records,
+        "mine_rows": _true_rows(parts["rows"]),
+        "lanes": lanes,
+    }
 
 
 def observed_layers(
@@ -245,7 +284,7 @@ def observed_layers(
     layers = {
         "hazardous_areas": with_schema(hazards, "hazardous_areas"),
         "minefield_records": with_schema(parts["records"], "minefield_records"),
-        "activities": with_schema(acts, "activities"),
+        "activities": with_schema(_worked_now(acts), "activities"),
         "finds": with_schema(finds, "finds"),
         "accidents": with_schema(parts["accidents"], "accidents"),
         "victims": with_schema(parts["victims"], "victims"),

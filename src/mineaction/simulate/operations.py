@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from mineaction.domain.schema import format_id
+from mineaction.simulate.progress import add_sweeps, sweep_progress
 from mineaction.simulate.scales import END, METRIC_CRS, stream
 
 __all__ = ["DETECTION", "RELEASED_HA", "detect", "schedule_activities"]
@@ -130,7 +131,7 @@ def schedule_activities(
             start = start + int(rng.integers(5, 40))
         if unit != "cluster":
             used += float(shapely.area(geoms[hz]))
-    return _activity_frame(hazards, rows, rng)
+    return add_sweeps(_activity_frame(hazards, rows, rng), seed)
 
 
 def _activity_frame(hazards: gpd.GeoDataFrame, rows: list, rng: np.random.Generator) -> gpd.GeoDataFrame:
@@ -208,7 +209,8 @@ def detect(devices: pd.DataFrame, activities: gpd.GeoDataFrame, seed: int, name:
     """Which devices the activities find: ``device`` (row of ``devices``), ``activity`` (row of
     ``activities``) and ``found_on`` (datetime64[D]); the earliest detecting pass wins.
 
-    A pass can only find a device laid before the day it would be found and found on or before 30 June 2025.
+    A device is found on the day its lane is worked (``mineaction.simulate.progress``). A pass can only find
+    a device laid before that day, and only on or before 30 June 2025.
     """
     rng = stream(seed, f"detect-{name}")
     worked = activities["activity_kind"].isin(list(DETECTION)).to_numpy()
@@ -222,7 +224,9 @@ def detect(devices: pd.DataFrame, activities: gpd.GeoDataFrame, seed: int, name:
     p = np.array([DETECTION[k][g] for k, g in zip(kinds, group, strict=True)])
     start = activities["start"].to_numpy().astype("datetime64[D]")[act]
     span = (activities["end"].to_numpy().astype("datetime64[D]")[act] - start).astype(int)
-    found_on = start + (rng.uniform(size=len(act)) * span).astype("timedelta64[D]")
+    rng.uniform(size=len(act))  # drawn as before, so the detection draws below are unchanged
+    progress = sweep_progress(activities, act, devices["x"].to_numpy()[dev], devices["y"].to_numpy()[dev])
+    found_on = start + np.ceil(progress * span).astype(int).astype("timedelta64[D]")
     ok = (rng.uniform(size=len(act)) < p) & (found_on <= np.datetime64(END))
     ok &= devices["laid_on"].to_numpy().astype("datetime64[D]")[dev] < found_on
     hits = pd.DataFrame({"device": dev[ok], "activity": act[ok], "found_on": found_on[ok]})

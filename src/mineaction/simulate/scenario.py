@@ -153,6 +153,7 @@ def simulate(*, scale: str = "small", seed: int = 0) -> SimulatedScenario:
         activities=activities,
         records=records,
         minefields=minefields,
+        rows=rows,
         funding=make_funding(land.factor, seed),
         operators=make_operators(land.factor),
     )

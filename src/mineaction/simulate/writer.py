@@ -72,9 +72,10 @@ dem.tif (SIMULATED elevation, m, EPSG:4326).
 Deliberate data-entry defects (simulated, so the data-quality checks of `mineaction quality` have something
 to find; as in real registers, they pass import validation):
 {defects}
-truth/: the ground truth (every true device, minefields, what each record describes, families reached by
-risk education before each planned return, each survivor's assessment and first service) and calibration.json
-(each FACTS.md target next to the value these data actually have).
+truth/: the ground truth (every true device, minefields and their mine rows, what each record describes, the
+lanes each activity worked with their dates, families reached by risk education before each planned return,
+each survivor's assessment and first service) and calibration.json (each FACTS.md target next to the value
+these data actually have).
 """
 
 
@@ -126,14 +127,14 @@ def write_scenario(scenario: SimulatedScenario, out_dir: str | Path) -> dict[str
     Files: one per kind (``FILES``), ``dem.tif`` (elevation, m, EPSG:4326), ``returns.csv``,
     ``casualties_1991_2020.csv``, ``README.txt``, ``scenario.json`` (``simulated: true``, scale, seed,
     files by
-    kind) and ``truth/`` (``devices.csv``, ``minefields.gpkg``, ``records.csv``, ``eore_coverage.csv``,
-    ``survivors.csv``, ``calibration.json``).
+    kind) and ``truth/`` (``devices.csv``, ``minefields.gpkg``, ``mine_rows.csv``, ``lanes.gpkg``,
+    ``records.csv``, ``eore_coverage.csv``, ``survivors.csv``, ``calibration.json``).
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a folder; give a folder path for the simulated files")
     (out / "truth").mkdir(parents=True, exist_ok=True)
-    stale = [*FILES.values(), *EARLIER_FILES.values(), "truth/minefields.gpkg"]
+    stale = [*FILES.values(), *EARLIER_FILES.values(), "truth/minefields.gpkg", "truth/lanes.gpkg"]
     for existing in [out / name for name in stale]:
         existing.unlink(missing_ok=True)
     written: dict[str, Path] = {}
@@ -152,6 +153,7 @@ def write_scenario(scenario: SimulatedScenario, out_dir: str | Path) -> dict[str
         _gpkg(
             scenario.truth["minefields"], out / "truth" / "minefields.gpkg", "minefields", "true minefields"
         )
+        _gpkg(scenario.truth["lanes"], out / "truth" / "lanes.gpkg", "lanes", "lanes worked, with dates")
     for name, table in scenario.tables.items():
         table.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
         written[name] = out / f"{name}.csv"
@@ -160,6 +162,7 @@ def write_scenario(scenario: SimulatedScenario, out_dir: str | Path) -> dict[str
     )
     devices.to_csv(out / "truth" / "devices.csv", index=False, lineterminator="\n")
     scenario.truth["records"].to_csv(out / "truth" / "records.csv", index=False, lineterminator="\n")
+    scenario.truth["mine_rows"].to_csv(out / "truth" / "mine_rows.csv", index=False, lineterminator="\n")
     for name in ("eore_coverage", "survivors"):
         scenario.truth[name].to_csv(out / "truth" / f"{name}.csv", index=False, lineterminator="\n")
     _json(out / "truth" / "calibration.json", scenario.calibration)
