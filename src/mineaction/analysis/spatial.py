@@ -105,13 +105,22 @@ def _parse_rows(value: Any) -> list[dict[str, Any]]:
     return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
 
 
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return number if np.isfinite(number) else float("nan")
+
+
 def mine_row_lines(records: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The mine rows of minefield records as lines (EPSG:4326), one row per line, with the record ``id``.
+    """The mine rows of minefield records as lines (EPSG:4326), one row per line, with the record ``id`` and
+    the row's ``model``, ``count`` and ``spacing_m`` (NaN where the record leaves them out).
 
     ``mine_rows`` holds a list of ``{line: WKT, model, count, spacing_m}`` (JSON text or parsed); rows whose
     line is missing or not valid WKT are left out.
     """
-    ids, lines = [], []
+    ids, lines, models, counts, spacings = [], [], [], [], []
     for record_id, rows in zip(records.get("id", []), records.get("mine_rows", []), strict=False):
         for row in _parse_rows(rows):
             try:
@@ -121,4 +130,8 @@ def mine_row_lines(records: pd.DataFrame) -> gpd.GeoDataFrame:
             if geom is not None and not geom.is_empty:
                 ids.append(record_id)
                 lines.append(geom)
-    return gpd.GeoDataFrame({"id": ids}, geometry=gpd.GeoSeries(lines, crs=4326))
+                models.append(row.get("model"))
+                counts.append(_number(row.get("count")))
+                spacings.append(_number(row.get("spacing_m")))
+    frame = {"id": ids, "model": models, "count": counts, "spacing_m": spacings}
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(lines, crs=4326))
