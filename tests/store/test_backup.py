@@ -178,3 +178,31 @@ def test_restores_are_refused_over_data_and_from_files_that_are_no_backup(tmp_pa
     with open_store(target) as store:
         assert store.get("finds", "EO-000001")["category"] == "AP"  # the deleted record is back
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_a_geopackage_locked_for_long_is_not_backed_up_and_nothing_is_left(tmp_path: Path) -> None:
+    source = Path(small_store(str(tmp_path / "field.gpkg")))
+    editor = sqlite3.connect(source, isolation_level=None)  # another program in the middle of a long edit
+    editor.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="stayed locked by another program for more than 0.5 s"):
+            backup_store(source, tmp_path / "night.gpkg", lock_wait_s=0.5)
+    finally:
+        editor.execute("ROLLBACK")
+        editor.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["field.gpkg"]
+
+
+@pytest.mark.postgis
+def test_a_postgis_table_locked_for_long_is_not_backed_up_and_nothing_is_left(
+    postgis_url: str, tmp_path: Path
+) -> None:
+    import psycopg
+
+    small_store(postgis_url)
+    with psycopg.connect(postgis_url) as migration:  # a session holding an exclusive lock
+        migration.execute("LOCK TABLE finds IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(StoreError, match="stayed locked by another session for more than 0.5 s"):
+            backup_store(postgis_url, tmp_path / "night.pgdump", lock_wait_s=0.5)
+    assert not list(tmp_path.iterdir())
+    assert backup_store(postgis_url, tmp_path / "night.pgdump").rows["finds"] == 2  # once the lock is gone

@@ -223,10 +223,12 @@ def test_an_older_postgis_store_and_a_new_table_travel_to_a_geopackage(
 ) -> None:
     with open_store(postgis_url) as store:
         store.write("finds", _finds(4), author="a", reason="r")
+        store.execute("CREATE TABLE field_notes (note TEXT)")  # type: ignore[attr-defined]
     _add_step(monkeypatch)  # the database is now one version behind
     result = copy_store(postgis_url, tmp_path / "new.gpkg")
     rows = {t.table: t.rows for t in result.tables}
     assert result.source_version == latest_version() - 1 and rows["test_jobs"] == 1 and rows["finds"] == 4
+    assert result.left_behind == {"field_notes": "not part of the mineaction schema"}
     with open_store(postgis_url) as store:  # opening migrates it (on PostGIS); now it copies as it is
         again = copy_store(postgis_url, tmp_path / "again.gpkg")
         assert again.source_version == latest_version()

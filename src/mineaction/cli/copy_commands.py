@@ -63,14 +63,21 @@ def copy_command(source: str, destination: str, replace: bool, as_json: bool) ->
 @click.option(
     "--overwrite", is_flag=True, help="Replace FILE if it exists (once the new backup is complete)."
 )
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for a lock another program holds before giving up (nothing is written).",
+)
 @_JSON
-def backup_command(store: str, file: Path, overwrite: bool, as_json: bool) -> None:
+def backup_command(store: str, file: Path, overwrite: bool, lock_wait: float, as_json: bool) -> None:
     """Back up STORE into FILE while it is in use: SQLite's online backup for a GeoPackage (FILE is a
     GeoPackage), pg_dump's custom format for PostGIS."""
     from mineaction.store import backup_store
 
     with progress(f"backing up {store}"):
-        result = backup_store(store, file, overwrite=overwrite)
+        result = backup_store(store, file, overwrite=overwrite, lock_wait_s=lock_wait)
     if as_json:
         echo_json(result.to_dict())
         return

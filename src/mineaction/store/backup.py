@@ -114,7 +114,9 @@ def backup_format(file: Path) -> str:
 # --- backup ------------------------------------------------------------------------------------------------
 
 
-def backup_store(store: str | Path, file: str | Path, *, overwrite: bool = False) -> BackupResult:
+def backup_store(
+    store: str | Path, file: str | Path, *, overwrite: bool = False, lock_wait_s: float = 60.0
+) -> BackupResult:
     """Back up the store at ``store`` (a GeoPackage path or a PostGIS URL) into ``file`` while it is in use.
 
     Parameters
@@ -125,11 +127,15 @@ def backup_store(store: str | Path, file: str | Path, *, overwrite: bool = False
         Where the backup goes; its folder must exist.
     overwrite
         Replace an existing ``file`` (only once the new backup is complete).
+    lock_wait_s
+        How long to wait, in seconds, for a lock another program holds (a GeoPackage locked for writing, a
+        PostgreSQL table locked exclusively by a migration) before giving up with nothing written.
 
     Raises
     ------
     StoreError
-        ``file`` exists and ``overwrite`` is false, or ``pg_dump`` failed (nothing is left behind).
+        ``file`` exists and ``overwrite`` is false, the store stayed locked, or ``pg_dump`` failed (nothing
+        is left behind).
     SchemaError
         ``store`` holds no mineaction store, or one newer than this code.
     """
@@ -139,10 +145,10 @@ def backup_store(store: str | Path, file: str | Path, *, overwrite: bool = False
         raise StoreError(f"{target} exists; choose another name or add --overwrite to replace it")
     with partial_path(target) as partial:
         if is_postgres_url(url):
-            version, rows = _pg_dump(url, partial)
+            version, rows = _pg_dump(url, partial, lock_wait_s=lock_wait_s)
             method = "pg_dump"
         else:
-            version, rows = _sqlite_snapshot(url, partial)
+            version, rows = _sqlite_snapshot(url, partial, lock_wait_s=lock_wait_s)
             method = "sqlite-backup"
         size = partial.stat().st_size
         replace_file(partial, target)
@@ -151,14 +157,15 @@ def backup_store(store: str | Path, file: str | Path, *, overwrite: bool = False
     )
 
 
-def _sqlite_snapshot(url: str, partial: Path) -> tuple[int, dict[str, int]]:
+def _sqlite_snapshot(url: str, partial: Path, *, lock_wait_s: float) -> tuple[int, dict[str, int]]:
     path = gpkg_path(url)
     if path is None:
         raise ConfigError(f"{url!r} is not a GeoPackage path or a PostgreSQL URL; give the store to back up")
-    with contextlib.closing(open_unmigrated(url)) as source:
-        require_version(source, "nothing to back up")
-    sqlite_backup(path, partial)
+    if not is_sqlite_file(path):
+        raise SchemaError(f"{path} is not a GeoPackage store; check the path")
+    sqlite_backup(path, partial, wait_s=lock_wait_s)  # never holds the file longer than the copy itself
     with contextlib.closing(open_unmigrated(partial, check=True)) as copy:
+        copy.url = url
         version = require_version(copy, "nothing to back up")
         return version, _row_counts(copy, version)
 
@@ -167,24 +174,27 @@ def _server_major(store: SQLStore) -> int:
     return int(store.query("SHOW server_version_num")[0][0]) // 10_000
 
 
-def _pg_dump(url: str, partial: Path) -> tuple[int, dict[str, int]]:
+def _pg_dump(url: str, partial: Path, *, lock_wait_s: float) -> tuple[int, dict[str, int]]:
+    import psycopg
+
+    wait_ms = max(1, int(lock_wait_s * 1000))
     with contextlib.closing(open_unmigrated(url)) as source:
         version = require_version(source, "nothing to back up")
         pg_dump = find_program("pg_dump", server_major=_server_major(source))
         conninfo, env = connection_args(url)
+        command = [pg_dump, "--format=custom", f"--lock-wait-timeout={wait_ms}", "--no-password"]
         with snapshot(source):  # the dump and the counts see the same moment
+            source.execute(f"SET LOCAL lock_timeout = {wait_ms}")
             exported = str(source.query("SELECT pg_export_snapshot()")[0][0])
-            rows = _row_counts(source, version)
+            try:
+                rows = _row_counts(source, version)
+            except psycopg.errors.LockNotAvailable:
+                raise StoreError(
+                    f"a table of {source.url} stayed locked by another session for more than "
+                    f"{lock_wait_s:g} s (a migration, a copy with --replace?); nothing was written; try again"
+                ) from None
             run_program(
-                [
-                    pg_dump,
-                    "--format=custom",
-                    f"--snapshot={exported}",
-                    "--no-password",
-                    "--file",
-                    str(partial),
-                ]
-                + ["--dbname", conninfo],
+                [*command, f"--snapshot={exported}", "--file", str(partial), "--dbname", conninfo],
                 env=env,
                 what=f"pg_dump of {redact_url(url)}",
             )

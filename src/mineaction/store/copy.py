@@ -288,10 +288,19 @@ def _writes_without_triggers(store: SQLStore, tables: list[str]) -> Iterator[Non
 # --- by URL ------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Source:
+    """The store a copy reads, the source's own schema version, and what its first hop left behind."""
+
+    store: SQLStore
+    version: int
+    left_behind: dict[str, str] = field(default_factory=dict)
+
+
 @contextlib.contextmanager
-def _current_source(url: str | Path, scratch: Path) -> Iterator[tuple[SQLStore, int]]:
-    """The source at the latest schema version, and its own version: a GeoPackage via an online backup in
-    ``scratch``; an older PostGIS store via a scratch GeoPackage copy. The source is never changed."""
+def _current_source(url: str | Path, scratch: Path) -> Iterator[_Source]:
+    """The source at the latest schema version: a GeoPackage via an online backup in ``scratch``; an older
+    PostGIS store via a scratch GeoPackage copy, then migrated. The source itself is never changed."""
     text = str(url)
     path = sqlite_path(text)
     if path is not None:
@@ -302,18 +311,19 @@ def _current_source(url: str | Path, scratch: Path) -> Iterator[tuple[SQLStore, 
         store.url = text
     else:
         store = open_unmigrated(text)
+    source = _Source(store, 0)
     try:
-        version = require_version(store, "the source")
-        if version < latest_version() and is_postgres(store):
+        source.version = require_version(store, "the source")
+        if source.version < latest_version() and is_postgres(store):
             older = GeoPackageStore(scratch / "source-upgraded.gpkg", url=store.url)
-            copy_between(store, older)
+            source.left_behind = copy_between(store, older).left_behind
             store.close()
-            store = older
-        if version < latest_version():
+            source.store = store = older
+        if source.version < latest_version():
             migrate(store)
-        yield store, version
+        yield source
     finally:
-        store.close()
+        source.store.close()
 
 
 def copy_store(
@@ -331,22 +341,23 @@ def copy_store(
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="mineaction-copy-") as scratch,
-        _current_source(src, Path(scratch)) as (store, version),
+        _current_source(src, Path(scratch)) as current,
     ):
         path = gpkg_path(dst)
         if path is None:
             target = open_unmigrated(dst)
             try:
-                result = copy_between(store, target, replace=replace, on_table=on_table)
+                result = copy_between(current.store, target, replace=replace, on_table=on_table)
             finally:
                 target.close()
         else:
-            result = _copy_to_file(store, path, replace=replace, on_table=on_table)
+            result = _copy_to_file(current.store, path, replace=replace, on_table=on_table)
     return dataclasses.replace(
         result,
         source=redact_url(src),
         destination=redact_url(dst),
-        source_version=version,
+        source_version=current.version,
+        left_behind={**current.left_behind, **result.left_behind},
         seconds=time.perf_counter() - started,
     )
 

@@ -14,6 +14,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,6 +103,13 @@ def open_unmigrated(url: str | Path, *, check: bool = False) -> SQLStore:
         store = GeoPackageStore(path, url=text)
         if check:
             check_integrity(store)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise StoreError(f"{path} cannot be opened ({exc}); check the path and its permissions") from None
+        raise StoreError(
+            f"{path} is locked by another program (a QGIS editing session, an import?); try again when it "
+            "is done"
+        ) from None
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"{path} is damaged ({exc}); use a backup of it") from None
     return store
@@ -133,16 +141,29 @@ def require_version(store: SQLStore, what: str) -> int:
     return version
 
 
-def sqlite_backup(path: Path, target: Path) -> None:
+class _Waited(Exception):
+    """The source stayed locked past the wait allowed."""
+
+
+def sqlite_backup(path: Path, target: Path, *, wait_s: float = GeoPackageStore.busy_timeout_s) -> None:
     """Copy the SQLite database ``path`` to ``target`` with SQLite's online backup, in one step: a
-    consistent copy taken while other programs keep working (a writer waits for the copy, up to the store's
-    busy timeout, instead of failing)."""
-    src = sqlite3.connect(
-        f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=GeoPackageStore.busy_timeout_s
-    )
+    consistent copy taken while other programs keep working (a writer waits for the copy instead of
+    failing). StoreError when another program keeps the file locked for more than ``wait_s`` seconds."""
+    deadline = time.monotonic() + wait_s
+
+    def waited(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+            raise _Waited
+
+    src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=min(wait_s, 5.0))
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst)
+        src.backup(dst, progress=waited)
+    except _Waited:
+        raise StoreError(
+            f"{path} stayed locked by another program for more than {wait_s:g} s (a long edit in QGIS, an "
+            "import?); nothing was copied; try again when it is done"
+        ) from None
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"{path} cannot be copied ({exc}); use a backup of it") from None
     finally:
