@@ -170,6 +170,7 @@ def create_app(
     settings: Settings | None = None, *, store_url: str | None = None, pool: StorePool | None = None
 ) -> FastAPI:
     """The server over the store at ``store_url`` (or an open ``pool``); see the module docstring."""
+    from mineaction.api.jobs import JobRunner
     from mineaction.api.routers import ROUTERS
 
     settings = settings or Settings()
@@ -179,9 +180,13 @@ def create_app(
         pool = open_pool(store_url, size=settings.server_pool_size)
     state = ServerState.start(settings, pool)
 
+    runner = JobRunner(pool, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner.start()
         yield
+        runner.stop()
         state.close()
 
     app = FastAPI(

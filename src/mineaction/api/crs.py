@@ -112,9 +112,12 @@ class CrsSet:
         if crs.lat_first:
             shape = shapely.transform(shape, lambda xy: xy[:, ::-1])
         if crs.epsg != 4326:
+            try:  # densified first so that straight edges in the CRS stay the same edges here
+                dense = shapely.segmentize(shape, _densify_step(shape)) if shape.length > 0 else shape
+            except shapely.errors.GEOSException:
+                dense = shape  # a degenerate box (a point): nothing to densify
             shape = shapely.transform(
-                shapely.segmentize(shape, _densify_step(shape)),
-                lambda xy: np.column_stack(_transformer(crs.epsg, 4326).transform(xy[:, 0], xy[:, 1])),
+                dense, lambda xy: np.column_stack(_transformer(crs.epsg, 4326).transform(xy[:, 0], xy[:, 1]))
             )
         bounds = shape.bounds
         if (

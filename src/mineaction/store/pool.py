@@ -157,6 +157,7 @@ class _FilePool(StorePool):
             try:
                 yield lent
             finally:
+                _reset(lent)
                 self._idle.put(lent)
 
     def close(self) -> None:
@@ -164,6 +165,19 @@ class _FilePool(StorePool):
             for opened in self._opened:
                 opened.close()
             self._opened.clear()
+
+
+def _reset(store: Store) -> None:
+    """Leave no transaction open on a connection going back to the pool.
+
+    A COMMIT refused because another connection held the file (SQLite's "database is locked") leaves the
+    transaction open; the next borrower would then read an old snapshot and block every writer.
+    """
+    conn = getattr(store, "_conn", None)
+    if conn is not None and conn.in_transaction:
+        conn.rollback()
+    if isinstance(store, SQLStore):
+        store._depth = 0
 
 
 def open_pool(url: str | Path, *, size: int = 4, timeout_s: float = 5.0) -> StorePool:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mineaction.api.routers import collections, items, landing, transactions
+from mineaction.api.routers import collections, items, landing, transactions, workflows
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (landing.router, collections.router, items.router, transactions.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    landing.router,
+    collections.router,
+    items.router,
+    transactions.router,
+    workflows.router,
+)

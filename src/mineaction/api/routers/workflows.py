@@ -1,0 +1,172 @@
+"""REST for the workflows, with the JSON of the command line's ``--json``: store statistics, record
+assessment, new-contamination alerts and data quality at once; risk evaluation, risk model fits and
+clearance plans as jobs (202 and a job resource to poll, kept in the store)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from mineaction.access import require
+from mineaction.api.app import UnsupportedMediaType
+from mineaction.api.auth import require_read
+from mineaction.api.deps import Caller, LentStore, Query, Root, Server
+from mineaction.api.jobs import JOB_KINDS, check_params
+from mineaction.api.openapi import register_paths
+from mineaction.api.openapi_components import error_responses, ref
+from mineaction.api.params import reject_unknown
+from mineaction.api.render import json_response
+from mineaction.errors import InputError, NotFoundError, PermissionDenied
+from mineaction.store.jobs import list_jobs, load_job, submit_job
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+# path: (workflow function name in mineaction.workflows, kind the caller must be allowed to read, summary)
+_EVIDENCE = {
+    "/stats": (
+        "summarise_store",
+        "accidents",
+        "Counts, victims, funding and land release (as `mineaction stats --json`)",
+    ),
+    "/records/assessment": (
+        "assess_records",
+        "minefield_records",
+        "Record accuracy, recall and outside shares",
+    ),
+    "/alerts": ("raise_alerts", "finds", "New-contamination alerts (as `mineaction alerts --json`)"),
+    "/quality": ("check_quality", "finds", "Data-quality issues with record ids and fixes"),
+}
+
+
+def _evidence(path: str) -> Any:
+    name, kind, _ = _EVIDENCE[path]
+
+    def endpoint(query: Query, state: Server, store: LentStore, who: Caller) -> Response:
+        import mineaction.workflows as workflows
+
+        reject_unknown(query, ())
+        require_read(who, kind)
+        result = getattr(workflows, name)(store, settings=state.settings)
+        return json_response(json.loads(json.dumps(result.to_dict(), default=str)))
+
+    endpoint.__name__ = name
+    return endpoint
+
+
+for _path in _EVIDENCE:
+    router.add_api_route(_path, _evidence(_path), methods=["GET"])
+
+
+def _job_view(root: str, job: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in job.items() if k not in ("runner", "lease_until")}
+    shown["links"] = [{"href": f"{root}/jobs/{job['id']}", "rel": "self", "type": "application/json"}]
+    return shown
+
+
+@router.post("/jobs/{kind}")
+async def submit(
+    kind: str, request: Request, root: Root, query: Query, store: LentStore, who: Caller
+) -> Response:
+    reject_unknown(query, ())
+    if kind not in JOB_KINDS:
+        raise NotFoundError(f"no job kind {kind!r}; the kinds are {', '.join(JOB_KINDS)}")
+    require(who, "analyse")
+    media = (request.headers.get("content-type") or "application/json").split(";")[0].strip()
+    if media != "application/json":
+        raise UnsupportedMediaType(f"the body must be application/json parameters, not {media}")
+    raw = await request.body()
+    try:
+        params = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise InputError(f"the body is not valid JSON ({exc})") from None
+    checked = check_params(kind, params)
+    job = await run_in_threadpool(submit_job, store, kind, checked, user=who.name)
+    headers = {"Location": f"{root}/jobs/{job['id']}"}
+    return json_response(_job_view(root, job), status=202, headers=headers)
+
+
+@router.get("/jobs")
+def jobs(root: Root, query: Query, store: LentStore, who: Caller) -> Response:
+    reject_unknown(query, ())
+    require(who, "analyse")
+    mine = list_jobs(store, user=None if who.role == "admin" else who.name)
+    return json_response({"jobs": [_job_view(root, j) for j in mine]})
+
+
+@router.get("/jobs/{job_id}")
+def job(job_id: str, root: Root, query: Query, store: LentStore, who: Caller) -> Response:
+    reject_unknown(query, ())
+    require(who, "analyse")
+    found = load_job(store, job_id)
+    if found["submitted_by"] != who.name and who.role != "admin":
+        raise PermissionDenied(f"job {job_id} is {found['submitted_by']}'s")
+    return json_response(_job_view(root, found))
+
+
+def _paths(state: Any) -> dict[str, Any]:
+    errors = error_responses("400", "401", "403", "503")
+    security: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    any_json = {"application/json": {"schema": {"type": "object"}}}
+    paths: dict[str, Any] = {
+        path: {
+            "get": {
+                "summary": summary,
+                "security": security,
+                "responses": {"200": {"description": "The result", "content": any_json}, **errors},
+            }
+        }
+        for path, (_, _, summary) in _EVIDENCE.items()
+    }
+    job_schema = {"application/json": {"schema": ref("job")}}
+    for kind in JOB_KINDS:
+        paths[f"/jobs/{kind}"] = {
+            "post": {
+                "summary": f"Start a {kind} job (long work: poll the job)",
+                "security": security,
+                "requestBody": {"required": False, "content": any_json},
+                "responses": {
+                    "202": {"description": "Queued", "content": job_schema},
+                    **error_responses("400", "401", "403", "415", "503"),
+                },
+            }
+        }
+    paths["/jobs"] = {
+        "get": {
+            "summary": "Your jobs, newest first",
+            "security": security,
+            "responses": {"200": {"description": "Jobs", "content": any_json}, **errors},
+        }
+    }
+    paths["/jobs/{jobId}"] = {
+        "get": {
+            "summary": "A job: its status and, when done, its result",
+            "security": security,
+            "parameters": [{"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The job", "content": job_schema},
+                **error_responses("400", "401", "403", "404", "503"),
+            },
+        }
+    }
+    job = {
+        "type": "object",
+        "required": ["id", "kind", "status"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string", "enum": list(JOB_KINDS)},
+            "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+            "params": {"type": "object"},
+            "result": {"nullable": True},
+            "error": {"type": "string", "nullable": True},
+        },
+    }
+    return {**paths, "x-schemas": {"job": job}}
+
+
+register_paths(_paths)

@@ -1,0 +1,72 @@
+"""REST for the workflows on a live server: the evidence endpoints answer the workflows' own JSON, and long
+work runs as jobs kept in the store that a restarted server finishes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from api_live import LiveServer, add_accounts
+
+from mineaction.store import init_store, open_store
+from mineaction.store.jobs import claim_job, load_job, submit_job
+
+
+def test_evidence_endpoints_answer_the_workflows_json(
+    served: LiveServer, client: httpx.Client, anonymous: httpx.Client
+) -> None:
+    import mineaction.workflows as workflows
+
+    with open_store(served.store) as store:
+        expected = json.loads(json.dumps(workflows.summarise_store(store).to_dict(), default=str))
+    assert client.get("/stats").json() == expected
+    for path in ("/stats", "/records/assessment", "/alerts", "/quality"):
+        assert anonymous.get(path).status_code == 401
+        response = client.get(path)
+        assert response.status_code == 200 and isinstance(response.json(), dict), path
+    assert client.get("/stats", params={"x": "1"}).status_code == 400
+
+
+@pytest.mark.slow
+def test_jobs_are_records_that_outlive_the_server(tiny_store: Path, tmp_path: Path) -> None:
+    url = str(tmp_path / "jobs.gpkg")
+    init_store(url).close()
+    with open_store(tiny_store) as source, open_store(url) as target:
+        for kind in ("hazardous_areas", "assets", "accidents", "funding", "operators", "activities"):
+            target.write(kind, source.read(kind), author="test", reason="copy")
+    tokens = add_accounts(url)
+    with open_store(url) as store:  # a job a stopped server had started: its lease has run out
+        orphan = submit_job(store, "plan", {"years": 2, "time_limit_s": 5.0}, user="officer")
+        assert claim_job(store, runner="gone:1", lease_s=0.0)["id"] == orphan["id"]
+    server = LiveServer(url, tokens=tokens)
+    try:
+        officer = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {tokens['officer']}"}, timeout=60
+        )
+        viewer = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {tokens['analyst']}"}, timeout=60
+        )
+        assert viewer.post("/jobs/plan", json={"years": 2}).status_code == 403
+        assert officer.post("/jobs/plan", json={"years": 500}).status_code == 400
+        assert officer.post("/jobs/plan", json={"nonsense": 1}).status_code == 400
+        assert officer.post("/jobs/nothing", json={}).status_code == 404
+        accepted = officer.post("/jobs/plan", json={"years": 2, "time_limit_s": 5.0})
+        assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
+        location = accepted.headers["Location"]
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and officer.get(location).json()["status"] in ("queued", "running"):
+            time.sleep(1)
+        done = officer.get(location).json()
+        assert done["status"] == "succeeded", done
+        assert done["result"]["plan_id"] and done["submitted_by"] == "officer"
+    finally:
+        officer.close()
+        viewer.close()
+        server.stop()
+    with open_store(url) as store:
+        finished = load_job(store, orphan["id"])
+        assert finished["status"] == "succeeded" and finished["result"]["plan_id"]
+        assert store.list_documents("plans") == [finished["result"]["plan_id"]]  # the same problem: one plan
