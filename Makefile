@@ -26,6 +26,9 @@ lock: install
 
 demo: install
 	$(BIN)/mineaction demo --out $(DEMO_OUT) --scale small
+	@echo "Serve the demo store (OGC API Features and REST on http://127.0.0.1:8000/, QGIS and GDAL read it):"
+	@echo "  $(BIN)/mineaction serve $(DEMO_OUT)/mineaction.gpkg"
+	@echo "Anonymous clients see the public collections; for the rest make an account and a token (docs/server.md)."
 
 test: install
 	$(PY) -m pytest -q

@@ -83,3 +83,57 @@ def add_accounts(url: str) -> dict[str, str]:
         add_user(store, "analyst", role="viewer", organisation="ANAMA")
         add_user(store, "officer", role="verifier", organisation="ANAMA")
         return {user: issue_token(store, user, days=1).token for user in ("analyst", "officer")}
+
+
+class OwnPostgres:
+    """A PostgreSQL server of one test's own (so that the test may stop and start it), on a free port."""
+
+    def __init__(self) -> None:
+        import glob
+        import shutil
+        import tempfile
+
+        def find(name: str) -> str | None:
+            return shutil.which(name) or next(
+                iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+            )
+
+        self.initdb, self.pg_ctl = find("initdb"), find("pg_ctl")
+        # its own folder under the system's temporary one: the postgres user must reach it
+        self.root, self.port = Path(tempfile.mkdtemp(prefix="mineaction-outage-")), free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+
+    def _run(self, *args: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", *args] if self.as_postgres else list(args)
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+
+    def init(self) -> None:
+        assert self.initdb and self.pg_ctl
+        self._run(self.initdb, "-D", str(self.root / "data"), "-U", "postgres", "-A", "trust", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=50"
+        self._run(
+            str(self.pg_ctl),
+            "-D",
+            str(self.root / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run(str(self.pg_ctl), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

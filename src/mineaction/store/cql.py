@@ -214,6 +214,11 @@ class _Compiler:
             return Predicate(self.dialect.column(own))
         if isinstance(node, dict) and ("date" in node or "timestamp" in node):
             return self.instant_literal(node, field)
+        if isinstance(node, dict) and "op" in node:
+            raise InputError(
+                f"filter: {node['op']!r} is not supported in a comparison (no arithmetic or functions); "
+                "compare a property with a value"
+            )
         if isinstance(node, (dict, list)):
             raise InputError(f"filter: {_show(node)} cannot be compared here")
         return self.dialect.value(_check_literal(node, field), field)
