@@ -87,10 +87,10 @@ def _build_store(folder: Path, scale: str, seed: int) -> Path:
 def _profile(url: str) -> dict[str, Any]:
     """Rows and history revisions held, and the assessment that needs the history."""
     from mineaction.store import open_store
-    from mineaction.store.catalog import store_tables
+    from mineaction.store.catalog import present_tables
 
     with open_store(url) as store:
-        tables = store_tables(store.query("SELECT MAX(version) FROM mineaction_schema_version")[0][0])  # type: ignore[attr-defined]
+        tables = present_tables(store)  # type: ignore[arg-type]
         rows = {t: int(store.query(f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in tables}  # type: ignore[attr-defined]
     done = subprocess.run([_mineaction(), "records", "assess", url, "--json"], capture_output=True, text=True)
     assess = json.loads(done.stdout)

@@ -4,6 +4,7 @@ are refused and leave the destination as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
@@ -24,7 +25,7 @@ from store_scenes import small_store  # noqa: E402
 from mineaction.cli.main import cli
 from mineaction.domain.schema import ENTITIES
 from mineaction.errors import ConfigError, InputError, SchemaError, StoreError
-from mineaction.store import copy_store, latest_version, migrations, open_store
+from mineaction.store import PostGISStore, copy_store, latest_version, migrations, open_store, schema_version
 from mineaction.store.catalog import NOT_COPIED, Table, describe_tables, list_tables, store_tables
 from mineaction.store.copy import copy_between
 from mineaction.store.gpkg import GeoPackageStore, gpkg_blobs
@@ -61,6 +62,7 @@ def test_the_demo_store_goes_to_postgis_and_back_with_its_history(
     before = _assess(str(demo_gpkg))
     there = json.loads(_run("copy", str(demo_gpkg), postgis_url, "--json"))
     assert there["verified"] and there["rows"] == sum(t["rows"] for t in there["tables"]) > 5000
+    assert there["left_behind"] == {}  # every table the demo's store holds is the schema's
     assert _assess(postgis_url) == before
     back = tmp_path / "back.gpkg"
     assert "counts and checksums match" in _run("copy", postgis_url, str(back))
@@ -116,7 +118,7 @@ def _point(i: int) -> tuple[Any, list[bytes]]:
 def _fill_every_table(store: SQLStore) -> list[str]:
     """Add three sample rows to every empty table of the store (foreign keys pointing at sample rows); the
     tables a new store fills (schema version, counters) keep their rows."""
-    tables = {t.name: t for t in describe_tables(store, store_tables(latest_version()))}
+    tables = {t.name: t for t in describe_tables(store, store_tables())}
     done: list[str] = []
 
     def fill(table: Table) -> None:
@@ -169,9 +171,7 @@ def test_every_table_of_the_schema_is_carried(through: str, request: pytest.Fixt
         else:
             result = copy_between(source, final)  # type: ignore[arg-type]
         carried = {t.table for t in result.tables}
-        assert (
-            carried == set(store_tables(latest_version())) - set(NOT_COPIED) == set(filled) - set(NOT_COPIED)
-        )
+        assert carried == set(store_tables()) - set(NOT_COPIED) == set(filled) - set(NOT_COPIED)
         assert all(t.rows >= 1 for t in result.tables)
         assert all(NOT_COPIED.values()), "every table left out of copies says why"
         assert store_checksums(source) == store_checksums(final)  # type: ignore[arg-type]
@@ -229,6 +229,8 @@ def test_an_older_postgis_store_and_a_new_table_travel_to_a_geopackage(
     rows = {t.table: t.rows for t in result.tables}
     assert result.source_version == latest_version() - 1 and rows["test_jobs"] == 1 and rows["finds"] == 4
     assert result.left_behind == {"field_notes": "not part of the mineaction schema"}
+    with contextlib.closing(PostGISStore(postgis_url)) as untouched:  # upgraded only for the copy
+        assert schema_version(untouched) == latest_version() - 1 and not untouched.table_exists("test_jobs")
     with open_store(postgis_url) as store:  # opening migrates it (on PostGIS); now it copies as it is
         again = copy_store(postgis_url, tmp_path / "again.gpkg")
         assert again.source_version == latest_version()
@@ -352,5 +354,8 @@ def test_a_new_database_gets_the_schema_and_passwords_stay_out_of_reports(
     url = empty_database().replace("postgres@", "postgres:s3cret-pw@")
     output = _run("copy", str(field_gpkg), url)
     assert "s3cret-pw" not in output and "postgres:***@" in output
-    with open_store(url) as store, open_store(field_gpkg) as source:
+    other = empty_database()  # and from one server's database to another's
+    assert "s3cret-pw" not in json.dumps(copy_store(url, other).to_dict())
+    with open_store(url) as store, open_store(field_gpkg) as source, open_store(other) as again:
         assert store.counts() == source.counts()
+        assert store_checksums(store) == store_checksums(again)  # type: ignore[arg-type]

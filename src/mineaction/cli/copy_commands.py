@@ -18,9 +18,14 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print the result a
 
 
 def _rows_table(title: str, rows: dict[str, int], checksums: dict[str, str] | None = None) -> Table:
+    """Rows by table (with checksums when given: every table; else the tables that hold rows)."""
     table = Table("table", "rows", *(["checksum"] if checksums else []), title=title)
     for name, n in rows.items():
-        table.add_row(name, f"{n:,}", *([checksums[name]] if checksums else []))
+        if n or checksums:
+            table.add_row(name, f"{n:,}", *([checksums[name]] if checksums else []))
+    empty = sum(1 for n in rows.values() if not n)
+    if empty and not checksums:
+        table.add_row(f"({empty} empty tables)", "0")
     table.add_row("total", f"{sum(rows.values()):,}", *([""] if checksums else []))
     return table
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mineaction.errors import ConfigError, InputError, SchemaError, StoreError
-from mineaction.store.catalog import store_tables, tables_with_rows
+from mineaction.store.catalog import present_tables, tables_with_rows
 from mineaction.store.copy import copy_store
 from mineaction.store.gpkg import GeoPackageStore
 from mineaction.store.migrations import latest_version, migrate, schema_version
@@ -92,8 +92,8 @@ class RestoreResult:
         return {**self.__dict__, "rows": dict(self.rows), "seconds": round(self.seconds, 3)}
 
 
-def _row_counts(store: SQLStore, version: int) -> dict[str, int]:
-    return {t: int(store.query(f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in store_tables(version)}
+def _row_counts(store: SQLStore) -> dict[str, int]:
+    return {t: int(store.query(f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in present_tables(store)}
 
 
 def backup_format(file: Path) -> str:
@@ -167,7 +167,7 @@ def _sqlite_snapshot(url: str, partial: Path, *, lock_wait_s: float) -> tuple[in
     with contextlib.closing(open_unmigrated(partial, check=True)) as copy:
         copy.url = url
         version = require_version(copy, "nothing to back up")
-        return version, _row_counts(copy, version)
+        return version, _row_counts(copy)
 
 
 def _server_major(store: SQLStore) -> int:
@@ -187,7 +187,7 @@ def _pg_dump(url: str, partial: Path, *, lock_wait_s: float) -> tuple[int, dict[
             source.execute(f"SET LOCAL lock_timeout = {wait_ms}")
             exported = str(source.query("SELECT pg_export_snapshot()")[0][0])
             try:
-                rows = _row_counts(source, version)
+                rows = _row_counts(source)
             except psycopg.errors.LockNotAvailable:
                 raise StoreError(
                     f"a table of {source.url} stayed locked by another session for more than "
@@ -263,7 +263,7 @@ def _sqlite_restore(file: Path, url: str, *, replace: bool) -> RestoreResult:
         with contextlib.closing(GeoPackageStore(partial, url=url)) as restored:
             migrate(restored)  # a backup from an older mineaction arrives upgraded
             version = require_version(restored, "not a mineaction backup")
-            rows = _row_counts(restored, version)
+            rows = _row_counts(restored)
         install_file(partial, target)
     return RestoreResult(str(file), url, "sqlite-backup", backup_version, version, held, rows)
 
@@ -304,14 +304,13 @@ def _pg_restore(file: Path, url: str, *, replace: bool) -> RestoreResult:
         current = schema_version(target)
         if current is not None and current > latest_version():
             raise SchemaError(f"{target.url} is newer than this mineaction; upgrade mineaction first")
-        existing = store_tables(current) if current is not None else ()
-        held = tables_with_rows(target, existing)
+        held = tables_with_rows(target)
         if held and not replace:
             raise StoreError(
                 f"{target.url} already holds data (tables {', '.join(held[:5])}); restore into a new or "
                 "empty database, or add --replace to replace everything in it"
             )
-        present = [t for t in existing if target.table_exists(t)]
+        present = present_tables(target)
     pg_restore, psql = (
         find_program("pg_restore", server_major=major),
         find_program("psql", server_major=major),
@@ -321,7 +320,7 @@ def _pg_restore(file: Path, url: str, *, replace: bool) -> RestoreResult:
     with contextlib.closing(open_unmigrated(url)) as restored:
         migrate(restored)  # a backup from an older mineaction arrives upgraded
         version = require_version(restored, "the restore left no mineaction store")
-        rows = _row_counts(restored, version)
+        rows = _row_counts(restored)
     return RestoreResult(str(file), url, "pg_restore", backup_version, version, bool(held), rows)
 
 

@@ -2,10 +2,10 @@
 each column holds, primary and foreign keys and id sequences, for SQLite (GeoPackage, memory) and PostGIS.
 
 Copying, backing up and checking a whole store work from this and never from a fixed list of tables: the
-store's tables are those the migrations create (``store_tables``), so a table a new migration adds is carried
-with the rest without changes here. Tables of the container are not the store's: GeoPackage's ``gpkg_*``
-and ``rtree_*`` (rebuilt from the geometries), SQLite's ``sqlite_*`` and PostGIS's own (extension-owned)
-tables.
+store's tables are those the migrations create in a new store (``store_tables``), so a table a new migration
+adds is carried with the rest without changes here. Tables of the container are not the store's:
+GeoPackage's ``gpkg_*`` and ``rtree_*`` (rebuilt from the geometries), SQLite's ``sqlite_*`` and PostGIS's
+own (extension-owned) tables.
 
 A column's **kind** says how its values travel between back ends:
 
@@ -50,6 +50,7 @@ __all__ = [
     "describe_tables",
     "is_postgres",
     "list_tables",
+    "present_tables",
     "sequence_positions",
     "set_sequence_position",
     "store_tables",
@@ -138,13 +139,14 @@ def list_tables(store: SQLStore) -> list[str]:
     return [str(r[0]) for r in rows if not _CONTAINER.match(str(r[0]))]
 
 
-@functools.lru_cache(maxsize=8)
-def _scratch(version: int, steps: tuple[Any, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+@functools.lru_cache(maxsize=4)
+def _scratch(steps: tuple[Any, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Tables of a store of the current schema, and those its migrations fill (``steps`` keys the cache)."""
     from mineaction.store.gpkg import MemoryStore  # the one dialect that needs no server
 
     scratch = MemoryStore()
     try:
-        migrate(scratch, to=version)
+        migrate(scratch)
         tables = tuple(list_tables(scratch))
         filled = frozenset(t for t in tables if scratch.query(f"SELECT 1 FROM {_quote(t)} LIMIT 1"))
         return tables, filled
@@ -152,20 +154,25 @@ def _scratch(version: int, steps: tuple[Any, ...]) -> tuple[tuple[str, ...], fro
         scratch.close()
 
 
-def store_tables(version: int) -> tuple[str, ...]:
-    """The tables the migrations up to ``version`` create (a scratch store in memory is migrated to see)."""
-    return _scratch(version, migrations.MIGRATIONS)[0]
+def store_tables() -> tuple[str, ...]:
+    """The tables of the current schema: those the migrations create in a new store (a scratch store in
+    memory is migrated to see). A store at an older version has some of them (migrations only add)."""
+    return _scratch(migrations.MIGRATIONS)[0]
 
 
-def tables_with_rows(store: SQLStore, tables: Sequence[str], *, version: int | None = None) -> list[str]:
-    """Those of ``tables`` that hold data: rows other than those the migrations up to ``version`` (default:
-    the store's) write themselves (a counter per kind, the audit log's head) and the ``BOOKKEEPING``
-    tables'."""
-    version = version if version is not None else migrations.schema_version(store)
-    filled = _scratch(version, migrations.MIGRATIONS)[1] if version is not None else frozenset()
+def present_tables(store: SQLStore) -> list[str]:
+    """The tables of the current schema that ``store`` has, in name order."""
+    schema = set(store_tables())
+    return [t for t in list_tables(store) if t in schema]
+
+
+def tables_with_rows(store: SQLStore) -> list[str]:
+    """The store's tables that hold data: rows other than those the migrations write themselves (a counter
+    per kind, the audit log's head) and than the ``BOOKKEEPING`` tables'."""
+    filled = _scratch(migrations.MIGRATIONS)[1]
     return [
         t
-        for t in tables
+        for t in present_tables(store)
         if t not in BOOKKEEPING and t not in filled and store.query(f"SELECT 1 FROM {_quote(t)} LIMIT 1")
     ]
 

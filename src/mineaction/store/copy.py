@@ -6,8 +6,9 @@ The tables copied are those the store's migrations create (``catalog.store_table
 catalog, so a table a new migration adds travels without changes here (``catalog.NOT_COPIED`` names the
 exceptions, each with its reason). The source is read in one snapshot (a GeoPackage is first copied with
 SQLite's online backup, so the source stays writable while the copy runs; PostgreSQL is read in one
-``REPEATABLE READ`` transaction); a source at an older schema version is copied as it is into a scratch
-GeoPackage, which is then migrated, so the source itself is never changed. The destination is written in
+``REPEATABLE READ`` transaction). A source at an older schema version is upgraded where it is read and
+never changed: a GeoPackage's scratch copy is migrated; a PostgreSQL source is migrated inside the
+transaction that reads it, which is then rolled back. The destination is written in
 one transaction: its tables are filled, their id sequences moved past the copied ids, and every table's row
 count and checksum (``transfer.Checksum``) compared with the source's before it commits. A GeoPackage
 destination is built under a temporary name in its folder and put in place at the end, so a failed copy
@@ -148,13 +149,19 @@ def copy_between(
     started = time.perf_counter()
     with snapshot(source):
         version = require_version(source, "the source")
-        schema_tables = store_tables(version)
+        if version < latest_version():
+            raise SchemaError(
+                f"{source.url} is at schema version {version} and this mineaction writes "
+                f"{latest_version()}; copy it with copy_store (it upgrades a copy) or open it once with "
+                "open_store (it upgrades it)"
+            )
+        schema_tables = store_tables()
         tables = [t for t in schema_tables if t not in NOT_COPIED]
         left = {t: NOT_COPIED[t] for t in schema_tables if t in NOT_COPIED}
         outside = sorted(set(list_tables(source)) - set(schema_tables))
         left.update({t: "not part of the mineaction schema" for t in outside})
         with destination.transaction():
-            held = _prepare_destination(destination, version, replace=replace)
+            held = _prepare_destination(destination, replace=replace)
             copied, sequences = _fill(source, destination, tables, schema_tables, on_table)
     return CopyResult(
         source=source.url,
@@ -169,8 +176,9 @@ def copy_between(
     )
 
 
-def _prepare_destination(destination: SQLStore, version: int, *, replace: bool) -> bool:
-    """Bring the destination to ``version`` (inside its transaction); returns whether it held data."""
+def _prepare_destination(destination: SQLStore, *, replace: bool) -> bool:
+    """Bring the destination to the current schema (inside its transaction); returns whether it held
+    data."""
     current = schema_version(destination)
     holding: list[str] = []
     if current is not None:
@@ -179,18 +187,13 @@ def _prepare_destination(destination: SQLStore, version: int, *, replace: bool) 
                 f"{destination.url} has schema version {current}, newer than this mineaction "
                 f"({latest_version()}); upgrade mineaction first"
             )
-        holding = tables_with_rows(destination, store_tables(current))
+        holding = tables_with_rows(destination)
         if holding and not replace:
             raise StoreError(
                 f"{destination.url} already holds data (tables {', '.join(holding[:5])}); copy into a new or "
                 "empty store, or add --replace to replace everything in it"
             )
-        if current > version or (current < version and version != latest_version()):
-            raise SchemaError(
-                f"{destination.url} is at schema version {current} and the source at {version}; copy into "
-                "a new store"
-            )
-    migrate(destination, to=version)
+    migrate(destination)
     return bool(holding)
 
 
@@ -288,42 +291,49 @@ def _writes_without_triggers(store: SQLStore, tables: list[str]) -> Iterator[Non
 # --- by URL ------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Source:
-    """The store a copy reads, the source's own schema version, and what its first hop left behind."""
-
-    store: SQLStore
-    version: int
-    left_behind: dict[str, str] = field(default_factory=dict)
+class _Undone(Exception):
+    """Ends the transaction in which an older PostgreSQL source was upgraded and copied, undoing the
+    upgrade."""
 
 
 @contextlib.contextmanager
-def _current_source(url: str | Path, scratch: Path) -> Iterator[_Source]:
-    """The source at the latest schema version: a GeoPackage via an online backup in ``scratch``; an older
-    PostGIS store via a scratch GeoPackage copy, then migrated. The source itself is never changed."""
-    text = str(url)
-    path = sqlite_path(text)
+def _current_source(url: str, scratch: Path) -> Iterator[tuple[SQLStore, int]]:
+    """The source, upgraded to the current schema if it is older, and its own version; the source itself is
+    never changed. A GeoPackage is read from an online backup in ``scratch`` (upgraded there); a PostgreSQL
+    source is upgraded inside the transaction that reads it, which ``copy_store`` then rolls back."""
+    path = sqlite_path(url)
     if path is not None:
         if not is_sqlite_file(path):
             raise NotFoundError(f"no GeoPackage store at {path}; check the path")
         sqlite_backup(path, scratch / "source.gpkg")
         store: SQLStore = open_unmigrated(scratch / "source.gpkg", check=True)
-        store.url = text
+        store.url = url
     else:
-        store = open_unmigrated(text)
-    source = _Source(store, 0)
+        store = open_unmigrated(url)
     try:
-        source.version = require_version(store, "the source")
-        if source.version < latest_version() and is_postgres(store):
-            older = GeoPackageStore(scratch / "source-upgraded.gpkg", url=store.url)
-            source.left_behind = copy_between(store, older).left_behind
-            store.close()
-            source.store = store = older
-        if source.version < latest_version():
-            migrate(store)
-        yield source
+        version = require_version(store, "the source")
+        if version < latest_version() and not is_postgres(store):
+            migrate(store)  # the scratch copy, never the source
+        yield store, version
     finally:
-        source.store.close()
+        store.close()
+
+
+def _copy_upgraded(source: SQLStore, copy: Callable[[SQLStore], CopyResult]) -> CopyResult:
+    """Run ``copy`` on a PostgreSQL source at an older version upgraded inside one transaction that is then
+    rolled back (PostgreSQL's DDL is transactional), so the source is read at the current schema and left
+    as it was. The upgrade's locks keep the source's other users waiting until the copy ends."""
+    result: CopyResult | None = None
+    try:
+        with source.transaction():
+            source.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            migrate(source)
+            result = copy(source)
+            raise _Undone
+    except _Undone:
+        pass
+    assert result is not None
+    return result
 
 
 def copy_store(
@@ -341,23 +351,23 @@ def copy_store(
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="mineaction-copy-") as scratch,
-        _current_source(src, Path(scratch)) as current,
+        _current_source(src, Path(scratch)) as (store, version),
     ):
-        path = gpkg_path(dst)
-        if path is None:
-            target = open_unmigrated(dst)
-            try:
-                result = copy_between(current.store, target, replace=replace, on_table=on_table)
-            finally:
-                target.close()
-        else:
-            result = _copy_to_file(current.store, path, replace=replace, on_table=on_table)
+
+        def copy(current: SQLStore) -> CopyResult:
+            path = gpkg_path(dst)
+            if path is not None:
+                return _copy_to_file(current, path, replace=replace, on_table=on_table)
+            with contextlib.closing(open_unmigrated(dst)) as target:
+                return copy_between(current, target, replace=replace, on_table=on_table)
+
+        older = version < latest_version() and is_postgres(store)
+        result = _copy_upgraded(store, copy) if older else copy(store)
     return dataclasses.replace(
         result,
         source=redact_url(src),
         destination=redact_url(dst),
-        source_version=current.version,
-        left_behind={**current.left_behind, **result.left_behind},
+        source_version=version,
         seconds=time.perf_counter() - started,
     )
 

@@ -142,14 +142,9 @@ def _check_not_newer(store: SQLStore, version: int | None) -> None:
         )
 
 
-def migrate(store: SQLStore, *, to: int | None = None) -> list[int]:
-    """Bring ``store`` to the latest schema (or to version ``to``, e.g. to hold a copy of an older store)
-    in one transaction; returns the versions applied (oldest first)."""
-    target = latest_version() if to is None else to
-    if target > latest_version():
-        raise SchemaError(
-            f"schema version {target} is unknown; this mineaction knows up to {latest_version()}"
-        )
+def migrate(store: SQLStore) -> list[int]:
+    """Bring ``store`` to the latest schema in one transaction; returns the versions applied (oldest
+    first)."""
     applied: list[int] = []
     with store.transaction():
         version = schema_version(store)
@@ -157,7 +152,7 @@ def migrate(store: SQLStore, *, to: int | None = None) -> list[int]:
         if version is None:
             store.create_version_table()
         for step in MIGRATIONS:
-            if (version is None or step.version > version) and step.version <= target:
+            if version is None or step.version > version:
                 step.apply(store)
                 store.execute(
                     f"INSERT INTO {VERSION_TABLE} (version, description, applied_at) VALUES (?, ?, ?)",

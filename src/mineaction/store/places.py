@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mineaction.errors import ConfigError, NotFoundError, SchemaError, StoreError
-from mineaction.store.catalog import store_tables, tables_with_rows
+from mineaction.store.catalog import tables_with_rows
 from mineaction.store.gpkg import GeoPackageStore
 from mineaction.store.migrations import latest_version, schema_version
 from mineaction.store.postgis import PostGISStore, redact_url
@@ -237,8 +237,7 @@ def check_replaceable(path: Path, *, replace: bool) -> bool:
         if version is None:
             holding = ["(tables of another program)"] if target.query("SELECT 1 FROM sqlite_master") else []
         else:
-            known = min(version, latest_version())
-            holding = tables_with_rows(target, store_tables(known), version=known)
+            holding = tables_with_rows(target)
     if holding and not replace:
         raise StoreError(
             f"{path} already holds data (tables {', '.join(holding[:5])}); write into a new or empty store, "

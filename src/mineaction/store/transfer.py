@@ -30,9 +30,8 @@ import pyarrow.compute as pc
 import shapely
 
 from mineaction.errors import InputError, SchemaError
-from mineaction.store.catalog import Table, describe_tables, is_postgres, store_tables
+from mineaction.store.catalog import Table, describe_tables, is_postgres, present_tables
 from mineaction.store.gpkg import gpkg_blobs, wkb_from_gpkg
-from mineaction.store.migrations import schema_version
 from mineaction.store.rtree import load_rtree, outward_float32
 from mineaction.store.sql import SQLStore
 
@@ -366,16 +365,13 @@ def rebuild_rtrees(store: SQLStore) -> list[str]:
 
 
 def store_checksums(store: SQLStore, *, like: SQLStore | None = None) -> dict[str, Checksum]:
-    """Count and checksum of every table of the store (at its schema version), by table name.
+    """Count and checksum of every table of the store, by table name.
 
     Values are fingerprinted in the canonical form of the pair (``store``, ``like``): give ``like`` to
     compare with a store of another back end (a GeoPackage history geometry is then read as a geometry).
     """
-    version = schema_version(store)
-    if version is None:
-        raise SchemaError(f"{store.url} holds no mineaction store")
-    tables = list(store_tables(version))
-    mine = describe_tables(store, tables)
-    theirs = describe_tables(like, tables) if like is not None else mine
     with snapshot(store):
+        tables = present_tables(store)
+        mine = describe_tables(store, tables)
+        theirs = describe_tables(like, tables) if like is not None else mine
         return {a.name: table_checksum(store, plan_columns(a, b)) for a, b in zip(mine, theirs, strict=True)}
