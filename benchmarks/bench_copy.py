@@ -79,8 +79,17 @@ def _build_store(folder: Path, scale: str, seed: int) -> Path:
     path = folder / "small.gpkg"
     with init_store(path) as store:
         store.set_setting("simulated", True)
-        for kind, name in IMPORTS:
-            import_file(store, folder / name, kind=kind, author="mineaction demo", reason="SIMULATED demo")
+        for kind, name in IMPORTS:  # rows the importer refuses are set aside, as a user would
+            rejects = folder / f"{name}.rejects.csv"
+            import_file(
+                store,
+                folder / name,
+                kind=kind,
+                author="mineaction demo",
+                reason="SIMULATED demo",
+                skip_invalid=True,
+                rejects_path=rejects,
+            )
     return path
 
 

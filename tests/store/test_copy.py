@@ -295,7 +295,7 @@ def test_a_destination_holding_data_is_refused_unless_replaced(field_gpkg: Path,
 
 def test_an_empty_new_store_is_filled_without_asking(field_gpkg: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.gpkg"
-    open_store(fresh, create=True).close()  # what `mineaction init` leaves
+    _run("init", str(fresh), "--aoi", "44.5,38.3,50.9,41.95")
     assert not copy_store(field_gpkg, fresh).replaced
 
 
@@ -354,7 +354,8 @@ def test_a_new_database_gets_the_schema_and_passwords_stay_out_of_reports(
     url = empty_database().replace("postgres@", "postgres:s3cret-pw@")
     output = _run("copy", str(field_gpkg), url)
     assert "s3cret-pw" not in output and "postgres:***@" in output
-    other = empty_database()  # and from one server's database to another's
+    other = empty_database()  # and from one server's database to another made with `mineaction init`
+    _run("init", other)
     assert "s3cret-pw" not in json.dumps(copy_store(url, other).to_dict())
     with open_store(url) as store, open_store(field_gpkg) as source, open_store(other) as again:
         assert store.counts() == source.counts()
