@@ -70,3 +70,13 @@ def test_jobs_are_records_that_outlive_the_server(tiny_store: Path, tmp_path: Pa
         finished = load_job(store, orphan["id"])
         assert finished["status"] == "succeeded" and finished["result"]["plan_id"]
         assert store.list_documents("plans") == [finished["result"]["plan_id"]]  # the same problem: one plan
+
+
+def test_saved_plans_are_listed(served: LiveServer, client: httpx.Client, anonymous: httpx.Client) -> None:
+    from mineaction.workflows.plan import saved_plans
+
+    with open_store(served.store) as store:
+        expected = json.loads(json.dumps(saved_plans(store, latest=5), default=str))
+    assert client.get("/plans", params={"latest": 5}).json()["plans"] == expected
+    assert client.get("/plans", params={"latest": 0}).status_code == 400
+    assert anonymous.get("/plans").status_code == 401

@@ -68,10 +68,13 @@ class ServerState:
     settings: Settings
     pool: StorePool
     crs: CrsSet
+    simulated: bool = False
 
     @classmethod
     def start(cls, settings: Settings, pool: StorePool) -> ServerState:
-        return cls(settings, pool, CrsSet.from_setting(settings.metric_crs))
+        with pool.store() as store:
+            simulated = bool(store.get_setting("simulated", False))
+        return cls(settings, pool, CrsSet.from_setting(settings.metric_crs), simulated)
 
     @property
     def collections(self) -> tuple[str, ...]:

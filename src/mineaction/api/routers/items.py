@@ -111,7 +111,9 @@ def items(
     links = _page_links(root, collection_id, params, page)
     if params.format == "html":
         title, description = state.title(collection_id)
-        notes = [f"{len(page)} of {page.number_matched} features (SIMULATED where the store says so)"]
+        notes = [f"{len(page)} of {page.number_matched} features"]
+        if state.simulated:
+            notes.append("SIMULATED data: nothing here is a real mine location")
         return html_response(
             root,
             title,

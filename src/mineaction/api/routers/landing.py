@@ -48,7 +48,7 @@ router = APIRouter()
 
 
 @router.get("/")
-def landing(request: Request, root: Root, query: Query) -> Response:
+def landing(request: Request, root: Root, query: Query, state: Server) -> Response:
     reject_unknown(query, ("f",))
     links = [
         link(f"{root}/?f=json", "self", JSON, "This document"),
@@ -62,6 +62,8 @@ def landing(request: Request, root: Root, query: Query) -> Response:
     description = (
         "Mine action records (hazardous areas, finds, accidents, activities ...) as OGC API Features"
     )
+    if state.simulated:
+        description += " (SIMULATED data: nothing here is a real mine location)"
     if parse_format(query, request.headers.get("accept")) == "html":
         return html_response(root, title, description=description, links=links[1:])
     return json_response({"title": title, "description": description, "links": links})

@@ -63,6 +63,19 @@ for _path in _EVIDENCE:
     router.add_api_route(_path, _evidence(_path), methods=["GET"])
 
 
+@router.get("/plans")
+def plans(query: Query, store: LentStore, who: Caller) -> Response:
+    from mineaction.workflows.plan import saved_plans
+
+    reject_unknown(query, ("latest",))
+    text = query.get("latest", ["10"])[0]
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise InputError(f"latest {text!r} must be a whole number from 1 to 100")
+    require_read(who, "activities")  # plans are the authority's work, not public
+    found = saved_plans(store, latest=int(text))
+    return json_response({"plans": json.loads(json.dumps(found, default=str))})
+
+
 def _job_view(root: str, job: dict[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in job.items() if k not in ("runner", "lease_until")}
     shown["links"] = [{"href": f"{root}/jobs/{job['id']}", "rel": "self", "type": "application/json"}]
@@ -136,6 +149,20 @@ def _paths(state: Any) -> dict[str, Any]:
                 },
             }
         }
+    latest = {
+        "name": "latest",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+    }
+    paths["/plans"] = {
+        "get": {
+            "summary": "The latest saved plans (newest last), each with its id, scenario and schedule",
+            "security": security,
+            "parameters": [latest],
+            "responses": {"200": {"description": "Plans", "content": any_json}, **errors},
+        }
+    }
     paths["/jobs"] = {
         "get": {
             "summary": "Your jobs, newest first",
