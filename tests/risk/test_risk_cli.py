@@ -73,9 +73,10 @@ def test_evaluate_store_reports_three_schemes_and_baselines(store: str, tmp_path
     result = json.loads(
         _risk("evaluate", store, "--json", "--cell-m", 200, "--cutoff", "2021-07-01", "--truth", truth_csv)
     )
-    assert result["scheme"] == "spatial" and result["cutoff"] == "2021-07-01"
-    assert set(result["schemes"]) == {"shuffled", "spatial", "temporal"}
-    for name in ("shuffled", "spatial", "temporal"):
+    assert result["scheme"] == "region" and result["cutoff"] == "2021-07-01"
+    assert set(result["schemes"]) == {"shuffled", "spatial", "region", "temporal"}
+    assert set(result["reference_models"]) == {"lightgbm_default", "hist_gradient_boosting_default"}
+    for name in ("shuffled", "spatial", "region", "temporal"):
         s = result["schemes"][name]
         assert set(s["capture"]) == {"5", "10", "20", "30"} and s["roc_auc"] is not None
         assert set(s["baselines"]) == {"records_only", "front_line", "past_events"}

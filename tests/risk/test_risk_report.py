@@ -37,7 +37,7 @@ def results() -> Iterator[tuple[Any, RiskResults]]:
 
 def test_risk_results_hold_evaluation_surface_and_candidates(results: tuple[Any, RiskResults]) -> None:
     _, res = results
-    assert set(res.evaluation.schemes) == {"shuffled", "spatial", "temporal"}
+    assert set(res.evaluation.schemes) == {"shuffled", "spatial", "region", "temporal"}
     surface = res.surface.surface
     assert surface.shape == res.surface.grid.shape and 0 <= np.nanmin(surface) <= np.nanmax(surface) <= 1
     assert len(res.candidates.candidates) >= 1 and res.candidates.candidates.crs.to_epsg() == 4326

@@ -90,7 +90,7 @@ def test_three_schemes_side_by_side_with_truth_capture(layers) -> None:
         layers, cell_m=200, cutoff=date(2021, 7, 1), truth=layers["truth"], model=RiskModel(n_estimators=80)
     )
     schemes = result["schemes"]
-    assert set(schemes) == {"shuffled", "spatial", "temporal"} and result["scheme"] == "spatial"
+    assert set(schemes) == {"shuffled", "spatial", "region", "temporal"} and result["scheme"] == "region"
     for name in schemes:
         s = schemes[name]
         assert s["scheme"] == name and set(s["baselines"]) == {"records_only", "front_line", "past_events"}
@@ -98,6 +98,17 @@ def test_three_schemes_side_by_side_with_truth_capture(layers) -> None:
     spatial = schemes["spatial"]
     assert spatial["roc_auc"] > 0.7 and spatial["capture"]["30"] > 0.5
     assert spatial["truth_capture"]["10"] > 0.3  # true mines (simulated) in the top 10 % of the area
+    # the headline (region) carries the untuned references on its folds and a block-bootstrap interval
+    region = schemes["region"]
+    assert region["folds"] == 5 and set(region["reference_models"]) == {
+        "lightgbm_default",
+        "hist_gradient_boosting_default",
+    }
+    assert "reference_models" not in spatial
+    for name in ("spatial", "region", "temporal"):
+        auc = schemes[name]["intervals"]["roc_auc"]
+        assert auc["low"] <= schemes[name]["roc_auc"] <= auc["high"] and auc["n_boot"] > 400
+    assert "intervals" not in schemes["shuffled"]
 
 
 def test_candidates_lie_outside_open_hazardous_areas(layers, grid) -> None:

@@ -37,7 +37,7 @@ def test_twin_features_include_terrain_from_the_dem(tiny) -> None:
 @pytest.mark.slow
 def test_tiny_twin_reports_every_scheme_with_true_mine_capture(tiny) -> None:
     result = evaluate_layers(tiny.layers, cell_m=250, truth=_truth(tiny))
-    for name in ("shuffled", "spatial", "temporal"):
+    for name in ("shuffled", "spatial", "region", "temporal"):
         scheme = result["schemes"][name]
         assert scheme["n_positive"] > 20 and scheme["truth_mines"] > 0.99 * len(tiny.truth["devices"])
         assert scheme["truth_capture"]["10"] <= scheme["truth_capture"]["30"] <= 1

@@ -19,13 +19,16 @@ from mineaction.risk.surface import (
     predict_surface,
     prepare_cells,
 )
-from mineaction.risk.table import CellTable, cell_table, default_features
+from mineaction.risk.table import CellTable, cell_table, default_features, evaluate_table
+from mineaction.risk.uncertainty import group_bootstrap_metrics
 from mineaction.risk.validation import (
     block_folds,
     compare_schemes,
+    coordinate_regions,
     evaluate_folds,
     evaluate_split,
     group_folds,
+    region_folds,
     shuffled_folds,
 )
 from mineaction.risk.weights import record_weights_from_assessment
@@ -47,20 +50,24 @@ __all__ = [
     "cell_table",
     "compare_schemes",
     "compute_features",
+    "coordinate_regions",
     "default_cutoff",
     "default_features",
     "distance_to",
     "evaluate_folds",
     "evaluate_layers",
     "evaluate_split",
+    "evaluate_table",
     "false_alarms_per_positive",
     "find_candidates",
     "grid_for_layers",
     "grid_from_bounds",
+    "group_bootstrap_metrics",
     "group_folds",
     "predict_surface",
     "prepare_cells",
     "record_weights_from_assessment",
+    "region_folds",
     "reland_labels",
     "require_columns",
     "score_summary",

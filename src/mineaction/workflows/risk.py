@@ -374,14 +374,13 @@ def evaluate_risk_table(
     seed: int = 0,
     name: str = "<table>",
 ) -> RiskEvaluation:
-    """Validation on a table of cells (``mineaction risk evaluate --cells``): shuffled next to spatial
-    (by ``group``, else square blocks of the cells' coordinates); or, with a fitted ``model``, its figures
-    on this (new) table next to the baselines."""
-    from mineaction.risk import compare_schemes, group_folds, shuffled_folds
+    """Validation on a table of cells (``mineaction risk evaluate --cells``): shuffled, spatial and region
+    (the headline: each ``group`` held out in turn, else contiguous regions cut from the cells' coordinates)
+    side by side, with the untuned reference models on the region folds and group-bootstrap intervals; or,
+    with a fitted ``model``, its figures on this (new) table next to the baselines."""
     from mineaction.risk.metrics import score_summary
     from mineaction.risk.model import baseline_scores, require_columns
-    from mineaction.risk.table import table_xy
-    from mineaction.risk.validation import block_folds
+    from mineaction.risk.table import evaluate_table
 
     if model is not None:
         require_columns(cells, model.features, what=name)
@@ -396,21 +395,7 @@ def evaluate_risk_table(
             k: score_summary(v, table.labels) for k, v in baseline_scores(table.X).items()
         }
         return RiskEvaluation(figures)
-    table = cell_table(cells, label=label, group=group, features=features, name=name)
-    folds = {"shuffled": shuffled_folds(len(cells), random_state=seed)}
-    xy = table_xy(cells)
-    if table.groups is not None:
-        folds["spatial"] = group_folds(table.groups, random_state=seed)
-    elif xy is not None:
-        folds["spatial"] = block_folds(xy[0], xy[1], block_m=5000.0 if xy[2] else 0.05, random_state=seed)
-    figures = compare_schemes(
-        RiskModel(random_state=seed),
-        table.X,
-        table.labels,
-        folds=folds,
-        headline="spatial" if "spatial" in folds else "shuffled",
-    )
-    figures["features"] = list(table.features)
+    figures = evaluate_table(cells, label=label, group=group, features=features, random_state=seed, name=name)
     return RiskEvaluation(figures)
 
 
