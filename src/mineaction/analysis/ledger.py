@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mineaction.analysis.intervals import weighted_share
 from mineaction.analysis.spatial import column, to_timestamps
 
 __all__ = [
     "AREA_FIELDS",
+    "foreign_share_interval",
     "funding_by_source",
     "funding_by_year",
     "funding_totals",
@@ -110,6 +112,13 @@ def funding_totals(funding: pd.DataFrame | None) -> dict[str, float]:
     total = float(fund["amount_usd"].sum())
     foreign = float(fund.loc[fund["foreign"], "amount_usd"].sum())
     return {"total_usd": total, "foreign_usd": foreign, "foreign_share": foreign / total if total else np.nan}
+
+
+def foreign_share_interval(funding: pd.DataFrame | None) -> dict[str, Any]:
+    """Foreign share of all funding (0-1, by US$) with the count of grants and a 95 % bootstrap interval over
+    the grants (see ``mineaction.analysis.intervals.weighted_share``)."""
+    fund = _funding_table(funding)
+    return weighted_share(fund["amount_usd"].to_numpy(float), fund["foreign"].to_numpy(bool))
 
 
 def funding_by_year(funding: pd.DataFrame | None) -> pd.DataFrame:

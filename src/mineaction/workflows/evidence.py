@@ -38,6 +38,7 @@ _NO_JSON = {"json": False}
 class RecordAssessment(JsonResult):
     """Record accuracy, recall and outside shares (definitions in docs/metrics.md); shares are 0-1 or None.
 
+    ``intervals`` gives every share with its count ``k`` of ``n`` and 95 % Wilson bounds (``low``, ``high``);
     ``parts`` holds the confirmed, complete and positioned shares and the counts behind them; ``by_source``,
     ``outside_by_year``, ``outside_by_district`` and ``records`` are rows (dicts).
     """
@@ -49,6 +50,7 @@ class RecordAssessment(JsonResult):
     finds_outside_records: float | None
     finds_outside_known_hazards: float | None
     n_accidents_located: int
+    intervals: Mapping[str, Mapping[str, Any]]
     parts: Mapping[str, Any]
     by_source: tuple[Mapping[str, Any], ...]
     outside_by_year: tuple[Mapping[str, Any], ...]
@@ -146,7 +148,9 @@ class StoreStats(JsonResult):
     """Live records by kind and the headline totals: victims (people), funding (US$), land release (m2, ha).
 
     ``victims`` counts the yearly aggregates of the years before victim records when the store keeps them
-    (``since`` is then their first year); ``victims_recorded`` counts the victim records alone.
+    (``since`` is then their first year); ``victims_recorded`` counts the victim records alone. ``intervals``
+    gives the killed, children's and women's shares of the victims and the foreign share of funding with
+    their counts and 95 % intervals.
     """
 
     store: str
@@ -156,6 +160,7 @@ class StoreStats(JsonResult):
     victims_recorded: Mapping[str, Any]
     funding: Mapping[str, Any]
     land_release: Mapping[str, Any]
+    intervals: Mapping[str, Mapping[str, Any]]
 
 
 _SUMMARY_KINDS = ("victims", "accidents", "funding", "activities", "finds")
