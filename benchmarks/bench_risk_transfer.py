@@ -118,8 +118,9 @@ def main() -> None:
             "confirm_7": _holdout(make, X, y, dev),
         }
         print(f"{name}: {full} dev {dev_only}", flush=True)
-    chosen = max(result["candidates"], key=lambda k: result["candidates"][k]["development_12"]["pooled"])
-    result["chosen_on_development"] = chosen
+    for criterion in ("pooled", "per_fold_mean"):
+        chosen = max(result["candidates"], key=lambda k: result["candidates"][k]["development_12"][criterion])
+        result[f"chosen_on_development_by_{criterion}"] = chosen
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result, indent=1))
 
