@@ -162,6 +162,7 @@ PINNED: dict[str, tuple[str, ...]] = {
         "victims_reached",
     ),
     "mineaction.risk": (
+        "BASELINES",
         "Baseline",
         "CellData",
         "CellTable",
@@ -255,6 +256,7 @@ PINNED: dict[str, tuple[str, ...]] = {
         "find_survey_candidates",
         "fit_risk_model",
         "fit_risk_table",
+        "format_share",
         "frame_rows",
         "is_simulated",
         "load_risk_model",

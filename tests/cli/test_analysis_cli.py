@@ -69,12 +69,18 @@ def test_records_assess_json(store_path: str) -> None:
     assert out["record_accuracy"] == pytest.approx(1 / 3)
     assert out["outside_share_records"] == 0.5
     assert out["outside_share_known_hazards"] == 0.5
+    accuracy = out["intervals"]["record_accuracy"]
+    assert (accuracy["k"], accuracy["n"], accuracy["method"]) == (1, 3, "wilson")
+    assert accuracy["low"] == pytest.approx(0.0615, abs=1e-3) and accuracy["high"] == pytest.approx(
+        0.7923, abs=1e-3
+    )
+    assert out["intervals"]["outside_share_records"]["n"] == out["n_accidents_located"]
     assert {r["id"] for r in out["records"]} == {"MR-000001", "MR-000002", "MR-000003", "MR-000004"}
 
 
 def test_records_assess_table_has_units(store_path: str) -> None:
     text = _run("records", "assess", store_path)
-    assert "33.3 %" in text and "(m)" in text
+    assert "33 % (6–79 %, n = 3)" in text and "(m)" in text
 
 
 def test_alerts_and_quality_json(store_path: str) -> None:

@@ -56,9 +56,14 @@ def test_stats_json_has_counts_victims_and_foreign_share(tmp_path: Path) -> None
     assert payload["victims"]["women"] == 1
     assert payload["victims"]["killed"] == 1
     assert abs(payload["funding"]["foreign_share"] - 0.06) < 1e-9
+    shares = payload["intervals"]
+    assert (shares["killed_share"]["k"], shares["killed_share"]["n"]) == (1, 3)
+    assert shares["killed_share"]["low"] < 1 / 3 < shares["killed_share"]["high"]
+    assert shares["foreign_share"]["share"] == payload["funding"]["foreign_share"]
 
 
 def test_stats_table_shows_units(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["stats", _store(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "US$" in result.output and "6.0 %" in result.output
+    assert "US$" in result.output and "6 % (" in result.output
+    assert "33 % (6–79 %, n = 3)" in result.output  # killed share with its interval and count

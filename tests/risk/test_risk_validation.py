@@ -98,3 +98,22 @@ def test_evaluate_table_heads_with_regions_and_scores_references_on_all_columns(
     # without a group column, regions are cut from the lon/lat coordinates
     no_group = evaluate_table(frame.drop(columns="Municipio"), label="label", references=False)
     assert no_group["scheme"] == "region" and no_group["folds"] == 5 and "reference_models" not in no_group
+
+
+@pytest.mark.slow
+def test_risk_evaluate_prints_the_region_headline_with_references_and_interval(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from mineaction.cli.main import cli
+
+    path = tmp_path / "cells.csv"
+    _table().to_csv(path, index=False)
+    args = ["risk", "evaluate", "--cells", str(path), "--label", "label", "--group", "Municipio"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    region = [line for line in lines if line.strip().startswith("region")]
+    assert any("lightgbm_default" in line for line in region)
+    assert any("hist_gradient_boosting_default" in line for line in region)
+    assert any("model" in line and "(95 %" in line and "8 groups" in line for line in region)
+    assert lines[-1].startswith("headline: region")

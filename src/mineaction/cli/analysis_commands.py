@@ -39,20 +39,24 @@ def assess_command(store: str, as_json: bool, settings_path: str | None) -> None
 
 
 def _print_assessment(result: Any) -> None:
-    parts = result.parts
+    from mineaction.workflows import format_share
+
+    parts, shares = result.parts, result.intervals
     print_table(
-        "Minefield records against the evidence",
+        "Minefield records against the evidence (share, 95 % interval, count)",
         ["figure", "value"],
         [
-            ["record accuracy (fully processed records accurate)", pct(result.record_accuracy)],
-            [
-                "  confirmed / complete / positioned",
-                " / ".join(pct(parts[k]) for k in ("confirmed", "complete", "positioned")),
-            ],
+            ["record accuracy (fully processed records accurate)", format_share(shares["record_accuracy"])],
+            ["  confirmed (a find within tolerance)", format_share(shares["confirmed"])],
+            ["  complete (found / claimed within the band)", format_share(shares["complete"])],
+            ["  positioned (median offset within tolerance)", format_share(shares["positioned"])],
             ["records / fully processed (count)", f"{parts['n_records']} / {parts['n_processed']}"],
-            ["record recall (mine finds inside a record)", pct(result.record_recall)],
-            ["accidents outside every record", pct(result.outside_share_records)],
-            ["accidents outside hazards known at the time", pct(result.outside_share_known_hazards)],
+            ["record recall (mine finds inside a record)", format_share(shares["record_recall"])],
+            ["accidents outside every record", format_share(shares["outside_share_records"])],
+            [
+                "accidents outside hazards known at the time",
+                format_share(shares["outside_share_known_hazards"]),
+            ],
             ["positional tolerance (m)", f"{result.tolerance_m:g}"],
         ],
     )

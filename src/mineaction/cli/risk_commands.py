@@ -245,15 +245,30 @@ def _print_evaluation(result: dict[str, Any]) -> None:
         if s.get("available") is False:
             click.echo(f"{name:>10}: not available ({s['reason']})")
             continue
-        rows = [("model", s)] + list(s.get("baselines", {}).items())
+        rows = (
+            [("model", s)]
+            + list(s.get("reference_models", {}).items())
+            + list(s.get("baselines", {}).items())
+        )
         for who, m in rows:
-            cap = m["capture"]
-            auc = "n/a" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
-            click.echo(
-                f"{name:>10} {who:>13}: ROC-AUC {auc}; capture of positives in top 5/10/20/30 % of area "
-                + "/".join("n/a" if cap[k] is None else f"{100 * cap[k]:.0f}" for k in cap)
-                + " %"
-            )
+            click.echo(f"{name:>10} {who:>30}: {_figures(m, s.get('intervals') if who == 'model' else None)}")
+    if "scheme" in result:
+        click.echo(
+            f"headline: {result['scheme']} ({schemes.get(result['scheme'], {}).get('description', '')})"
+        )
+
+
+def _figures(m: dict[str, Any], intervals: dict[str, Any] | None) -> str:
+    cap = m["capture"]
+    auc = "n/a" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
+    if intervals and intervals["roc_auc"]["low"] is not None:
+        auc += f" (95 % {intervals['roc_auc']['low']:.3f}-{intervals['roc_auc']['high']:.3f}, "
+        auc += f"{intervals['n_groups']} groups)"
+    return (
+        f"ROC-AUC {auc}; capture of positives in top 5/10/20/30 % of area "
+        + "/".join("n/a" if cap[k] is None else f"{100 * cap[k]:.0f}" for k in cap)
+        + " %"
+    )
 
 
 @risk.command("candidates")

@@ -14,7 +14,6 @@ from mineaction.cli._common import (
     echo_json,
     json_option,
     open_snapshot,
-    pct,
     print_table,
     progress,
     settings_option,
@@ -219,7 +218,10 @@ def stats_command(store: str, as_json: bool, settings_path: str | None) -> None:
 
 
 def _print_totals(result: Any) -> None:
+    from mineaction.workflows import format_share
+
     victims, funding, release = result.victims, result.funding, result.land_release
+    shares = result.intervals
     since = f" since {victims['since']}" if victims.get("since") else " (victim records)"
     cost = release["cost_per_m2_usd"]
     print_table(
@@ -231,8 +233,11 @@ def _print_totals(result: Any) -> None:
                 "  children under 18 / women / killed (people)",
                 f"{victims['children']:,} / {victims['women']:,} / {victims['killed']:,}",
             ],
+            ["  killed share (95 % interval, count)", format_share(shares["killed_share"])],
+            ["  children's share", format_share(shares["children_share"])],
+            ["  women's share", format_share(shares["women_share"])],
             ["funding (US$)", f"{funding['total_usd']:,.0f}"],
-            ["foreign share of funding", pct(funding["foreign_share"])],
+            ["foreign share of funding (95 % interval, grants)", format_share(shares["foreign_share"])],
             ["land released (ha)", f"{release['released_ha']:,.1f}"],
             ["cost per m2 released (US$/m2)", "n/a" if cost != cost else f"{cost:.2f}"],
         ],

@@ -16,7 +16,7 @@ import pandas as pd
 from mineaction.report import charts
 from mineaction.report.framework import ReportFigure, ReportSection, table_html
 from mineaction.report.maps import evidence_map
-from mineaction.workflows import ReportData
+from mineaction.workflows import ReportData, format_share
 
 __all__ = ["build_section"]
 
@@ -36,8 +36,9 @@ def _records_section(data: ReportData) -> ReportSection:
     body = (
         f"<p>Of {parts['n_records']} minefield records, {parts['n_processed']} are fully processed (at least "
         f"90 % of the perimeter's area covered by ended survey or clearance). Record accuracy: "
-        f"<b>{_pct(assess['record_accuracy'])}</b> of them are confirmed, complete and positioned within "
-        f"{assess['tolerance_m']:g} m. Record recall: <b>{_pct(assess['record_recall'])}</b> of "
+        f"<b>{format_share(assess['intervals']['record_accuracy'])}</b> of them are confirmed, complete and "
+        f"positioned within {assess['tolerance_m']:g} m (95 % Wilson interval and count). Record recall: "
+        f"<b>{format_share(assess['intervals']['record_recall'])}</b> of "
         f"{parts['n_mine_finds']} mine finds lie inside a record (definitions in docs/metrics.md).</p>"
     )
     if len(by_source):
@@ -74,11 +75,14 @@ def _outside_section(data: ReportData) -> ReportSection:
     by_year = pd.DataFrame(assess["outside_by_year"])
     body = (
         f"<p>{assess['n_accidents_located']} accidents have a known location. Outside every minefield "
-        f"record: <b>{_pct(assess['outside_share_records'])}</b>; outside every hazardous area known on the "
-        f"accident's date: <b>{_pct(assess['outside_share_known_hazards'])}</b>. Mine finds outside every "
-        f"record: {_pct(assess['finds_outside_records'])}.</p>"
+        f"record: <b>{format_share(assess['intervals']['outside_share_records'])}</b>; outside every "
+        f"hazardous area known on the accident's date: "
+        f"<b>{format_share(assess['intervals']['outside_share_known_hazards'])}</b>. Mine finds outside "
+        f"every record: {format_share(assess['intervals']['finds_outside_records'])} "
+        "(95 % Wilson intervals).</p>"
     )
     if len(by_year):
+        by_year = by_year[["year", "n_accidents", "outside_records", "outside_known_hazards"]]
         shown = by_year.assign(
             outside_records=(100 * by_year["outside_records"]).round(1),
             outside_known_hazards=(100 * by_year["outside_known_hazards"]).round(1),
@@ -87,6 +91,7 @@ def _outside_section(data: ReportData) -> ReportSection:
         body += table_html(shown.astype({"year": int}), caption="Outside share by year")
     by_district = pd.DataFrame(assess["outside_by_district"])
     if len(by_district):
+        by_district = by_district[["district", "n_accidents", "outside_records", "outside_known_hazards"]]
         shown = by_district.assign(
             outside_records=(100 * by_district["outside_records"]).round(1),
             outside_known_hazards=(100 * by_district["outside_known_hazards"]).round(1),

@@ -31,7 +31,7 @@ from mineaction.workflows.plan import (
     scenario_from_yaml,
 )
 from mineaction.workflows.report import EvidenceTables, ReportData, RiskResults, report_data, risk_results
-from mineaction.workflows.results import JsonResult, frame_rows, to_jsonable
+from mineaction.workflows.results import JsonResult, format_share, frame_rows, to_jsonable
 from mineaction.workflows.risk import (
     RiskEvaluation,
     RiskFit,
@@ -76,6 +76,7 @@ __all__ = [
     "find_survey_candidates",
     "fit_risk_model",
     "fit_risk_table",
+    "format_share",
     "frame_rows",
     "is_simulated",
     "load_risk_model",

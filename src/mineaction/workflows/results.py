@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["JsonResult", "frame_rows", "to_jsonable"]
+from mineaction.analysis.intervals import format_share
+
+__all__ = ["JsonResult", "format_share", "frame_rows", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
