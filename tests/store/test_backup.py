@@ -142,6 +142,7 @@ def test_backups_never_leave_a_half_written_file(tmp_path: Path) -> None:
         backup_store(source, night)
     assert night.read_text() == "last night's backup"
     backup_store(source, night, overwrite=True)
+    assert night.stat().st_mode & 0o077 == 0  # personal data and account secrets: the owner's only
     with open_store(night) as copy, open_store(source) as store:
         assert store_checksums(copy) == store_checksums(store)  # type: ignore[arg-type]
     bare = tmp_path / "bare.gpkg"

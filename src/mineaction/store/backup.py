@@ -2,16 +2,19 @@
 stopping work.
 
 - A **GeoPackage** store is copied with SQLite's online backup in one step: a consistent copy of the file as
-  it was at one moment (writers wait for the copy, a second or so, instead of failing). The backup is itself
+  it was at one moment (writers wait for the copy instead of failing; a deadline stops a backup that another
+  program's lock holds too long). The backup is itself
   a GeoPackage store, which QGIS opens and ``mineaction`` reads.
 - A **PostGIS** store is dumped with PostgreSQL's ``pg_dump`` in its custom format, in a snapshot exported
   from a ``REPEATABLE READ`` transaction of ours, in which the rows of every table are also counted: the
   counts describe exactly what the dump holds. Writers are never held back.
 
 A backup is written under a temporary name beside ``FILE`` and renamed when it is complete, so ``FILE`` is
-either the previous file or the whole new backup. A restore is one transaction on the target (``pg_restore``
-through ``psql --single-transaction``; for a GeoPackage, a copy under a temporary name put in place with
-SQLite's backup), so a failed restore leaves the target as it was. A GeoPackage backup restores into a
+either the previous file or the whole new backup; only its owner may read it (mode 0600: it holds victims'
+personal data and the accounts' password hashes). A restore is one transaction on the target (the SQL of
+``pg_restore`` fed to ``psql`` after our BEGIN, and COMMIT sent only once the whole archive went through; for
+a GeoPackage, a copy under a temporary name put in place with SQLite's backup), so a failed restore leaves the
+target as it was. A GeoPackage backup restores into a
 PostGIS database too (through ``copy``); a ``pg_dump`` archive restores into PostgreSQL only.
 """
 
@@ -150,6 +153,7 @@ def backup_store(
         else:
             version, rows = _sqlite_snapshot(url, partial, lock_wait_s=lock_wait_s)
             method = "sqlite-backup"
+        partial.chmod(0o600)  # it holds personal data and account secrets: its owner's eyes only
         size = partial.stat().st_size
         replace_file(partial, target)
     return BackupResult(
