@@ -30,6 +30,7 @@ EXPECTED_FIND_DTYPES = {
     "activity": "str",
     "hazardous_area": "str",
     "district": "str",
+    "owner_org": "str",
     "geometry": "geometry",
 }
 

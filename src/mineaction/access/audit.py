@@ -15,6 +15,7 @@ from typing import Any
 
 from mineaction.access._store import sql_store
 from mineaction.access.principal import Principal
+from mineaction.domain.schema import ENTITIES
 from mineaction.store import Store
 from mineaction.store.audit import (
     AuditCheck,
@@ -26,7 +27,7 @@ from mineaction.store.audit import (
     verify_chain,
 )
 
-__all__ = ["AUDIT_ACTIONS", "acting_as", "read_audit", "record", "verify_audit"]
+__all__ = ["AUDIT_ACTIONS", "acting_as", "confinement", "read_audit", "record", "verify_audit"]
 
 # Every action written to the log, with what it means (docs/access.md lists them).
 AUDIT_ACTIONS: dict[str, str] = {
@@ -63,10 +64,25 @@ def acting_as(
     principal: Principal, *, address: str | None = None, channel: str | None = None
 ) -> Iterator[Origin]:
     """Within this block every audit entry (the store's own included) names ``principal`` and comes from
-    ``address`` (the client's IP) over ``channel`` (``api``, ``cli``, ``dashboard``)."""
-    origin = Origin(principal.name, principal.organisation, address, channel or principal.via)
+    ``address`` (the client's IP) over ``channel`` (``api``, ``cli``, ``dashboard``); and the store refuses
+    writes and deletes the principal's ``write`` rules do not allow (a second wall behind ``require``)."""
+    origin = Origin(
+        principal.name, principal.organisation, address, channel or principal.via, confinement(principal)
+    )
     with acting(origin) as active:
         yield active
+
+
+def confinement(principal: Principal) -> str | None:
+    """What the store lets ``principal`` change (``Origin.confine``): None when it may ``write`` every kind
+    of every organisation, its organisation when some ``write`` scope is narrower, ``""`` when it may write
+    nothing."""
+    scopes = {principal.scope("write", kind) for kind in ENTITIES}
+    if scopes == {"all"}:
+        return None
+    if scopes & {"all", "own"}:
+        return principal.organisation or ""
+    return ""
 
 
 def record(

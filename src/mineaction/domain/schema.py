@@ -23,6 +23,7 @@ __all__ = [
     "Field",
     "FieldType",
     "GeometryKind",
+    "OWNER_FIELD",
     "PLANNED_DATE_FIELDS",
     "entity",
     "format_id",
@@ -86,6 +87,14 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("recorded_at", "datetime", "when the information was recorded (UTC); defaults to the import time"),
 )
 
+# Last field of every kind: the organisation whose staff may report changes to the record (access rules with
+# an ``own`` scope compare it with the user's organisation); empty for records of the national record itself.
+OWNER_FIELD = Field(
+    "owner_org",
+    "str",
+    "code of the organisation that owns the record (its reports and work); empty: the national authority",
+)
+
 
 def _schema(
     kind: str,
@@ -96,7 +105,8 @@ def _schema(
     geometry_required: bool = True,
     date_field: str | None = None,
 ) -> EntitySchema:
-    return EntitySchema(kind, prefix, label, geometry, COMMON_FIELDS + fields, geometry_required, date_field)
+    every = (*COMMON_FIELDS, *fields, OWNER_FIELD)
+    return EntitySchema(kind, prefix, label, geometry, every, geometry_required, date_field)
 
 
 _AP_II = "CCW Amended Protocol II technical annex"

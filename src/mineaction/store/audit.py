@@ -14,6 +14,7 @@ per command): the store's own writes and deletes are logged with it whoever call
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,12 +49,18 @@ _COLUMNS = "seq, at, actor, organisation, action, target, detail, origin, prev_h
 @dataclass(frozen=True)
 class Origin:
     """Who is acting and from where: the authenticated ``actor`` (user name), their ``organisation``, the
-    client ``address`` (IP) and the ``channel`` (``api``, ``cli``, ``dashboard``...)."""
+    client ``address`` (IP) and the ``channel`` (``api``, ``cli``, ``dashboard``...).
+
+    ``confine`` is what the store lets them change, a second wall behind the access rules: None for any
+    record, an organisation's code for records that organisation owns only (``owner_org``), ``""`` for no
+    record at all (``mineaction.store.ownership``).
+    """
 
     actor: str | None = None
     organisation: str | None = None
     address: str | None = None
     channel: str | None = None
+    confine: str | None = None
 
     def describe(self) -> str | None:
         """``channel address`` as stored in an entry's ``origin`` (None when neither is known)."""
@@ -139,7 +146,7 @@ def append_audit(
     """
     origin = current_origin()
     if address is not None:
-        origin = Origin(origin.actor, origin.organisation, address, origin.channel)
+        origin = dataclasses.replace(origin, address=address)
     text = json.dumps(dict(detail or {}), sort_keys=True, ensure_ascii=False, default=str)
     at = format_instant(datetime.now(UTC))
     who = actor if actor is not None else origin.actor

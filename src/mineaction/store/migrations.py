@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from mineaction.domain.schema import entity
+from mineaction.domain.schema import ENTITIES, OWNER_FIELD, entity
 from mineaction.errors import SchemaError
 from mineaction.store.codec import encode_frame, format_instant
 from mineaction.store.keys import CONTENT_KEY_EXCLUDED, content_keys
@@ -72,7 +72,9 @@ def add_fields(store: SQLStore, kind: str, names: Sequence[str]) -> None:
     neither (edited by hand) are left alone.
     """
     schema = entity(kind)
-    added = store.add_field_columns(schema, names)
+    # Every field the tables lack is added (a later step's field too): the stored keys are of the content
+    # without any of them, and the new keys are of the schema as this code defines it.
+    added = store.add_field_columns(schema, list(dict.fromkeys([*names, *schema.field_names])))
     if not added or not store.query(f"SELECT COUNT(*) FROM {kind}")[0][0]:
         return
     frame = store.read(kind, include_personal=True)
@@ -99,6 +101,11 @@ def _repeat(key: str, k: int) -> str:
     return hashlib.blake2b(f"{key}#{k}".encode(), digest_size=16).hexdigest()
 
 
+def _ownership(store: SQLStore) -> None:
+    for kind in ENTITIES:
+        add_fields(store, kind, (OWNER_FIELD.name,))
+
+
 def _people(store: SQLStore) -> None:
     add_kinds(store, ("risk_education", "survivor_needs", "survivor_services"))
     add_fields(store, "victims", ("date_of_birth",))
@@ -118,6 +125,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "organisations, users, API tokens, browser sessions, login throttling, hash-chained audit log",
         create_security_tables,
     ),
+    Migration(4, "owner_org: the organisation that owns each record", _ownership),
 )
 
 

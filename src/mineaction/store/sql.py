@@ -35,6 +35,7 @@ from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, f
 from mineaction.store.documents import SettingsAndDocuments
 from mineaction.store.keys import KeySet, RepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
+from mineaction.store.ownership import confine_delete, confine_write
 from mineaction.store.writes import IdLog, KnownRecords, WritePlan, check_unique_ids, plan_write
 
 __all__ = ["REVISION_FIELDS", "SQLStore"]
@@ -401,6 +402,7 @@ class SQLStore(SettingsAndDocuments, Store):
             return WriteResult(kind)
         now = format_instant(datetime.now(UTC))
         with self.transaction():
+            frame = confine_write(self, schema, frame)
             result = self._write_chunks(schema, frame, now, author, reason, source_doc)
             audit_change(self, kind, result.inserted, result.updated, (), author, reason, source_doc)
         return result
@@ -501,6 +503,7 @@ class SQLStore(SettingsAndDocuments, Store):
         schema = entity(kind)
         wanted = list(dict.fromkeys(ids))
         with self.transaction():
+            confine_delete(self, kind, wanted)
             present: set[str] = set()
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
