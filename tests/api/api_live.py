@@ -49,7 +49,7 @@ class LiveServer:
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy machine imports slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
@@ -61,7 +61,7 @@ class LiveServer:
             except httpx.TransportError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("the server did not answer within 60 s")
+        raise RuntimeError("the server did not answer within 180 s")
 
     def stop(self) -> str:
         self.process.terminate()
