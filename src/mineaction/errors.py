@@ -17,6 +17,7 @@
      +-- AccessError                       who is asking may not do what is asked
           +-- NotAuthenticated             no valid credentials (HTTP 401)
           |    +-- TooManyAttempts         login locked out or throttled; carries retry_after_s (429)
+          |    +-- SecondFactorRequired    the password was right; the role needs a TOTP code as well
           +-- PermissionDenied (PermissionError)  authenticated, but the rules do not allow it (403)
 
     MineActionWarning (UserWarning)        recoverable data problems worth a look
@@ -44,6 +45,7 @@ __all__ = [
     "PlanError",
     "ReportError",
     "SchemaError",
+    "SecondFactorRequired",
     "StoreError",
     "TooManyAttempts",
     "UnavailableError",
@@ -120,6 +122,11 @@ class TooManyAttempts(NotAuthenticated):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class SecondFactorRequired(NotAuthenticated):
+    """The password was right but the role needs a second factor: ask for the authenticator's code (or a
+    recovery code) and sign in again with it."""
 
 
 class PermissionDenied(AccessError, PermissionError):

@@ -113,3 +113,38 @@ def test_mistakes_are_one_clear_error(
     result = _run(*(a.replace("{s}", store) for a in args), stdin=stdin)
     assert result.exit_code != 0
     assert message in str(result.exception)
+
+
+def test_enrol_a_second_factor_and_unlock(store: str) -> None:
+    import re
+    import time
+
+    import pyotp
+
+    from mineaction.access.login import login
+
+    password = "the hills above Shusha in May"
+    _run(
+        "users",
+        "add",
+        store,
+        "vera",
+        "--role",
+        "verifier",
+        "--organisation",
+        "ANAMA",
+        "--password-stdin",
+        stdin=password + "\n",
+    )
+    begun = _run("users", "totp", store, "vera")
+    secret = re.search(r"secret: ([A-Z2-7]+)", begun.output).group(1)
+    assert "otpauth://totp/mineaction:vera" in begun.output
+    confirmed = _run("users", "totp", store, "vera", "--confirm", pyotp.TOTP(secret).now())
+    assert confirmed.exit_code == 0, confirmed.output
+    codes = confirmed.output.strip().splitlines()[1:]
+    assert len(codes) == 10
+    with open_store(store) as opened:
+        assert login(opened, "vera", password, second_factor=codes[0]).second_factor
+        assert login(opened, "vera", password, second_factor=pyotp.TOTP(secret).at(time.time() + 30))
+    assert "vera may sign in again" in _run("users", "unlock", store, "vera").output
+    assert "removed" in _run("users", "totp", store, "vera", "--reset").output

@@ -31,6 +31,7 @@ from mineaction.access.accounts import (
     ungrant,
 )
 from mineaction.access.audit import AUDIT_ACTIONS, acting_as, read_audit, record, verify_audit
+from mineaction.access.login import clear_lockout, login, sign_in
 from mineaction.access.principal import PUBLIC, Principal, local_principal, require
 from mineaction.access.request import authenticate_request
 from mineaction.access.rules import ACTIONS, ORGANISATION_KINDS, ROLES, RULES, rules_markdown
@@ -52,6 +53,13 @@ from mineaction.access.tokens import (
     revoke_token,
     revoke_user_tokens,
 )
+from mineaction.access.totp import (
+    TotpEnrolment,
+    begin_totp,
+    check_second_factor,
+    confirm_totp,
+    reset_totp,
+)
 
 __all__ = [
     "ACTIONS",
@@ -66,6 +74,7 @@ __all__ = [
     "ROLES",
     "RULES",
     "TokenInfo",
+    "TotpEnrolment",
     "User",
     "acting_as",
     "add_organisation",
@@ -73,7 +82,11 @@ __all__ = [
     "authenticate_request",
     "authenticate_session",
     "authenticate_token",
+    "begin_totp",
     "check_csrf",
+    "check_second_factor",
+    "clear_lockout",
+    "confirm_totp",
     "create_session",
     "disable_user",
     "enable_user",
@@ -86,15 +99,18 @@ __all__ = [
     "list_tokens",
     "list_users",
     "local_principal",
+    "login",
     "read_audit",
     "record",
     "require",
+    "reset_totp",
     "revoke_token",
     "revoke_user_tokens",
     "rules_markdown",
     "session_cookie",
     "set_password",
     "set_role",
+    "sign_in",
     "ungrant",
     "verify_audit",
 ]

@@ -257,4 +257,40 @@ def user_disable(store: str, name: str, enable: bool) -> None:
     click.echo(f"user {user.name} {'enabled' if user.active else 'disabled'}")
 
 
+@users_group.command("totp")
+@_STORE
+@click.argument("name")
+@click.option("--confirm", "code", metavar="CODE", help="the code the app shows: turns the new factor on")
+@click.option("--reset", is_flag=True, help="remove the user's second factor")
+def user_totp(store: str, name: str, code: str | None, reset: bool) -> None:
+    """Enrol a TOTP second factor for NAME: first print the secret for the app, then --confirm CODE."""
+    from mineaction.access import begin_totp, confirm_totp, reset_totp
+
+    with acting_locally(store) as opened:
+        if reset:
+            reset_totp(opened, name)
+            click.echo(f"second factor of {name} removed")
+        elif code is None:
+            enrolment = begin_totp(opened, name)
+            click.echo(f"add this to {name}'s authenticator app, then run again with --confirm CODE:")
+            click.echo(f"secret: {enrolment.secret}\nuri: {enrolment.uri}")
+        else:
+            codes = confirm_totp(opened, name, code)
+            click.echo(f"second factor of {name} on; recovery codes (each works once, shown only now):")
+            click.echo("\n".join(codes))
+
+
+@users_group.command("unlock")
+@_STORE
+@click.argument("name")
+def user_unlock(store: str, name: str) -> None:
+    """Clear the failed logins and lock-out of NAME."""
+    from mineaction.access import clear_lockout, get_user
+
+    with acting_locally(store) as opened:
+        get_user(opened, name)
+        clear_lockout(opened, name)
+    click.echo(f"{name} may sign in again")
+
+
 COMMANDS = [organisations_group, users_group]
