@@ -65,6 +65,9 @@ def test_section_has_three_figures_and_says_simulated(results: tuple[Any, RiskRe
     assert [f.name for f in section.figures] == ["map", "capture", "candidates"]
     assert all("Simulated" in f.caption for f in section.figures)
     assert "SIMULATED" in section.body_html and "ROC-AUC" in section.body_html
+    # the region headline with its interval, and the untuned references in the table
+    assert "regions held out in turn" in section.body_html and "95 % interval" in section.body_html
+    assert "lightgbm_default (untuned)" in section.body_html
 
 
 def test_no_section_without_events(store_of: Any) -> None:

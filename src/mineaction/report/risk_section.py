@@ -24,6 +24,8 @@ from mineaction.workflows import ReportData, RiskResults
 __all__ = ["build_section", "candidates_figure", "capture_figure", "risk_map_figure"]
 
 SCHEMES = ("shuffled", "spatial", "temporal")
+#: Schemes of the metrics table: the figure keeps three panels, the table adds the region headline.
+TABLE_SCHEMES = ("shuffled", "spatial", "region", "temporal")
 
 
 def _extent_km(grid: Any) -> tuple[float, float, float, float]:
@@ -123,11 +125,14 @@ def candidates_figure(
 
 def _metrics_table(evaluation: Mapping[str, Any]) -> pd.DataFrame:
     rows = []
-    for name in SCHEMES:
+    for name in TABLE_SCHEMES:
         scheme = evaluation["schemes"].get(name, {})
         if not scheme.get("capture"):
             continue
-        for who, m in [("model", scheme)] + list(scheme.get("baselines", {}).items()):
+        scores = [("model", scheme)] + [
+            (f"{k} (untuned)", v) for k, v in scheme.get("reference_models", {}).items()
+        ]
+        for who, m in scores + list(scheme.get("baselines", {}).items()):
             rows.append(
                 {
                     "validation": name,
@@ -148,17 +153,26 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def _interval(scheme: Mapping[str, Any]) -> str:
+    auc = scheme.get("intervals", {}).get("roc_auc", {})
+    if auc.get("low") is None:
+        return ""
+    return f" (95 % interval {_num(auc['low'])}-{_num(auc['high'])}, bootstrap over blocks)"
+
+
 def _body(res: RiskResults, simulated: bool) -> str:
     ev, candidates = res.evaluation.to_dict(), res.candidates.candidates
     spatial = ev["schemes"].get("spatial", {})
+    region = ev["schemes"].get("region", {})
     shuffled = ev["schemes"].get("shuffled", {})
     note = " All figures come from SIMULATED data." if simulated else ""
     return (
         f"<p>Gradient-boosted trees (LightGBM, calibrated) on {res.cell_m:g} m cells, trained on results "
-        f"from {ev.get('cutoff')} on with features known before it.{note} Honest (spatial block, "
-        f"{ev.get('block_m', 0) / 1000:g} km) validation: ROC-AUC {_num(spatial.get('roc_auc'))} "
-        f"against {_num(shuffled.get('roc_auc'))} under shuffled CV, which leaks between "
-        "neighbouring cells and is shown only to expose that.</p>"
+        f"from {ev.get('cutoff')} on with features known before it.{note} On land it has never seen (whole "
+        f"regions held out in turn): ROC-AUC {_num(region.get('roc_auc'))}{_interval(region)}; with "
+        f"{ev.get('block_m', 0) / 1000:g} km blocks held out: {_num(spatial.get('roc_auc'))}"
+        f"{_interval(spatial)}; against {_num(shuffled.get('roc_auc'))} under shuffled CV, which leaks "
+        "between neighbouring cells and is shown only to expose that.</p>"
         + table_html(
             _metrics_table(ev),
             caption="Validation side by side (capture: share of held-out "
