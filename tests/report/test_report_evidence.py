@@ -79,6 +79,8 @@ def test_briefing_cards_have_units_and_figures(store_of: Any) -> None:
     assert "33 %" in values  # one of three fully processed records is accurate
     assert "6 %" in values  # foreign share
     assert "2 casualties" in values
+    labels = list(cards)
+    assert any("accurate" in label and "(95 % interval 6–79 %)" in label for label in labels)
     assert any(v.endswith(" ha") for v in values) and any("US$/m2" in v for v in values)
 
 
@@ -100,6 +102,7 @@ def test_report_writes_every_section_offline(tmp_path: Path, store_of: Any) -> N
         assert f"<h2>{title}</h2>" in page, title
     assert "could not be built" not in page
     assert "SIMULATED" in page
+    assert "33 % (6–79 %, n = 3)" in page  # record accuracy with its interval and count
     images = re.findall(r'<img src="([^"]+)"', page)
     assert len(images) >= 9
     assert all((index.parent / src).is_file() and not src.startswith("http") for src in images)

@@ -20,6 +20,13 @@ def _pct(value: Any) -> str:
     return "n/a" if value is None or value != value else f"{100 * float(value):.0f} %"
 
 
+def _range(item: Any) -> str:
+    """`` (95 % interval 11–40 %)`` for a share with its interval; empty without one."""
+    if not item or item.get("low") is None or item["low"] != item["low"]:
+        return ""
+    return f" (95 % interval {100 * item['low']:.0f}–{100 * item['high']:.0f} %)"
+
+
 def briefing_cards(data: ReportData) -> list[tuple[str, str]]:
     """(value with unit, label) of every headline figure, from the report's evidence."""
     ev = data.evidence
@@ -32,16 +39,22 @@ def briefing_cards(data: ReportData) -> list[tuple[str, str]]:
         (
             _pct(assess["record_accuracy"]),
             f"of {parts['n_processed']} fully processed minefield records are accurate (confirmed, complete, "
-            "positioned)",
+            f"positioned){_range(assess['intervals']['record_accuracy'])}",
         ),
-        (_pct(assess["record_recall"]), "of mine finds lie inside a minefield record (record recall)"),
+        (
+            _pct(assess["record_recall"]),
+            "of mine finds lie inside a minefield record (record recall)"
+            + _range(assess["intervals"]["record_recall"]),
+        ),
         (
             _pct(assess["outside_share_records"]),
-            f"of {assess['n_accidents_located']} located accidents happened outside every minefield record",
+            f"of {assess['n_accidents_located']} located accidents happened outside every minefield record"
+            + _range(assess["intervals"]["outside_share_records"]),
         ),
         (
             _pct(assess["outside_share_known_hazards"]),
-            "of located accidents happened outside every hazardous area known at the time",
+            "of located accidents happened outside every hazardous area known at the time"
+            + _range(assess["intervals"]["outside_share_known_hazards"]),
         ),
         (
             f"{alerts.n_alerts} alerts",
@@ -59,7 +72,12 @@ def briefing_cards(data: ReportData) -> list[tuple[str, str]]:
             else f"{release['cost_per_m2_usd']:.2f} US$/m2",
             "cost per m2 released",
         ),
-        (_pct(funding["foreign_share"]), "of funding is foreign (world norm: 78 to 91 %)"),
+        (
+            _pct(funding["foreign_share"]),
+            "of funding is foreign"
+            + _range(funding.get("foreign_share_interval"))
+            + " (world norm: 78 to 91 %)",
+        ),
         (f"{len(ev.quality.issues):,} issues", "of data quality to fix (see Data quality)"),
     ]
     return cards

@@ -127,13 +127,17 @@ def _casualty_section(data: ReportData) -> ReportSection:
     body = (
         f"<p>{totals['total']} casualties recorded (people): {totals['killed']} killed, {totals['injured']} "
         f"injured; {totals['children']} children (under 18), {totals['women']} women, "
-        f"{totals['civilians']} civilians.</p>"
+        f"{totals['civilians']} civilians. Killed: "
+        f"{format_share(totals['intervals']['killed_share_recorded'])} of the victim records "
+        "(95 % Wilson interval and count).</p>"
     )
     if since["since"] is not None:
         body += (
             f"<p>Since {since['since']}, with the yearly aggregates of the years before victim records: "
             f"<b>{since['total']:,}</b> casualties, {since['children']:,} children, "
-            f"{since['women']:,} women, {since['killed']:,} killed (people).</p>"
+            f"{since['women']:,} women, {since['killed']:,} killed (people); children "
+            f"{format_share(totals['intervals']['children_share'])}, women "
+            f"{format_share(totals['intervals']['women_share'])} of them.</p>"
         )
     for key in ("setting", "district", "victim_group"):
         counts = ev.casualties_by[key].rename(
@@ -218,7 +222,8 @@ def _funding_section(data: ReportData) -> ReportSection:
     totals, by_source = data.evidence.funding_totals, data.evidence.funding_by_source
     body = (
         f"<p>Funding recorded: {totals['total_usd'] / 1e6:,.1f} million US$, of which foreign "
-        f"<b>{_pct(totals['foreign_share'])}</b> (world norm in affected countries: 78 to 91 %).</p>"
+        f"<b>{format_share(totals['foreign_share_interval'])}</b> (95 % bootstrap interval over the grants, "
+        "n grants; world norm in affected countries: 78 to 91 %).</p>"
     )
     if len(by_source):
         body += table_html(

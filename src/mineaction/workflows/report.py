@@ -108,18 +108,22 @@ def evidence_tables(snap: StoreSnapshot) -> EvidenceTables:
     acts, finds, funding = frames.get("activities"), frames.get("finds"), frames.get("funding")
     by = {key: analysis.casualties_by(table, key) for key in _CASUALTY_KEYS}
     by["age_band_sex"] = analysis.casualties_by(table, ["age_band", "sex"])
+    shares = analysis.summary_stats(frames, casualty_aggregates=snap.casualty_aggregates())["intervals"]
     return EvidenceTables(
         crs=analysis.metric_crs_for(frames, s),
         assessment=assess_records(snap),
         alerts=raise_alerts(snap),
         quality=check_quality(snap),
-        casualty_totals=totals,
+        casualty_totals={**totals, "intervals": shares},
         casualties_since=analysis.totals_with_aggregates(totals, snap.casualty_aggregates()),
         casualties_by=by,
         release_totals=analysis.release_totals(acts, finds),
         ledger=analysis.land_release_ledger(acts, finds, by=["year", "district", "operator", "method"]),
         release_by_operator=analysis.land_release_ledger(acts, finds, by="operator"),
-        funding_totals=analysis.funding_totals(funding),
+        funding_totals={
+            **analysis.funding_totals(funding),
+            "foreign_share_interval": shares["foreign_share"],
+        },
         funding_by_year=analysis.funding_by_year(funding),
         funding_by_source=analysis.funding_by_source(funding, acts),
     )
