@@ -35,13 +35,15 @@ def test_edited_plan_document_is_refused() -> None:
 
 
 def test_a_time_limited_mip_step_that_found_nothing_new_is_skipped_on_rerun() -> None:
-    from mineaction.plan.record import _stopped_at
+    from mineaction.plan.record import replay_of
 
     steps = [
         {"step": "greedy"},
         {"step": "full MIP", "status": "Time limit reached", "improving_solutions": 1},
     ]
-    assert _stopped_at(steps) == 0  # only the warm start: the re-run keeps it without searching
+    assert replay_of(steps).mip_improving == (0,)  # only the warm start: the re-run keeps it, no search
     steps[1]["improving_solutions"] = 3
-    assert _stopped_at(steps) == 2
-    assert _stopped_at([{"step": "full MIP", "status": "Optimal", "improving_solutions": 3}]) is None
+    assert replay_of(steps).mip_improving == (2,)
+    assert replay_of([{"step": "full MIP", "status": "Optimal", "improving_solutions": 3}]).mip_improving == (
+        None,
+    )

@@ -1,9 +1,10 @@
-"""The greedy benefit/cost baseline, and the rounding that turns an LP relaxation into a schedule.
+"""The greedy benefit/cost baseline, and the schedules built from a relaxation: LP rounding, list scheduling.
 
 Greedy, year by year: rank every remaining area (its own benefit) and every unfinished settlement or asset
 (its benefit plus its missing blockers' benefits, as one bundle) by benefit per share of the year's scarcer
 resources, ``points / (cost / budget + team-days / capacity)``, and take them in that order while they fit.
-The same routine fills the money a rounded LP schedule leaves unspent.
+The same routine fills the money a rounded or list-scheduled plan leaves unspent. List scheduling follows a
+priced schedule's order of years and makes it feasible (``list_schedule``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 from mineaction.plan.model import Benefits, TimeIndexedModel
 from mineaction.plan.problem import PlanningProblem
 
-__all__ = ["fill_schedule", "greedy_schedule", "round_relaxation"]
+__all__ = ["fill_schedule", "greedy_schedule", "list_schedule", "round_relaxation"]
 
 _EPS = 1e-6
 
@@ -25,30 +26,44 @@ def greedy_schedule(problem: PlanningProblem, b: Benefits) -> np.ndarray:
 
 def fill_schedule(problem: PlanningProblem, b: Benefits, years: np.ndarray) -> np.ndarray:
     """Add areas to ``years`` greedily where money and team-days are left; areas already scheduled stay."""
+    n = problem.n_units
+    cost, days = b.cost_usd.tolist(), b.team_days.tolist()
+    blockers = [x.tolist() for x in np.split(problem.blocker_idx, problem.blocker_ptr[1:-1])]
     years = years.copy()
-    weight = b.remaining_weight
     for t in range(problem.n_years):
         money = float(problem.budget_usd[t]) - float(b.cost_usd[years == t].sum())
-        days = float(problem.team_days_capacity[t]) - float(b.team_days[years == t].sum())
-        if money <= 0 or days <= 0:
-            continue
+        room = float(problem.team_days_capacity[t]) - float(b.team_days[years == t].sum())
         allowed = (problem.earliest_year <= t) | (not problem.settings.require_secure)
-        for kind, item in _ranked(problem, b, years, t, allowed, weight[t]):
-            members = np.array([item]) if kind == "unit" else problem.blockers(item)
-            members = members[years[members] < 0]
-            if len(members) == 0 or not allowed[members].all():
-                continue
-            cost, need = float(b.cost_usd[members].sum()), float(b.team_days[members].sum())
-            if cost <= money + _EPS and need <= days + _EPS:
-                years[members] = t
-                money -= cost
-                days -= need
+        open_units = (years < 0) & allowed
+        if money <= 0 or room <= 0 or not open_units.any():
+            continue
+        # nothing smaller than the cheapest open area can fit: stop scanning once below it
+        least_money = float(b.cost_usd[open_units].min()) - _EPS
+        least_days = float(b.team_days[open_units].min()) - _EPS
+        ok, taken = allowed.tolist(), years.tolist()
+        for code in _ranked(problem, b, years, t, allowed, b.remaining_weight[t]):
+            if money < least_money or room < least_days:
+                break
+            if code < n:
+                members = [code] if taken[code] < 0 else []
+            else:
+                members = [j for j in blockers[code - n] if taken[j] < 0]
+                if not all(ok[j] for j in members):
+                    continue
+            need_money, need_days = sum(cost[j] for j in members), sum(days[j] for j in members)
+            if members and need_money <= money + _EPS and need_days <= room + _EPS:
+                for j in members:
+                    taken[j] = t
+                money -= need_money
+                room -= need_days
+        years = np.array(taken, dtype=years.dtype)
     return years
 
 
 def _ranked(
     problem: PlanningProblem, b: Benefits, years: np.ndarray, t: int, allowed: np.ndarray, weight: float
-) -> list[tuple[str, int]]:
+) -> list[int]:
+    """Open areas (codes 0..n-1) and unfinished groups (codes n + g) by benefit per share of year t."""
     budget = max(float(problem.budget_usd[t]), _EPS)
     capacity = max(float(problem.team_days_capacity[t]), _EPS)
     open_units = np.flatnonzero((years < 0) & allowed)
@@ -68,10 +83,40 @@ def _ranked(
     else:
         open_groups = np.zeros(0, dtype=np.int64)
         group_score = np.zeros(0)
-    items = [("unit", int(i)) for i in open_units] + [("group", int(g)) for g in open_groups]
-    score = np.concatenate([unit_score, group_score])
-    order = np.argsort(-score, kind="stable")
-    return [items[k] for k in order.tolist()]
+    codes = np.concatenate([open_units, problem.n_units + open_groups])
+    order = np.argsort(-np.concatenate([unit_score, group_score]), kind="stable")
+    return codes[order].tolist()
+
+
+def list_schedule(
+    problem: PlanningProblem, b: Benefits, years: np.ndarray, priority: np.ndarray
+) -> np.ndarray:
+    """A feasible schedule that follows ``years`` (e.g. a priced schedule that over- or under-spends).
+
+    Year by year, the areas not yet placed are taken in the order of their year in ``years`` (earliest
+    first; ties by ``priority``, highest first) while they fit: what does not fit waits for the next year,
+    and money left in a year goes to the areas planned for later. Areas ``years`` leaves out (-1) stay out;
+    ``fill_schedule`` may add them afterwards.
+    """
+    n, last = problem.n_units, problem.n_years
+    order = np.lexsort((-priority, np.where(years < 0, last, years)))
+    pending = order[years[order] >= 0]
+    out = np.full(n, -1, dtype=np.int64)
+    secure = problem.earliest_year if problem.settings.require_secure else np.zeros(n, dtype=np.int64)
+    for t in range(last):
+        ready = pending[secure[pending] <= t]
+        money, room = float(problem.budget_usd[t]), float(problem.team_days_capacity[t])
+        taken = []
+        for i, c, d in zip(
+            ready.tolist(), b.cost_usd[ready].tolist(), b.team_days[ready].tolist(), strict=True
+        ):
+            if c <= money + _EPS and d <= room + _EPS:
+                taken.append(i)
+                money -= c
+                room -= d
+        out[taken] = t
+        pending = pending[out[pending] < 0]
+    return out
 
 
 def round_relaxation(

@@ -160,7 +160,7 @@ def run_highs(
     model : the model to solve (maximisation)
     integer : solve with the z columns binary (MIP) or continuous (LP relaxation, dual simplex)
     time_limit_s : wall-clock limit, s: HiGHS gets a little less, and the child is killed at this limit;
-        the last improving solution it reported is kept
+        the last improving solution it reported is kept (the warm start if it reported none)
     mip_gap : relative gap at which HiGHS may stop the MIP
     seed : HiGHS random seed
     start : column values of a feasible schedule to warm-start the MIP
@@ -207,6 +207,18 @@ def run_highs(
     except subprocess.TimeoutExpired as stopped:
         records, status = _frames(stopped.stdout or b""), "stopped at the hard time limit"
     if not records:
+        if integer and start is not None:  # stopped before it said anything: the warm start stands
+            nan = float("nan")
+            took = time.perf_counter() - started
+            return SolverRun(
+                status or "solver gave no answer",
+                start,
+                float(model.cost @ start),
+                nan,
+                nan,
+                took,
+                killed=True,
+            )
         return _failed(status or "solver gave no answer", started)
     last = records[-1]
     return SolverRun(

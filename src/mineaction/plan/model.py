@@ -21,7 +21,7 @@ from scipy import sparse
 
 from mineaction.plan.problem import PlanningProblem
 
-__all__ = ["Benefits", "TimeIndexedModel", "benefits", "time_indexed_model"]
+__all__ = ["Benefits", "TimeIndexedModel", "assemble_model", "benefits", "time_indexed_model"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +79,11 @@ def benefits(problem: PlanningProblem) -> Benefits:
 
 @dataclass(frozen=True, eq=False)
 class TimeIndexedModel:
-    """A maximisation model in column-wise sparse form, ready for HiGHS (``n_z`` binary columns first)."""
+    """A maximisation model in column-wise sparse form, ready for HiGHS (``n_z`` binary columns first).
+
+    ``blocker_ptr`` and ``blocker_idx`` are the model's own groups (settlements and assets) over its own
+    units, so a model of part of a problem decodes and encodes schedules of that part.
+    """
 
     cost: np.ndarray
     col_lower: np.ndarray
@@ -90,6 +94,8 @@ class TimeIndexedModel:
     n_z: int
     n_units: int
     n_years: int
+    blocker_ptr: np.ndarray
+    blocker_idx: np.ndarray
 
     @property
     def integrality(self) -> np.ndarray:
@@ -98,17 +104,19 @@ class TimeIndexedModel:
         out[: self.n_z] = 1
         return out
 
-    def start(self, years: np.ndarray, problem: PlanningProblem) -> np.ndarray:
+    def start(self, years: np.ndarray) -> np.ndarray:
         """Column values of a schedule (year index per unit, -1 unscheduled), e.g. a greedy warm start."""
         t = np.arange(self.n_years)
         z = (years[:, None] >= 0) & (years[:, None] <= t[None, :])
-        zcum = z.astype(np.int64)
+        n_groups = len(self.blocker_ptr) - 1
         done = (
-            np.add.reduceat(zcum[problem.blocker_idx], problem.blocker_ptr[:-1], axis=0)
-            if problem.n_groups
+            np.add.reduceat(z.astype(np.int64)[self.blocker_idx], self.blocker_ptr[:-1], axis=0)
+            if n_groups
             else np.zeros((0, self.n_years), dtype=np.int64)
         )
-        y = done == np.diff(problem.blocker_ptr)[:, None]
+        y = (done == np.diff(self.blocker_ptr)[:, None]) & (
+            self.col_upper[self.n_z :].reshape(-1, self.n_years) > 0
+        )
         return np.concatenate([z.ravel(), y.ravel()]).astype(float)
 
     def schedule(self, values: np.ndarray) -> np.ndarray:
@@ -120,7 +128,52 @@ class TimeIndexedModel:
 def time_indexed_model(problem: PlanningProblem, *, fixed: np.ndarray | None = None) -> TimeIndexedModel:
     """Assemble the model; ``fixed`` (year index per unit, -2 for free) pins units to a year (-1: never)."""
     b = benefits(problem)
-    n, g, t = problem.n_units, problem.n_groups, problem.n_years
+    n, t = problem.n_units, problem.n_years
+    z_upper = np.ones((n, t))
+    if problem.settings.require_secure:
+        z_upper = (np.arange(t)[None, :] >= problem.earliest_year[:, None]).astype(float)
+    model = assemble_model(
+        b,
+        unit_points=b.unit_points,
+        cost_usd=b.cost_usd,
+        team_days=b.team_days,
+        z_upper=z_upper,
+        group_points=b.group_points,
+        blocker_ptr=problem.blocker_ptr,
+        blocker_idx=problem.blocker_idx,
+        y_upper=np.ones((problem.n_groups, t)),
+        budget_usd=problem.budget_usd,
+        capacity=problem.team_days_capacity,
+    )
+    if fixed is not None:
+        pinned = fixed >= -1
+        z_fixed = ((fixed[:, None] >= 0) & (fixed[:, None] <= np.arange(t)[None, :])).astype(float)
+        zl, zu = model.col_lower[: n * t].reshape(n, t), model.col_upper[: n * t].reshape(n, t)
+        zl[pinned], zu[pinned] = z_fixed[pinned], z_fixed[pinned]
+    return model
+
+
+def assemble_model(
+    b: Benefits,
+    *,
+    unit_points: np.ndarray,
+    cost_usd: np.ndarray,
+    team_days: np.ndarray,
+    z_upper: np.ndarray,
+    group_points: np.ndarray,
+    blocker_ptr: np.ndarray,
+    blocker_idx: np.ndarray,
+    y_upper: np.ndarray,
+    budget_usd: np.ndarray,
+    capacity: np.ndarray,
+) -> TimeIndexedModel:
+    """The time-indexed model of units and groups given as arrays (a whole problem or a part of one).
+
+    ``z_upper`` (units x years) is 0 where a unit may not be released by that year; ``y_upper`` (groups x
+    years) is 0 where a group cannot be available yet; ``budget_usd`` and ``capacity`` are the money and
+    team-days the units may use each year; ``b`` gives the discount factors.
+    """
+    n, g, t = len(unit_points), len(group_points), len(b.discount)
     zid = np.arange(n * t).reshape(n, t)
     yid = n * t + np.arange(g * t).reshape(g, t)
     rows, cols, vals, lo, hi = [], [], [], [], []
@@ -145,26 +198,21 @@ def time_indexed_model(problem: PlanningProblem, *, fixed: np.ndarray | None = N
         np.full(m, -np.inf),
         np.zeros(m),
     )
-    for weight, limit in ((b.cost_usd, problem.budget_usd), (b.team_days, problem.team_days_capacity)):
-        row = np.repeat(np.arange(t), n)
-        col = zid.T.ravel()
-        val = np.tile(weight, t)
-        prev_row = np.repeat(np.arange(1, t), n)
-        prev_col = zid[:, :-1].T.ravel()
+    for weight, limit in ((cost_usd, budget_usd), (team_days, capacity)):
         add(
-            np.concatenate([row, prev_row]),
-            np.concatenate([col, prev_col]),
-            np.concatenate([val, -np.tile(weight, t - 1)]),
+            np.concatenate([np.repeat(np.arange(t), n), np.repeat(np.arange(1, t), n)]),
+            np.concatenate([zid.T.ravel(), zid[:, :-1].T.ravel()]),
+            np.concatenate([np.tile(weight, t), -np.tile(weight, t - 1)]),
             np.full(t, -np.inf),
             np.asarray(limit, float),
         )
     # all-or-nothing: y[g, t] - z[i, t] <= 0 for each blocker i of g
-    grp = problem.group_of_blocker()
+    grp = np.repeat(np.arange(g), np.diff(blocker_ptr))
     k = len(grp) * t
     r = np.arange(k)
     add(
         np.concatenate([r, r]),
-        np.concatenate([yid[grp].ravel(), zid[problem.blocker_idx].ravel()]),
+        np.concatenate([yid[grp].ravel(), zid[blocker_idx].ravel()]),
         np.concatenate([np.ones(k), -np.ones(k)]),
         np.full(k, -np.inf),
         np.zeros(k),
@@ -174,17 +222,21 @@ def time_indexed_model(problem: PlanningProblem, *, fixed: np.ndarray | None = N
     )
     cost = np.concatenate(
         [
-            (b.unit_points[:, None] * b.discount[None, :]).ravel(),
-            (b.group_points[:, None] * b.discount[None, :]).ravel(),
+            (unit_points[:, None] * b.discount[None, :]).ravel(),
+            (group_points[:, None] * b.discount[None, :]).ravel(),
         ]
     )
-    upper = np.ones(n * t + g * t)
-    if problem.settings.require_secure:
-        upper[: n * t] = (np.arange(t)[None, :] >= problem.earliest_year[:, None]).ravel()
-    lower = np.zeros_like(upper)
-    if fixed is not None:
-        pinned = fixed >= -1
-        z_fixed = ((fixed[:, None] >= 0) & (fixed[:, None] <= np.arange(t)[None, :])).astype(float)
-        zl, zu = lower[: n * t].reshape(n, t), upper[: n * t].reshape(n, t)
-        zl[pinned], zu[pinned] = z_fixed[pinned], z_fixed[pinned]
-    return TimeIndexedModel(cost, lower, upper, np.concatenate(lo), np.concatenate(hi), matrix, n * t, n, t)
+    upper = np.concatenate([np.asarray(z_upper, float).ravel(), np.asarray(y_upper, float).ravel()])
+    return TimeIndexedModel(
+        cost,
+        np.zeros_like(upper),
+        upper,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        matrix,
+        n * t,
+        n,
+        t,
+        np.asarray(blocker_ptr, np.int64),
+        np.asarray(blocker_idx, np.int64),
+    )

@@ -17,9 +17,10 @@ from typing import Any
 
 from mineaction.errors import PlanError
 from mineaction.plan.problem import PlanningProblem
+from mineaction.plan.search import Replay
 from mineaction.plan.solver import ClearancePlanner, PlanResult
 
-__all__ = ["PLAN_COLLECTION", "Rerun", "plan_document", "plan_id", "rerun_plan"]
+__all__ = ["PLAN_COLLECTION", "Rerun", "plan_document", "plan_id", "replay_of", "rerun_plan"]
 
 #: Store document collection that holds saved plans.
 PLAN_COLLECTION = "plans"
@@ -70,14 +71,21 @@ def plan_document(
     }
 
 
-def _stopped_at(steps: list[dict[str, Any]]) -> int | None:
-    """Improving solutions the saved plan's MIP step had found when a time limit stopped it (None if the
-    step finished on its own)."""
+def replay_of(steps: list[dict[str, Any]]) -> Replay:
+    """What a saved plan's search did, from its steps: the count of price evaluations, and for each MIP step
+    the improving solutions it had found beyond its warm start when a time limit stopped it (None if it
+    finished on its own; the warm start is reported among the improving solutions but HiGHS does not count
+    it)."""
+    evaluations: int | None = None
+    improving: list[int | None] = []
     for step in steps:
-        if "MIP" in str(step.get("step")) and step.get("status") != "Optimal":
-            # the warm start is reported too but HiGHS does not count it
-            return max(int(step.get("improving_solutions", 0)) - 1, 0)
-    return None
+        name = str(step.get("step"))
+        if name.startswith("Lagrangian bound"):
+            evaluations = int(step.get("evaluations", 0)) or None
+        elif "MIP" in name:
+            finished = step.get("status") == "Optimal"
+            improving.append(None if finished else max(int(step.get("improving_solutions", 0)) - 1, 0))
+    return Replay(evaluations, tuple(improving))
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +114,6 @@ def rerun_plan(document: dict[str, Any]) -> Rerun:
             f"saved plan {document.get('plan_id', '?')}: the stored problem does not match its "
             "hash; the document was edited, re-plan from the store"
         )
-    result = planner.solve(problem, replay_improving=_stopped_at(document["result"].get("steps", [])))
+    result = planner.solve(problem, replay=replay_of(document["result"].get("steps", [])))
     changed = tuple(u for u, y in result.schedule.items() if saved.get(u) != y)
     return Rerun(str(document.get("plan_id")), result, not changed, changed)
