@@ -52,6 +52,7 @@ _SUMMARY = (
     "mip_gap",
     "greedy_objective",
     "method",
+    "produced_by",
     "solver",
     "seed",
     "seconds",
@@ -66,6 +67,7 @@ _SUMMARY = (
     "casualties_averted",
     "families_returned_by_year_3",
     "steps",
+    "shadow_prices",
 )
 
 
