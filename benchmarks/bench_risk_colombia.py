@@ -170,7 +170,9 @@ def departments(events: pd.DataFrame) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="write the figures as JSON here too")
+    parser.add_argument(
+        "--out", type=Path, help="write the figures as JSON here too (a folder: risk_colombia.json in it)"
+    )
     args = parser.parse_args()
     if not DATA.exists():
         print(f"skipped: the Colombian data folder {DATA.resolve()} is absent")
@@ -181,7 +183,8 @@ def main() -> None:
     result["seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(result, indent=1, default=float)
     if args.out:
-        args.out.write_text(text)
+        target = args.out / "risk_colombia.json" if args.out.is_dir() else args.out
+        target.write_text(text)
     print(text)
 
 
