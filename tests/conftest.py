@@ -194,3 +194,57 @@ def store_of() -> Iterator[Any]:
     yield make
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def people_store(tmp_path: Path) -> str:
+    """A GeoPackage store holding the example risk education report and victim assistance register
+    (examples/, illustrative), two settlements they name, two accidents and their two survivors."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from mineaction.io import import_file
+    from mineaction.store import init_store
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    who = {"author": "test", "reason": "people test store"}
+    settlements = gpd.GeoDataFrame(
+        {
+            "id": ["ST-000101", "ST-000102"],
+            "asset_kind": "settlement",
+            "name": ["Illustrative village", "Illustrative town"],
+            "district": ["Fuzuli", "Aghdam"],
+            "families_planned": [40, 120],
+            "target_on": ["2024-04-01", "2024-06-01"],
+        },
+        geometry=[shapely.Point(47.1512, 39.6023), shapely.Point(46.9354, 39.9917)],
+        crs="EPSG:4326",
+    )
+    accidents = gpd.GeoDataFrame(
+        {"id": ["AC-000077", "AC-000078"], "occurred_on": ["2023-01-20", "2024-04-20"]},
+        geometry=[shapely.Point(47.16, 39.60), shapely.Point(46.94, 39.99)],
+        crs="EPSG:4326",
+    )
+    victims = pd.DataFrame(
+        {
+            "id": ["VI-000201", "VI-000202"],
+            "accident": ["AC-000077", "AC-000078"],
+            "age": [44, 15],
+            "sex": ["male", "female"],
+            "outcome": ["injured", "injured"],
+            "victim_group": ["civilian", "civilian"],
+            "date_of_birth": ["1978-05-02", "2009-01-09"],
+        }
+    )
+    path = str(tmp_path / "people.gpkg")
+    with init_store(path) as store:
+        store.write("assets", settlements, **who)
+        store.write("accidents", accidents, **who)
+        store.write("victims", victims, **who)
+        for name, mapping in (
+            ("risk_education_illustrative.csv", "risk_education_report.yaml"),
+            ("victim_assistance_illustrative.csv", "victim_assistance_register.yaml"),
+        ):
+            import_file(store, examples / name, mapping=examples / "mappings" / mapping, **who)
+    return path

@@ -124,4 +124,8 @@ def test_public_tables_hide_small_counts_and_figures_from_few_people() -> None:
 def test_empty_register() -> None:
     table = survivor_table(None, None, None, None, as_of=AS_OF)
     assert table.empty and assistance_totals(table)["survivors"] == 0
+    r = _register()
+    unassessed = survivor_table(r["victims"], r["accidents"], None, None, as_of=AS_OF)
+    assert len(unassessed) == 3 and not unassessed["assessed"].any()
+    assert assistance_totals(unassessed)["median_days_to_first_service"] is None
     assert assistance_by(table).empty and needs_by(need_table(None, as_of=AS_OF)).empty

@@ -81,10 +81,13 @@ def need_table(needs: pd.DataFrame | None, *, as_of: Any = None) -> pd.DataFrame
 
 
 def _first_service(services: pd.DataFrame | None, cutoff: pd.Timestamp) -> pd.Series:
+    """Earliest delivery date (Timestamp) of a service on or before ``cutoff``, by victim id."""
     frame = pd.DataFrame(services if services is not None else {})
-    given = to_timestamps(column(frame, "provided_on"))
-    victim = column(frame, "victim").reset_index(drop=True)
+    given = to_timestamps(column(frame, "provided_on")).reset_index(drop=True)
+    victim = column(frame, "victim").astype(object).reset_index(drop=True)
     keep = (given <= cutoff).to_numpy()
+    if not keep.any():
+        return pd.Series(dtype="datetime64[ns]")
     return given[keep].groupby(victim[keep].to_numpy()).min()
 
 
@@ -126,9 +129,10 @@ def survivor_table(
     )
     out = out.join(per, on="victim")
     for name in ("needs", "needs_met", "needs_open", "needs_open_over_a_year"):
-        out[name] = out[name].fillna(0).astype(int)
+        out[name] = pd.to_numeric(out[name], errors="coerce").fillna(0).astype(int)
     out["assessed"] = out["needs"] > 0
-    out["first_service_on"] = out["victim"].map(_first_service(services, cutoff))
+    firsts = _first_service(services, cutoff)
+    out["first_service_on"] = firsts.reindex(out["victim"].to_numpy()).to_numpy(dtype="datetime64[ns]")
     out["days_to_first_service"] = (out["first_service_on"] - out["accident_on"]).dt.days
     return out
 

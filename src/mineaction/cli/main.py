@@ -29,6 +29,8 @@ COMMAND_MODULES = {
     "records": "analysis_commands",
     "alerts": "analysis_commands",
     "quality": "analysis_commands",
+    "eore": "people_commands",
+    "survivors": "people_commands",
     "report": "report_commands",
     "risk": "risk_commands",
     "plan": "plan_commands",

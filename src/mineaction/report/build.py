@@ -19,7 +19,13 @@ from mineaction.workflows import ReportData
 __all__ = ["SECTION_MODULES", "build_report", "collect_sections"]
 
 #: Modules of ``mineaction.report`` that contribute sections, in the order they are asked.
-SECTION_MODULES: tuple[str, ...] = ("briefing", "evidence_section", "risk_section", "plan_section")
+SECTION_MODULES: tuple[str, ...] = (
+    "briefing",
+    "evidence_section",
+    "people_section",
+    "risk_section",
+    "plan_section",
+)
 
 
 def _as_list(value: ReportSection | Iterable[ReportSection] | None) -> list[ReportSection]:

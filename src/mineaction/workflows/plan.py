@@ -2,7 +2,8 @@
 
 ``plan_clearance`` builds the planning problem from a store, solves it for the base case or each scenario,
 saves every plan document in the store's ``plans`` collection (with its inputs, weights, solver version and
-seed) and returns a :class:`PlanRun` whose ``to_dict()`` is ``mineaction plan --json``. The demo, the report
+seed), lists the risk education each plan needs where families return before release (``eore_for_plan``)
+and returns a :class:`PlanRun` whose ``to_dict()`` is ``mineaction plan --json``. The demo, the report
 and the server call the same function.
 """
 
@@ -27,6 +28,7 @@ from mineaction.plan import (
 )
 from mineaction.settings import Settings
 from mineaction.store import Store
+from mineaction.workflows.people import eore_for_plan
 from mineaction.workflows.results import JsonResult
 from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot
 
@@ -78,6 +80,7 @@ class PlannedScenario:
     plan_id: str
     scenario: Mapping[str, Any] | None
     result: PlanResult
+    eore: Mapping[str, Any] | None = None  # risk education needed before returns (EorePlan.to_dict())
 
     @property
     def name(self) -> str:
@@ -90,6 +93,7 @@ class PlannedScenario:
         out["greedy"] = {k: v for k, v in full["greedy"].items() if k != "years"}
         out["tasks_in_plan"] = len(self.result.reasons)
         out["first_tasks"] = [r.text for r in self.result.reasons[:10]]
+        out["eore_before_return"] = self.eore
         return out
 
     def full(self) -> dict[str, Any]:
@@ -187,7 +191,8 @@ def plan_clearance(
                 author=s.author,
                 reason=f"mineaction plan ({scenario.name if scenario else 'base plan'})",
             )
-        plans.append(PlannedScenario(doc["plan_id"], doc["scenario"], result))
+        eore = eore_for_plan(snap, problem, result.schedule)
+        plans.append(PlannedScenario(doc["plan_id"], doc["scenario"], result, eore))
     return PlanRun(tuple(plans))
 
 

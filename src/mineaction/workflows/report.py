@@ -2,8 +2,9 @@
 
 ``report_data(store)`` runs the evidence jobs (record assessment, alerts, quality), the casualty, land release
 and funding tables, the risk model (validation, today's surface, survey candidates: the same functions as
-``mineaction risk``) and gathers the saved plans. :mod:`mineaction.report` turns the :class:`ReportData` into
-HTML; it never reads a store or calls a computing package itself.
+``mineaction risk``), gathers the saved plans and the people results (risk education, assistance to
+survivors in public form, the risk education the latest plan needs). :mod:`mineaction.report` turns the
+:class:`ReportData` into HTML; it never reads a store or calls a computing package itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mineaction.workflows.evidence import (
     check_quality,
     raise_alerts,
 )
+from mineaction.workflows.people import PeopleResults, people_results
 from mineaction.workflows.plan import saved_plans
 from mineaction.workflows.risk import (
     RiskEvaluation,
@@ -90,6 +92,7 @@ class ReportData:
     risk: RiskResults | None = None
     risk_note: str = ""
     plans: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    people: PeopleResults | None = None
 
     def frame(self, kind: str) -> pd.DataFrame:
         """The frame of ``kind``, or an empty frame when there is none."""
@@ -177,4 +180,5 @@ def report_data(
         risk=risk,
         risk_note=note,
         plans=tuple(saved_plans(snap.store) if plans is None else plans),
+        people=people_results(snap),
     )
