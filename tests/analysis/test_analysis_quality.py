@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import geopandas as gpd
 import pandas as pd
 from analysis_scenes import frame
 from shapely.geometry import Point, Polygon, box
@@ -98,3 +99,34 @@ def test_planned_dates_in_the_future_are_not_issues() -> None:
     )
     issues = data_quality({"assets": assets}, settings=Settings(), today=date(2025, 1, 1))
     assert not (issues["check"].str.startswith("future date")).any()
+
+
+def test_survivors_linked_to_their_victims_and_sessions_placed_somewhere() -> None:
+    victims = pd.DataFrame(
+        {"id": ["VI-000001", "VI-000002"], "accident": ["AC-000001", "AC-000002"], "outcome": "injured"}
+    )
+    needs = pd.DataFrame(
+        {
+            "id": ["SN-000001", "SN-000002", "SN-000003"],
+            "victim": ["VI-000001", "VI-000009", "VI-000002"],
+            "accident": ["AC-000001", "AC-000001", "AC-000001"],
+        }
+    )
+    sessions = gpd.GeoDataFrame(
+        {
+            "id": ["RE-000001", "RE-000002", "RE-000003", "RE-000004"],
+            "form": ["session", "campaign", "session", "session"],
+            "settlement": [None, None, "ST-000001", None],
+            "district": [None, None, None, None],
+        },
+        geometry=[None, None, None, Point(47.1, 39.6)],
+        crs=4326,
+    )
+    frames = {"victims": victims, "survivor_needs": needs, "risk_education": sessions}
+    issues = data_quality(frames, settings=Settings(), today=date(2025, 1, 1))
+    found = sorted(zip(issues["id"], issues["check"], strict=True))
+    assert found == [
+        ("RE-000001", "session placed nowhere"),
+        ("SN-000002", "survivor not among the victims"),
+        ("SN-000003", "accident is not the victim's"),
+    ]

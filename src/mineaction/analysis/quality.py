@@ -1,5 +1,6 @@
 """Data quality: invalid or duplicate geometries, long edges, outside the area of interest, future dates,
-implausible productivity and finds without activity; each issue names the record and the fix.
+implausible productivity, finds without activity, survivors' needs and services not linked to their victim,
+risk education sessions placed nowhere; each issue names the record and the fix.
 
 Every check is vectorised over a kind's frame and returns rows of the issues table
 (``kind, id, check, value, fix``; ``id`` is the record id, or ``row N`` when a record has no id: N is the
@@ -188,6 +189,70 @@ def _activity_checks(
     return out
 
 
+def _linked(kind: str, frame: pd.DataFrame, victims: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Needs and services that name no stored victim, or another accident than their victim's."""
+    vic = pd.DataFrame(victims if victims is not None else {})
+    accident_of = (
+        pd.Series(column(vic, "accident").to_numpy(), index=column(vic, "id").to_numpy())
+        if len(vic)
+        else pd.Series(dtype=object)
+    )
+    victim = column(frame, "victim")
+    unknown = (victim.isna() | ~victim.isin(set(accident_of.index))).to_numpy()
+    theirs = victim.map(accident_of[~accident_of.index.duplicated()])
+    given = column(frame, "accident")
+    other = (given.notna() & theirs.notna() & (given != theirs)).to_numpy() & ~unknown
+    return [
+        _issues(
+            kind,
+            frame,
+            unknown,
+            "survivor not among the victims",
+            victim.astype(object),
+            "record the victim (VI-...) or correct the victim id",
+        ),
+        _issues(
+            kind,
+            frame,
+            other,
+            "accident is not the victim's",
+            given.astype(object),
+            "use the accident (AC-...) of the victim record, or correct the victim id",
+        ),
+    ]
+
+
+def _people_checks(frames: Mapping[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """Survivors' needs and services linked to their victims; risk education sessions placed somewhere."""
+    out = []
+    for kind in ("survivor_needs", "survivor_services"):
+        frame = frames.get(kind)
+        if frame is not None and len(frame):
+            out += _linked(kind, frame, frames.get("victims"))
+    sessions = frames.get("risk_education")
+    if sessions is not None and len(sessions):
+        geoms = (
+            sessions["geometry"] if "geometry" in sessions.columns else pd.Series(None, index=sessions.index)
+        )
+        nowhere = (
+            (column(sessions, "form", fill="session") == "session")
+            & column(sessions, "settlement").isna()
+            & column(sessions, "district").isna()
+            & (geoms.isna() | geoms.map(lambda g: g is not None and g.is_empty))
+        ).to_numpy()
+        out.append(
+            _issues(
+                "risk_education",
+                sessions,
+                nowhere,
+                "session placed nowhere",
+                np.full(len(sessions), "(no settlement, point or district)"),
+                "give the settlement (ST-...), the point or at least the district",
+            )
+        )
+    return out
+
+
 def data_quality(
     frames: Mapping[str, pd.DataFrame], *, settings: Settings, today: date | None = None
 ) -> pd.DataFrame:
@@ -219,6 +284,7 @@ def data_quality(
         parts += _future_dates(kind, frame, today)
     if frames.get("activities") is not None:
         parts += _activity_checks(frames["activities"], frames.get("finds"), settings)
+    parts += _people_checks(frames)
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=QUALITY_COLUMNS)
