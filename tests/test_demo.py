@@ -139,3 +139,21 @@ def test_simulate_command_reports_calibration(tmp_path: Path) -> None:
     payload = json.loads(as_json.output)
     assert payload["simulated"] is True
     assert payload["calibration"]["foreign_share"]["actual"] == pytest.approx(0.06, abs=0.01)
+
+
+@pytest.mark.slow
+def test_planned_casualties_follow_the_risk_surface(demo_run: tuple[Path, str], tmp_path: Path) -> None:
+    out, _ = demo_run
+    store = str(out / "mineaction.gpkg")
+    averted = {}
+    for name, cutoff in (("early", "2021-09-01"), ("late", "2022-09-01")):
+        model = tmp_path / f"{name}.pkl"
+        _invoke("risk", "fit", store, "--model", str(model), "--cell-m", "500", "--cutoff", cutoff)
+        plan = json.loads(
+            _invoke("plan", store, "--json", "--years", "3", "--time-limit", "8", "--risk-model", str(model))
+        )
+        averted[name] = plan["casualties_averted_by_year"]
+    from_accidents = json.loads(_invoke("plan", store, "--json", "--years", "3", "--time-limit", "8"))
+    # the same hazardous areas and past accidents: only the risk surface differs
+    assert averted["early"] != averted["late"]
+    assert from_accidents["casualties_averted_by_year"] not in (averted["early"], averted["late"])

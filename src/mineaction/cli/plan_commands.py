@@ -149,6 +149,13 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="CSV of hazardous_area, casualties_per_year (risk x exposure); default: from past accidents.",
 )
+@click.option(
+    "--risk-model",
+    "risk_model_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Risk model fitted on STORE (risk fit): expected casualties from risk x exposure, not from "
+    "past accidents.",
+)
 @click.option("--rerun", "rerun_id", metavar="PLAN_ID", help="Re-run a saved plan and compare its schedule.")
 @click.option(
     "--settings",
@@ -167,6 +174,7 @@ def plan_command(
     mip_gap: float | None,
     seed: int | None,
     rates_path: str | None,
+    risk_model_path: str | None,
     rerun_id: str | None,
     settings_path: str | None,
     as_json: bool,
@@ -174,8 +182,10 @@ def plan_command(
     """Plan which hazardous areas to release in which year, for the most returns and fewest casualties."""
     if rerun_id:
         return _rerun(store, rerun_id, as_json)
+    from mineaction.workflows import load_risk_model
     from mineaction.workflows.plan import plan_clearance
 
+    risk_model = load_risk_model(risk_model_path) if risk_model_path else None
     with open_snapshot(store, settings_path) as snap:
         run = plan_clearance(
             snap,
@@ -187,6 +197,7 @@ def plan_command(
             mip_gap=mip_gap,
             seed=seed,
             casualty_rates=_casualty_rates(rates_path),
+            risk_model=risk_model,
         )
     if as_json:
         echo_json(run.to_dict())

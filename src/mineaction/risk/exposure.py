@@ -73,7 +73,7 @@ def area_risk(grid: Grid, surface: np.ndarray, areas_metric: gpd.GeoDataFrame) -
 
 
 def _value_at(grid: Grid, values: np.ndarray, point: shapely.Point) -> float:
-    col, row = ~grid.transform * (point.x, point.y)
+    col, row = ~grid.transform @ (point.x, point.y)
     r, c = int(np.floor(row)), int(np.floor(col))
     if 0 <= r < grid.shape[0] and 0 <= c < grid.shape[1]:
         return float(values[r * grid.shape[1] + c])

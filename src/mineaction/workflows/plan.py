@@ -26,6 +26,7 @@ from mineaction.plan import (
     rerun_plan,
     scenario_from_yaml,
 )
+from mineaction.risk import ModelBundle
 from mineaction.settings import Settings
 from mineaction.store import Store
 from mineaction.workflows.people import eore_for_plan
@@ -40,6 +41,7 @@ __all__ = [
     "builtin_scenarios",
     "plan_clearance",
     "rerun_saved_plan",
+    "risk_casualty_rates",
     "saved_plans",
     "scenario_from_yaml",
 ]
@@ -134,6 +136,7 @@ def plan_clearance(
     mip_gap: float | None = None,
     seed: int | None = None,
     casualty_rates: Mapping[str, float] | None = None,
+    risk_model: ModelBundle | None = None,
     save: bool = True,
 ) -> PlanRun:
     """Plan which hazardous areas to release in which year (``mineaction plan``).
@@ -149,12 +152,17 @@ def plan_clearance(
         Solve each (side by side) instead of the base case.
     casualty_rates : mapping of hazardous-area id to expected casualties a year, optional
         Risk x exposure computed elsewhere (default: past accidents near each area).
+    risk_model : ModelBundle, optional
+        A risk model fitted on the store (grid mode): the expected casualties of each area come from today's
+        risk surface and the people who use the land (:func:`risk_casualty_rates`) instead of past accidents.
     save : bool
         Save every plan document in the store (``plans`` collection), authored by the setting ``author``.
     """
     snap = as_snapshot(source, settings)
     s = snap.settings
     frames = snap.frames(PLAN_KINDS)
+    if casualty_rates is None and risk_model is not None:
+        casualty_rates = risk_casualty_rates(snap, risk_model)
     base = build_problem(
         frames,
         years=s.plan_years if years is None else years,
@@ -175,6 +183,7 @@ def plan_clearance(
         "years": base.years,
         "budget_usd": budget_usd,
         "start_year": start_year,
+        "casualties_from": _casualty_source(casualty_rates, risk_model),
     }
     plans = []
     cases: list[Scenario | None] = list(scenarios) or [None]
@@ -194,6 +203,49 @@ def plan_clearance(
         eore = eore_for_plan(snap, problem, result.schedule)
         plans.append(PlannedScenario(doc["plan_id"], doc["scenario"], result, eore))
     return PlanRun(tuple(plans))
+
+
+def _casualty_source(rates: Mapping[str, float] | None, model: ModelBundle | None) -> str:
+    if model is not None:
+        return "risk model (risk x exposure)"
+    return "given rates" if rates is not None else "past accidents"
+
+
+def risk_casualty_rates(source: Store | StoreSnapshot, model: ModelBundle) -> dict[str, float]:
+    """Expected casualties a year (people) of each open hazardous area from today's risk surface and the
+    people who use the land (risk x exposure), scaled to the casualties a year since the ceasefire."""
+    from mineaction.risk.exposure import expected_casualties
+    from mineaction.workflows.risk import predict_risk_surface
+
+    snap = as_snapshot(source)
+    surface = predict_risk_surface(snap, model)
+    areas = snap.frame("hazardous_areas")
+    open_areas = areas.loc[areas["status"] != "released"] if "status" in areas.columns else areas
+    rates = expected_casualties(
+        surface.grid,
+        surface.surface,
+        open_areas,
+        snap.frame("assets"),
+        total_per_year=_casualties_per_year(snap),
+        crs=surface.grid.crs,
+    )
+    return {str(k): float(v) for k, v in rates.items()}
+
+
+def _casualties_per_year(snap: StoreSnapshot) -> float:
+    """Victims a year of the accidents since the ceasefire (accidents a year if no victims are recorded)."""
+    import pandas as pd
+
+    accidents = snap.frame("accidents")
+    if accidents.empty:
+        return 0.0
+    since = pd.Timestamp(snap.settings.ceasefire)
+    dates = pd.to_datetime(accidents["occurred_on"])
+    recent = accidents.loc[dates >= since]
+    years = max(1.0, (dates.max() - since).days / 365.25)
+    victims = snap.frame("victims")
+    counted = int(victims["accident"].isin(recent["id"]).sum()) if len(victims) else 0
+    return (counted or len(recent)) / years
 
 
 @dataclass(frozen=True, eq=False)
