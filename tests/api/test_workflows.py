@@ -80,3 +80,42 @@ def test_saved_plans_are_listed(served: LiveServer, client: httpx.Client, anonym
     assert client.get("/plans", params={"latest": 5}).json()["plans"] == expected
     assert client.get("/plans", params={"latest": 0}).status_code == 400
     assert anonymous.get("/plans").status_code == 401
+
+
+def test_people_endpoints_answer_the_workflows_json_and_keep_personal_data_back(
+    served: LiveServer, client: httpx.Client, anonymous: httpx.Client
+) -> None:
+    import mineaction.workflows as workflows
+
+    with open_store(served.store) as store:
+        coverage = json.loads(json.dumps(workflows.risk_education(store).to_dict(), default=str))
+        public = json.loads(json.dumps(workflows.survivor_assistance(store).to_dict(), default=str))
+        details = store.read("survivor_needs", include_personal=True)["details"].dropna().tolist()
+    assert client.get("/eore/coverage").json() == coverage
+    assert anonymous.get("/eore/coverage").status_code == 401  # records about sessions: not public
+    for who in (client, anonymous):  # aggregates are for everyone, in their public form
+        answer = who.get("/survivors")
+        assert answer.status_code == 200 and answer.json() == public
+        assert answer.json()["public"] and answer.json()["open_over_a_year"] == []
+        assert not any(d in answer.text for d in details)
+    assert client.get("/survivors", params={"as_of": "30 June"}).status_code == 400
+    needs = client.get("/eore/needs")
+    assert needs.status_code in (200, 422)  # 422 when the store holds no saved plan
+    assert anonymous.get("/eore/needs").status_code == 401
+    from mineaction.access import grant, issue_token, revoke_token, ungrant
+
+    with open_store(served.store) as store:  # a token that carries the personal-data grant
+        grant(store, "officer", "read_personal")
+        issued = issue_token(store, "officer", days=1, grants=("read_personal",))
+        personal = json.loads(
+            json.dumps(workflows.survivor_assistance(store, personal=True).to_dict(), default=str)
+        )
+    try:
+        headers = {"Authorization": f"Bearer {issued.token}"}
+        answer = httpx.get(f"{served.url}/survivors", headers=headers, timeout=60)
+        assert answer.json() == personal and not answer.json()["public"]
+        assert not any(d in answer.text for d in details)  # never medical details, even then
+    finally:
+        with open_store(served.store) as store:
+            revoke_token(store, issued.token_id)
+            ungrant(store, "officer", "read_personal")

@@ -1,10 +1,12 @@
 """REST for the workflows, with the JSON of the command line's ``--json``: store statistics, record
-assessment, new-contamination alerts and data quality at once; risk evaluation, risk model fits and
-clearance plans as jobs (202 and a job resource to poll, kept in the store)."""
+assessment, new-contamination alerts, data quality, risk education and assistance to survivors at once; risk
+evaluation, risk model fits and clearance plans as jobs (202 and a job resource to poll, kept in the
+store)."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -74,6 +76,52 @@ def plans(query: Query, store: LentStore, who: Caller) -> Response:
     require_read(who, "activities")  # plans are the authority's work, not public
     found = saved_plans(store, latest=int(text))
     return json_response({"plans": json.loads(json.dumps(found, default=str))})
+
+
+def _day(query: Any, name: str = "as_of") -> date | None:
+    """The optional ``as_of`` day of a query (YYYY-MM-DD)."""
+    text = query.get(name, [None])[0]
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{name} {text!r} is not a day; write it as YYYY-MM-DD") from None
+
+
+def _plain(result: Any) -> Response:
+    return json_response(json.loads(json.dumps(result.to_dict(), default=str)))
+
+
+@router.get("/eore/coverage")
+def eore_coverage(query: Query, state: Server, store: LentStore, who: Caller) -> Response:
+    from mineaction.workflows import risk_education
+
+    reject_unknown(query, ("as_of",))
+    require_read(who, "risk_education")
+    return _plain(risk_education(store, settings=state.settings, as_of=_day(query)))
+
+
+@router.get("/eore/needs")
+def eore_needs(query: Query, state: Server, store: LentStore, who: Caller) -> Response:
+    from mineaction.workflows import eore_needs as needs
+
+    reject_unknown(query, ("as_of", "plan"))
+    require_read(who, "activities")  # plans are the authority's work, not public
+    plan = query.get("plan", [None])[0]
+    return _plain(needs(store, settings=state.settings, plan_id=plan, as_of=_day(query)))
+
+
+@router.get("/survivors")
+def survivors(query: Query, state: Server, store: LentStore, who: Caller) -> Response:
+    """Aggregates for anyone who may see aggregates; small counts and open needs by victim only for those
+    granted personal data."""
+    from mineaction.workflows import survivor_assistance
+
+    reject_unknown(query, ("as_of",))
+    require(who, "read_aggregate", "survivor_needs")
+    personal = all(who.can("read_personal", k) for k in ("victims", "survivor_needs", "survivor_services"))
+    return _plain(survivor_assistance(store, settings=state.settings, as_of=_day(query), personal=personal))
 
 
 def _job_view(root: str, job: dict[str, Any]) -> dict[str, Any]:
@@ -163,6 +211,23 @@ def _paths(state: Any) -> dict[str, Any]:
             "responses": {"200": {"description": "Plans", "content": any_json}, **errors},
         }
     }
+    day = {"name": "as_of", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
+    plan = {"name": "plan", "in": "query", "required": False, "schema": {"type": "string"}}
+    no_plan = error_responses("400", "401", "403", "422", "503")  # 422: no saved plan (or no such plan)
+    people = (
+        ("/eore/coverage", "Risk education reach and returning families reached first", [day], errors),
+        ("/eore/needs", "Risk education a saved plan needs before returns", [day, plan], no_plan),
+        ("/survivors", "Assistance to survivors: aggregates, counts under 5 as <5", [day], errors),
+    )
+    for path, summary, parameters, failures in people:
+        paths[path] = {
+            "get": {
+                "summary": summary,
+                "security": security,
+                "parameters": parameters,
+                "responses": {"200": {"description": "The result", "content": any_json}, **failures},
+            }
+        }
     paths["/jobs"] = {
         "get": {
             "summary": "Your jobs, newest first",
