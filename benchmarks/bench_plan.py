@@ -10,15 +10,18 @@ families, US$ 62 M a year, 6 % foreign) is solved in the same run by:
   before), ``mip`` (the whole MIP with the LP bound);
 - (unless ``--no-full``) the whole time-indexed MIP handed to HiGHS as it is, warm-started from greedy,
   under the same hard limit;
+- (with ``--replan K``) re-planning from the first method's plan after K areas change (``changed_problem``:
+  released, split, re-estimated, new) with next year's budget as it was, 10 % lower and 10 % higher, beside
+  a fresh plan of the changed problem and the number of areas each moved.
 
 Writes ``<out>/plan.json`` and prints one line per method: wall and CPU seconds (planner process plus its
 HiGHS child processes), certified gap, objective against greedy. Usage::
 
     python benchmarks/bench_plan.py [--n 10000] [--years 10] [--time-limit 60] [--methods lagrangian,lp]
-                                    [--no-full] [--out bench-out]
+                                    [--no-full] [--replan 100] [--out bench-out]
 
 Budgets: 100,000 areas x 15 years with ``--time-limit 60`` within 90 s wall, certified gap at most 0.5 %,
-objective at least greedy's.
+objective at least greedy's; re-planning after 100 of 10,000 areas change within 5 s.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mineaction.plan import ClearancePlanner, PlanningProblem, benefits, random_problem
+from mineaction.plan import (
+    ClearancePlanner,
+    PlanningProblem,
+    benefits,
+    changed_problem,
+    plan_document,
+    random_problem,
+    replan,
+)
 from mineaction.plan.greedy import greedy_schedule
 from mineaction.plan.highs_run import run_highs
 from mineaction.plan.model import time_indexed_model
@@ -89,6 +100,53 @@ def full_mip(problem: PlanningProblem, time_limit_s: float) -> dict[str, Any]:
     }
 
 
+def replan_measurement(
+    problem: PlanningProblem, planner: ClearancePlanner, result: Any, k: int, compare_limit_s: float
+) -> list[dict[str, Any]]:
+    """Re-plan after ``k`` areas change, with next year's budget as it was, 10 % lower and 10 % higher;
+    beside each, a full planner run on the changed problem and how many areas it moved."""
+    document = json.loads(json.dumps(plan_document(problem, planner, result, version="bench")))
+    rows = []
+    for factor in (1.0, 0.9, 1.1):
+        changed = changed_problem(problem, k, seed=1, next_year_budget_factor=factor)
+        wall, cpu = time.perf_counter(), _cpu()
+        again = replan(document, changed, time_limit_s=5.0)
+        wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+        full = ClearancePlanner(time_limit_s=compare_limit_s, seed=planner.seed).solve(changed)
+        saved = document["result"]["schedule"]
+        full_moved = sum(1 for u, y in full.schedule.items() if u in saved and saved[u] != y)
+        rows.append(
+            {
+                "areas_changed": k,
+                "next_year_budget_factor": factor,
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "moved": again.moved,
+                "freed_areas": len(again.freed_areas),
+                "full_replan": again.full_replan,
+                "summary": again.summary(),
+                "certified_gap": again.result.mip_gap,
+                "objective": again.result.objective,
+                "greedy_objective": again.result.greedy_objective,
+                "full_planner": {
+                    "objective": full.objective,
+                    "certified_gap": full.mip_gap,
+                    "moved": full_moved,
+                },
+            }
+        )
+        print(
+            f"re-plan after {k} area changes, next year's budget x {factor}: {wall:.1f} s wall, "
+            f"{cpu:.1f} s CPU, {again.moved} areas moved ({len(again.freed_areas)} freed; full re-plan: "
+            f"{again.full_replan}), certified gap {100 * again.result.mip_gap:.3f} %, objective "
+            f"{again.result.objective:,.1f} vs greedy {again.result.greedy_objective:,.1f}; "
+            f"planning afresh moves {full_moved} "
+            f"(objective {full.objective:,.1f})",
+            flush=True,
+        )
+    return rows
+
+
 def _line(row: dict[str, Any]) -> str:
     gap = row.get("certified_gap")
     versus = ""
@@ -114,6 +172,12 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--no-full", action="store_true", help="skip the whole-model MIP comparison")
+    parser.add_argument(
+        "--replan", type=int, default=0, metavar="K", help="also re-plan after K areas change"
+    )
+    parser.add_argument(
+        "--replan-compare-limit", type=float, default=20.0, help="limit of the fresh plans, s"
+    )
     args = parser.parse_args()
     problem = random_problem(args.n, args.years, seed=args.seed)
     out: dict[str, Any] = {
@@ -137,6 +201,10 @@ def main() -> None:
     if not args.no_full:
         out["runs"].append(full_mip(problem, args.time_limit))
         print(_line(out["runs"][-1]), flush=True)
+    if args.replan:
+        method, result = next(iter(results.items()))
+        planner = ClearancePlanner(time_limit_s=args.time_limit, seed=args.seed, method=method)
+        out["replan"] = replan_measurement(problem, planner, result, args.replan, args.replan_compare_limit)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "plan.json").write_text(json.dumps(out, indent=2, default=float))
 

@@ -127,3 +127,32 @@ def test_cli_casualty_rates_file_without_its_column_is_one_error(twin_store: str
     rates.write_text("hazardous_area,rate\nHA-000001,0.2\n")
     out = CliRunner().invoke(cli, ["plan", twin_store, "--casualty-rates", str(rates)])
     assert "missing column(s) ['casualties_per_year']" in str(out.exception)
+
+
+def test_cli_update_from_a_saved_plan_moves_what_the_release_reaches(twin_store: str, tmp_path: Path) -> None:
+    import shutil
+
+    from mineaction.store import open_store
+
+    path = tmp_path / "week2.gpkg"
+    shutil.copy(twin_store, path)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["plan", str(path), "--years", "3", "--time-limit", "30", "--json"])
+    assert first.exit_code == 0, first.output
+    saved = json.loads(first.output)
+    planned = [r.split(" in ")[0] for r in saved["first_tasks"]]
+    with open_store(path) as store:  # a week later: survey released the first planned area
+        areas = store.read("hazardous_areas")
+        row = areas[areas["id"] == planned[0]].assign(status="released")
+        store.write("hazardous_areas", row, author="test", reason="SIMULATED release by survey")
+    out = runner.invoke(cli, ["plan", str(path), "--update-from", saved["plan_id"], "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["updated_from"] == saved["plan_id"] and data["plan_id"] != saved["plan_id"]
+    assert data["problem_change"]["gone_areas"] == [planned[0]]
+    left = [c for c in data["changes"] if c["unit_id"] == planned[0]]
+    assert left and left[0]["kind"] == "left" and "no longer open" in left[0]["reason"]
+    assert data["moved"] <= data["freed_areas"] + 1 and data["objective"] >= data["greedy_objective"]
+    assert all(c["reason"] for c in data["changes"])
+    text = runner.invoke(cli, ["plan", str(path), "--update-from", saved["plan_id"]])
+    assert text.exit_code == 0 and "areas moved year" in text.output

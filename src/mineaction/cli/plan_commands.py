@@ -3,7 +3,8 @@
 Parses the options, calls :func:`mineaction.workflows.plan.plan_clearance` (which builds the problem from the
 store, solves the base case or each ``--scenario`` and saves every plan in the store) and prints the per-year
 figures (or ``--json``). ``--rerun PLAN_ID`` solves a saved plan again and says whether the schedule is the
-same.
+same; ``--update-from PLAN_ID`` re-plans a saved plan on the store's current records
+(:func:`mineaction.workflows.update_plan`) and says which areas moved year and why.
 """
 
 from __future__ import annotations
@@ -118,6 +119,26 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
     )
 
 
+def _update(
+    store_url: str, plan_id: str, settings_path: str | None, options: dict[str, Any], as_json: bool
+) -> None:
+    from mineaction.workflows import update_plan
+
+    with open_snapshot(store_url, settings_path) as snap:
+        done = update_plan(snap, plan_id, **options)
+    if as_json:
+        echo_json(done.to_dict())
+        return
+    _print(done.plan.summary())
+    _out.print(f"update of {plan_id} -> {done.plan.plan_id}: {done.update.summary()}")
+    table = Table(title="areas whose year changed (first 40)")
+    for col in ("area", "before", "after", "change", "why"):
+        table.add_column(col)
+    for move in done.update.changes[:40]:
+        table.add_row(move.unit_id, str(move.before or "-"), str(move.after or "-"), move.kind, move.reason)
+    _out.print(table)
+
+
 @click.command("plan")
 @click.argument("store", metavar="STORE")
 @click.option("--years", type=click.IntRange(1, 50), help="Plan years (default: the setting plan_years, 10).")
@@ -158,6 +179,13 @@ def _rerun(store_url: str, plan_id: str, as_json: bool) -> None:
 )
 @click.option("--rerun", "rerun_id", metavar="PLAN_ID", help="Re-run a saved plan and compare its schedule.")
 @click.option(
+    "--update-from",
+    "update_id",
+    metavar="PLAN_ID",
+    help="Re-plan a saved plan on the store's current records: only the areas the change reaches move, "
+    "each with its reason (--time-limit default 5 s here).",
+)
+@click.option(
     "--settings",
     "settings_path",
     type=click.Path(dir_okay=False, exists=True),
@@ -176,12 +204,18 @@ def plan_command(
     rates_path: str | None,
     risk_model_path: str | None,
     rerun_id: str | None,
+    update_id: str | None,
     settings_path: str | None,
     as_json: bool,
 ) -> None:
     """Plan which hazardous areas to release in which year, for the most returns and fewest casualties."""
     if rerun_id:
         return _rerun(store, rerun_id, as_json)
+    if update_id:
+        options = {"budget_usd": budget_usd, "casualty_rates": _casualty_rates(rates_path)}
+        return _update(
+            store, update_id, settings_path, options | {"time_limit_s": time_limit or 5.0}, as_json
+        )
     from mineaction.workflows import load_risk_model
     from mineaction.workflows.plan import plan_clearance
 

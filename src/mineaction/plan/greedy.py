@@ -24,16 +24,23 @@ def greedy_schedule(problem: PlanningProblem, b: Benefits) -> np.ndarray:
     return fill_schedule(problem, b, np.full(problem.n_units, -1, dtype=np.int64))
 
 
-def fill_schedule(problem: PlanningProblem, b: Benefits, years: np.ndarray) -> np.ndarray:
-    """Add areas to ``years`` greedily where money and team-days are left; areas already scheduled stay."""
+def fill_schedule(
+    problem: PlanningProblem, b: Benefits, years: np.ndarray, *, only: np.ndarray | None = None
+) -> np.ndarray:
+    """Add areas to ``years`` greedily where money and team-days are left; areas already scheduled stay.
+
+    ``only`` (bool per area) limits what may be added (a settlement's bundle only if all its missing
+    blockers may be added).
+    """
     n = problem.n_units
+    addable = np.ones(n, dtype=bool) if only is None else np.asarray(only, dtype=bool)
     cost, days = b.cost_usd.tolist(), b.team_days.tolist()
     blockers = [x.tolist() for x in np.split(problem.blocker_idx, problem.blocker_ptr[1:-1])]
     years = years.copy()
     for t in range(problem.n_years):
         money = float(problem.budget_usd[t]) - float(b.cost_usd[years == t].sum())
         room = float(problem.team_days_capacity[t]) - float(b.team_days[years == t].sum())
-        allowed = (problem.earliest_year <= t) | (not problem.settings.require_secure)
+        allowed = ((problem.earliest_year <= t) | (not problem.settings.require_secure)) & addable
         open_units = (years < 0) & allowed
         if money <= 0 or room <= 0 or not open_units.any():
             continue

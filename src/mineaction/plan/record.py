@@ -17,6 +17,7 @@ from typing import Any
 
 from mineaction.errors import PlanError
 from mineaction.plan.problem import PlanningProblem
+from mineaction.plan.replan import replan
 from mineaction.plan.search import Replay
 from mineaction.plan.solver import ClearancePlanner, PlanResult
 
@@ -98,8 +99,12 @@ class Rerun:
     changed_units: tuple[str, ...]
 
 
-def rerun_plan(document: dict[str, Any]) -> Rerun:
-    """Solve a saved plan's problem again with its saved parameters; compare the schedules."""
+def rerun_plan(document: dict[str, Any], *, previous: dict[str, Any] | None = None) -> Rerun:
+    """Solve a saved plan's problem again with its saved parameters; compare the schedules.
+
+    A plan that updated an earlier one (its inputs name ``updated_from``) is re-planned from that earlier
+    plan, ``previous``, again, as it was made.
+    """
     try:
         problem = PlanningProblem.from_dict(document["problem"])
         planner = ClearancePlanner(**document["planner"])
@@ -114,6 +119,9 @@ def rerun_plan(document: dict[str, Any]) -> Rerun:
             f"saved plan {document.get('plan_id', '?')}: the stored problem does not match its "
             "hash; the document was edited, re-plan from the store"
         )
-    result = planner.solve(problem, replay=replay_of(document["result"].get("steps", [])))
+    if previous is not None:
+        result = replan(previous, problem, time_limit_s=planner.time_limit_s).result
+    else:
+        result = planner.solve(problem, replay=replay_of(document["result"].get("steps", [])))
     changed = tuple(u for u, y in result.schedule.items() if saved.get(u) != y)
     return Rerun(str(document.get("plan_id")), result, not changed, changed)

@@ -208,7 +208,7 @@ class ClearancePlanner:
             {"step": "greedy", "objective": search.best_value, "seconds": time.perf_counter() - started}
         )
         outcome = self._search(search, start_prices)
-        return self._result(problem, b, search, outcome, started)
+        return self.finish(search, outcome)
 
     def _search(self, search: SearchRun, start_prices: tuple[np.ndarray, np.ndarray] | None) -> Outcome:
         problem = search.problem
@@ -222,9 +222,9 @@ class ClearancePlanner:
             return lp_neighbourhood(search, lp_share=self.lp_time_share)
         return lagrangian(search, bound_share=self.bound_time_share, start=start_prices)
 
-    def _result(
-        self, problem: PlanningProblem, b: Any, search: SearchRun, outcome: Outcome, started: float
-    ) -> PlanResult:
+    def finish(self, search: SearchRun, outcome: Outcome) -> PlanResult:
+        """The ``PlanResult`` of a search's outcome: figures, reasons and the gap against its bound."""
+        problem, b, started = search.problem, search.b, search.started
         best = outcome.schedule
         check_schedule(problem, b, best)
         objective = schedule_objective(problem, b, best)

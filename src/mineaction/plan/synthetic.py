@@ -3,6 +3,8 @@
 The shape follows FACTS.md at national scale: about 11,700 km2 suspected spread over the areas, 94 % state and
 6 % foreign money, some 34,500 families waiting to return in settlements each blocked by a few nearby areas,
 roads and power lines blocked by longer chains of areas, and casualties concentrated in a minority of areas.
+``changed_problem`` gives the same problem a week of survey later: some areas released, some split in two,
+some re-estimated, some new ones found, and next year's budget changed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from mineaction.plan.problem import PlanningProblem, unit_costs
 from mineaction.plan.settings import PlanSettings
 
-__all__ = ["random_problem"]
+__all__ = ["changed_problem", "random_problem"]
 
 _TOTAL_SUSPECTED_M2 = 11_667e6
 _FAMILIES = 34_500
@@ -104,4 +106,79 @@ def random_problem(
         settings=settings,
         source=f"random_problem(n_areas={n_areas}, n_years={n_years}, seed={seed})",
         simulated=True,
+    )
+
+
+_UNIT_FIELDS = (
+    "area_m2",
+    "is_sha",
+    "method_mix",
+    "farmland_ha",
+    "casualties_per_year",
+    "priority",
+    "consulted",
+    "earliest_year",
+    "lon",
+    "lat",
+)
+
+
+def changed_problem(
+    problem: PlanningProblem, n_changes: int, seed: int = 0, *, next_year_budget_factor: float = 1.0
+) -> PlanningProblem:
+    """``problem`` after ``n_changes`` areas change (simulated): a quarter each released (gone), split in two
+    (60 % keeps the id, 40 % becomes a new area blocking the same places), re-estimated (area x 0.5 to
+    1.5) and new (a copy of a nearby area's kind, blocking what its neighbour blocks); next year's money is
+    multiplied by ``next_year_budget_factor``. New areas are numbered from HA-900001."""
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(problem.n_units, size=min(n_changes, problem.n_units), replace=False)
+    released, split, resized, near = np.array_split(picked, 4)
+    columns = {f: np.array(getattr(problem, f), copy=True) for f in _UNIT_FIELDS}
+    columns["area_m2"][resized] *= rng.uniform(0.5, 1.5, len(resized))
+    columns["area_m2"][split] *= 0.6
+    copies = np.concatenate([split, near])
+    for f in _UNIT_FIELDS:
+        extra = columns[f][copies].copy()
+        if f == "area_m2":
+            extra[: len(split)] *= 0.4 / 0.6
+            extra[len(split) :] = rng.lognormal(np.log(np.median(problem.area_m2)), 1.0, len(near))
+        columns[f] = np.concatenate([columns[f], extra])
+    ids = list(problem.unit_ids) + [f"HA-{900_001 + k:06d}" for k in range(len(copies))]
+    sets = [list(problem.blockers(g)) for g in range(problem.n_groups)]
+    for k, i in enumerate(copies.tolist()):  # the new area blocks what its original or neighbour blocks
+        for members in sets:
+            if i in members:
+                members.append(problem.n_units + k)
+    keep = np.ones(len(ids), dtype=bool)
+    keep[released] = False
+    return _renumbered(problem, columns, ids, sets, keep, next_year_budget_factor)
+
+
+def _renumbered(
+    problem: PlanningProblem,
+    columns: dict[str, np.ndarray],
+    ids: list[str],
+    sets: list[list[int]],
+    keep: np.ndarray,
+    factor: float,
+) -> PlanningProblem:
+    new_index = np.cumsum(keep) - 1
+    groups = [sorted({int(new_index[i]) for i in members if keep[i]}) for members in sets]
+    alive = [g for g, members in enumerate(groups) if members]  # a group no area blocks any more is free
+    ptr = np.concatenate([[0], np.cumsum([len(groups[g]) for g in alive])]).astype(np.int64)
+    money = np.ones(problem.n_years)
+    money[0] = factor
+    return problem.replace(
+        unit_ids=tuple(u for u, k in zip(ids, keep, strict=True) if k),
+        **{f: v[keep] for f, v in columns.items()},
+        group_ids=tuple(problem.group_ids[g] for g in alive),
+        group_kind=tuple(problem.group_kind[g] for g in alive),
+        families=problem.families[alive],
+        value_usd=problem.value_usd[alive],
+        reconstruction_ready=problem.reconstruction_ready[alive],
+        blocker_ptr=ptr,
+        blocker_idx=np.concatenate([groups[g] for g in alive] or [[]]).astype(np.int64),
+        budget_state_usd=problem.budget_state_usd * money,
+        budget_foreign_usd=problem.budget_foreign_usd * money,
+        source=f"{problem.source} changed by {int((~keep).sum())} releases and others",
     )

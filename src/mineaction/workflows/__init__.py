@@ -41,6 +41,7 @@ from mineaction.workflows.plan import (
     saved_plans,
     scenario_from_yaml,
 )
+from mineaction.workflows.plan_update import PlanUpdate, update_plan
 from mineaction.workflows.report import EvidenceTables, ReportData, RiskResults, report_data, risk_results
 from mineaction.workflows.results import JsonResult, format_share, frame_rows, to_jsonable
 from mineaction.workflows.risk import (
@@ -68,6 +69,7 @@ __all__ = [
     "PeopleResults",
     "PlanRerun",
     "PlanRun",
+    "PlanUpdate",
     "PlannedScenario",
     "QualityResult",
     "RecordAssessment",
@@ -112,4 +114,5 @@ __all__ = [
     "summarise_store",
     "survivor_assistance",
     "to_jsonable",
+    "update_plan",
 ]

@@ -267,7 +267,9 @@ class PlanRerun(JsonResult):
 def rerun_saved_plan(store: Store, plan_id: str) -> PlanRerun:
     """Re-run the plan ``plan_id`` saved in ``store`` (``mineaction plan --rerun PLAN_ID``)."""
     document = store.load_document(PLAN_COLLECTION, plan_id)
-    again = rerun_plan(document)
+    earlier = (document.get("inputs") or {}).get("updated_from")
+    previous = store.load_document(PLAN_COLLECTION, earlier) if earlier else None
+    again = rerun_plan(document, previous=previous)
     plan = PlannedScenario(plan_id, document.get("scenario"), again.result)
     return PlanRerun(plan, again.same_schedule, again.changed_units)
 
