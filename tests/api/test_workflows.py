@@ -21,7 +21,7 @@ def test_evidence_endpoints_answer_the_workflows_json(
     import mineaction.workflows as workflows
 
     with open_store(served.store) as store:
-        expected = json.loads(json.dumps(workflows.summarise_store(store).to_dict(), default=str))
+        expected = workflows.to_jsonable(workflows.summarise_store(store).to_dict())
     assert client.get("/stats").json() == expected
     for path in ("/stats", "/records/assessment", "/alerts", "/quality"):
         assert anonymous.get(path).status_code == 401
@@ -82,7 +82,9 @@ def test_saved_plans_are_listed(served: LiveServer, client: httpx.Client, anonym
     from mineaction.workflows.plan import saved_plans
 
     with open_store(served.store) as store:
-        expected = json.loads(json.dumps(saved_plans(store, latest=5), default=str))
+        from mineaction.workflows import to_jsonable
+
+        expected = to_jsonable(saved_plans(store, latest=5))
     assert client.get("/plans", params={"latest": 5}).json()["plans"] == expected
     assert client.get("/plans", params={"latest": 0}).status_code == 400
     assert anonymous.get("/plans").status_code == 401

@@ -55,7 +55,7 @@ def _evidence(path: str) -> Any:
         reject_unknown(query, ())
         require_read(who, kind)
         result = getattr(workflows, name)(store, settings=state.settings)
-        return json_response(json.loads(json.dumps(result.to_dict(), default=str)))
+        return json_response(workflows.to_jsonable(result.to_dict()))
 
     endpoint.__name__ = name
     return endpoint
@@ -75,7 +75,9 @@ def plans(query: Query, store: LentStore, who: Caller) -> Response:
         raise InputError(f"latest {text!r} must be a whole number from 1 to 100")
     require_read(who, "activities")  # plans are the authority's work, not public
     found = saved_plans(store, latest=int(text))
-    return json_response({"plans": json.loads(json.dumps(found, default=str))})
+    from mineaction.workflows import to_jsonable
+
+    return json_response({"plans": to_jsonable(found)})
 
 
 def _day(query: Any, name: str = "as_of") -> date | None:
@@ -125,7 +127,10 @@ def survivors(query: Query, state: Server, store: LentStore, who: Caller) -> Res
 
 
 def _job_view(root: str, job: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in job.items() if k not in ("runner", "lease_until")}
+    from mineaction.workflows import to_jsonable
+
+    # results may hold NaN or infinite figures (a gap not yet bounded): JSON has null for them
+    shown = to_jsonable({k: v for k, v in job.items() if k not in ("runner", "lease_until")})
     shown["links"] = [{"href": f"{root}/jobs/{job['id']}", "rel": "self", "type": "application/json"}]
     return shown
 
