@@ -11,7 +11,7 @@ from mineaction.errors import PlanError
 from mineaction.plan import ClearancePlanner, benefits, plan_document, random_problem
 from mineaction.plan.changes import compare_problems
 from mineaction.plan.evaluate import check_schedule
-from mineaction.plan.replan import replan
+from mineaction.plan.replanning import replan
 from mineaction.plan.synthetic import changed_problem
 
 PROBLEM = random_problem(2000, 5, seed=12)

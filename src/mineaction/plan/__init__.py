@@ -14,7 +14,7 @@ from mineaction.plan.evaluate import TaskReason, YearlyFigures
 from mineaction.plan.model import benefits
 from mineaction.plan.problem import PlanningProblem, unit_costs
 from mineaction.plan.record import PLAN_COLLECTION, Rerun, plan_document, plan_id, rerun_plan
-from mineaction.plan.replan import Replan, replan
+from mineaction.plan.replanning import Replan, replan
 from mineaction.plan.scenarios import (
     Scenario,
     ScenarioComparison,

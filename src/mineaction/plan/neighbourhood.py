@@ -91,10 +91,12 @@ def choose_neighbourhood(
     *,
     size: int,
     exclude: np.ndarray | None = None,
+    unsettled: np.ndarray | None = None,
 ) -> np.ndarray:
-    """About ``size`` areas to free (bool per area): where ``incumbent`` left the priced schedule's year, then
-    the closest choices at the prices (smallest margin between the best and second-best year per US$), then
-    the other blockers of their settlements and assets, up to twice ``size``.
+    """About ``size`` areas to free (bool per area): where ``incumbent`` left the priced schedule's year or
+    near-best prices disagree (``unsettled``, bool per area: like the fractional areas of an LP), then the
+    closest choices at the prices (smallest margin between the best and second-best year per US$), then the
+    other blockers of their settlements and assets, up to twice ``size``.
 
     ``exclude`` (bool per area) marks areas not to pick in the first two steps, e.g. a previous round's.
     """
@@ -105,6 +107,8 @@ def choose_neighbourhood(
     np.minimum.at(margin, problem.blocker_idx, _margin(r)[owner])
     score = margin / np.maximum(sub.b.cost_usd, 1e-9)
     moved = incumbent != pricing.schedule
+    if unsettled is not None:
+        moved = moved | unsettled
     score[moved] -= score.max() + 1.0  # where the plan left the priced year first, closest first
     if exclude is not None:
         score[exclude] = np.inf

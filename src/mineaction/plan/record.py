@@ -17,7 +17,7 @@ from typing import Any
 
 from mineaction.errors import PlanError
 from mineaction.plan.problem import PlanningProblem
-from mineaction.plan.replan import replan
+from mineaction.plan.replanning import replan
 from mineaction.plan.search import Replay
 from mineaction.plan.solver import ClearancePlanner, PlanResult
 

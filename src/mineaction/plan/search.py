@@ -232,7 +232,10 @@ def lagrangian(
     """Priced bound, list-scheduled plans, then neighbourhood MIP rounds while time remains."""
     problem, b = search.problem, search.b
     sub = PricedSubproblem(problem, b)
-    limit = search.remaining() * bound_share
+    # beyond about 200,000 area-years a neighbourhood of a few hundred areas moves the objective little: the
+    # prices (which make the list schedules good) get most of the time
+    share = bound_share if problem.n_units * problem.n_years <= 200_000 else max(bound_share, 0.7)
+    limit = search.remaining() * share
     evaluations = 60
     if search.replay is not None and search.replay.price_evaluations is not None:
         limit, evaluations = float("inf"), search.replay.price_evaluations
@@ -250,7 +253,7 @@ def lagrangian(
         }
     )
     _list_schedules(search, priced.leading[: 2 if problem.n_units <= 20_000 else 1])
-    rounds = _neighbourhood_rounds(search, sub, priced.leading[0], priced.bound, max_rounds)
+    rounds = _neighbourhood_rounds(search, sub, priced.leading, priced.bound, max_rounds)
     method = (
         f"Lagrangian bound ({priced.evaluations} price evaluations), list scheduling in the priced order of "
         f"years, then {rounds} neighbourhood MIP round{'s' if rounds != 1 else ''}"
@@ -297,7 +300,7 @@ def _regret(search: SearchRun, pricing: Pricing) -> np.ndarray:
 
 
 def _neighbourhood_rounds(
-    search: SearchRun, sub: PricedSubproblem, pricing: Pricing, bound: float, max_rounds: int
+    search: SearchRun, sub: PricedSubproblem, leading: tuple[Pricing, ...], bound: float, max_rounds: int
 ) -> int:
     """Neighbourhood MIPs around the best plan until the gap target, the time or the rounds run out.
 
@@ -310,13 +313,19 @@ def _neighbourhood_rounds(
     replayed = search.replay is not None and search.replay.price_evaluations is not None
     rounds = len(search.replay.mip_improving) if replayed and search.replay is not None else max_rounds
     tried = np.zeros(problem.n_units, dtype=bool)
+    pricing = leading[0]
+    unsettled = np.zeros(problem.n_units, dtype=bool)
+    for other in leading[1:3]:  # near-best prices that schedule an area differently: it sits at a margin
+        unsettled |= other.schedule != pricing.schedule
     done = fruitless = 0
     while done < rounds and (replayed or fruitless < 3):
         if not replayed and (
             (bound - search.best_value) <= 0.01 * search.mip_gap * abs(bound) or search.remaining() < 3.0
         ):
             break
-        free = choose_neighbourhood(problem, sub, pricing, search.best, size=size, exclude=tried)
+        free = choose_neighbourhood(
+            problem, sub, pricing, search.best, size=size, exclude=tried, unsettled=unsettled
+        )
         hood = neighbourhood_model(problem, b, search.best, free)
         share = 0.25 if done == 0 else 0.1  # the first round, around the repaired priced schedule, pays most
         limit = min(search.remaining() / 2, max(4.0, share * search.time_limit_s))

@@ -1,7 +1,7 @@
 """Updating a saved plan to the store's current records (``mineaction plan STORE --update-from PLAN_ID``).
 
 ``update_plan`` rebuilds the planning problem from the store as it is now, for the saved plan's years,
-budget and scenario, re-plans it from the saved plan (``mineaction.plan.replan``: only what the change
+budget and scenario, re-plans it from the saved plan (``mineaction.plan.replanning``: only what the change
 reaches moves), saves the new plan with a link to the one it updates, and returns a :class:`PlanUpdate`
 whose ``to_dict()`` is the command's ``--json``: the new plan's summary, what changed in the problem and, for
 every area that moved year, entered or left, the reason.
