@@ -236,7 +236,7 @@ def lagrangian(
     # prices (which make the list schedules good) get most of the time
     share = bound_share if problem.n_units * problem.n_years <= 200_000 else max(bound_share, 0.7)
     limit = search.remaining() * share
-    evaluations = 60
+    evaluations = 250  # time, a settled bound or this many evaluations end the search
     if search.replay is not None and search.replay.price_evaluations is not None:
         limit, evaluations = float("inf"), search.replay.price_evaluations
     priced = lagrangian_bound(
