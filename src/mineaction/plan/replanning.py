@@ -58,14 +58,17 @@ class Replan:
     def summary(self) -> str:
         """One line: what changed in the problem and in the schedule."""
         pc = self.problem_change
-        counts = {
-            k: sum(1 for c in self.changes if c.kind == k) for k in ("earlier", "later", "entered", "left")
-        }
+        gone, new = set(pc.gone_areas), set(pc.new_areas)
+        kept = [c for c in self.changes if c.unit_id not in gone and c.unit_id not in new]
+        count = {k: sum(1 for c in kept if c.kind == k) for k in ("earlier", "later", "entered", "left")}
+        arrived = sum(1 for c in self.changes if c.unit_id in new)
+        departed = sum(1 for c in self.changes if c.unit_id in gone)
         return (
             f"{len(pc.new_areas)} new, {len(pc.gone_areas)} gone and {len(pc.reestimated)} re-estimated "
             f"areas, {len(pc.money_usd)} yearly budgets changed; {self.moved} areas moved year "
-            f"({counts['earlier']} earlier, {counts['later']} later, {counts['entered']} entered, "
-            f"{counts['left']} left)" + ("; the whole problem was planned again" if self.full_replan else "")
+            f"({count['earlier']} earlier, {count['later']} later, {count['entered']} into the plan, "
+            f"{count['left']} out of it); {arrived} new areas in the plan, {departed} gone ones out of it"
+            + ("; the whole problem was planned again" if self.full_replan else "")
         )
 
     def to_dict(self) -> dict[str, Any]:
