@@ -71,6 +71,7 @@ def copy_command(source: str, destination: str, replace: bool, as_json: bool) ->
 @click.option(
     "--lock-wait",
     type=click.FloatRange(min=0),
+    metavar="SECONDS",
     default=60.0,
     show_default=True,
     help="Seconds to wait for a lock another program holds before giving up (nothing is written).",
