@@ -248,3 +248,11 @@ def people_store(tmp_path: Path) -> str:
         ):
             import_file(store, examples / name, mapping=examples / "mappings" / mapping, **who)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_twin() -> Any:
+    """The tiny simulated twin (seed 0; SIMULATED data), built once per session for the tests that need it."""
+    from mineaction.simulate import simulate
+
+    return simulate(scale="tiny", seed=0)

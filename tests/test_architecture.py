@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mineaction"
 # are available to every layer, settings only at the edges and in pure code that receives it. The front ends
 # (report, cli, demo) reach the computing packages only through workflows, and the store only through its
 # public package (open_store, init_store), never its modules.
-COMPUTING = {"analysis", "risk", "plan"}
+COMPUTING = {"analysis", "risk", "plan", "patterns"}
 FRONT_ENDS = ("report", "cli", "demo")
 ALLOWED = {
     "domain": {"domain", "errors"},
@@ -24,6 +24,7 @@ ALLOWED = {
     "analysis": {"domain", "errors", "analysis", "settings"},
     "risk": {"domain", "errors", "risk", "settings"},
     "plan": {"domain", "errors", "plan", "settings"},
+    "patterns": {"analysis", "domain", "errors", "patterns", "settings"},
     "access": {"access", "domain", "errors", "settings", "store"},
     "workflows": {"domain", "errors", "settings", "store", "io", *COMPUTING, "workflows"},
     "report": {"domain", "errors", "settings", "workflows", "report"},
@@ -34,7 +35,7 @@ ALLOWED = {
     "demo": {"domain", "errors", "settings", "store", "io", "simulate", "workflows", "report"},
     "api": {"access", "api", "domain", "errors", "io", "settings", "store", "workflows"},
 }
-PURE = ("analysis", "risk", "plan")
+PURE = ("analysis", "risk", "plan", "patterns")
 FORBIDDEN_IN_PURE = {"sqlite3", "psycopg", "pyogrio", "fiona", "rasterio", "requests", "urllib", "socket"}
 
 
