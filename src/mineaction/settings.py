@@ -74,6 +74,20 @@ class Settings:
     plan_years: int = _setting(10, "planner: years to plan")
     plan_time_limit_s: float = _setting(60.0, "planner: hard time limit of each solve, s")
     plan_mip_gap: float = _setting(0.01, "planner: relative optimality gap to reach (0-1)")
+    pattern_detection_clearance: float = _setting(
+        0.95, "patterns: probability (0-1) that clearance finds a mine in the land it worked"
+    )
+    pattern_detection_bac: float = _setting(
+        0.6, "patterns: probability (0-1) that battle area clearance finds a mine in the land it worked"
+    )
+    pattern_detection_ts: float = _setting(
+        0.15, "patterns: probability (0-1) that technical survey finds a mine in the land it worked"
+    )
+    pattern_flag_mines: float = _setting(
+        1.0, "patterns: an area proposed for release is flagged when its evidence points to this many mines"
+    )
+    pattern_cell_m: float = _setting(10.0, "patterns: side of the cells of the clearance order, m")
+    pattern_map_cell_m: float = _setting(5.0, "patterns: side of the cells of the residual-mine map, m")
     max_manual_m2_per_deminer_day: float = _setting(
         100.0, "manual clearance productivity above this is implausible, m2 per deminer-day (norm 25)"
     )

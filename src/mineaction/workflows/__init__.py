@@ -20,6 +20,7 @@ from mineaction.workflows.evidence import (
     raise_alerts,
     summarise_store,
 )
+from mineaction.workflows.patterns import AreaPatterns, PatternsResult, analyse_patterns, pattern_settings
 from mineaction.workflows.people import (
     EoreNeeds,
     PeopleResults,
@@ -63,9 +64,11 @@ from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot, is_simulat
 
 __all__ = [
     "AlertsResult",
+    "AreaPatterns",
     "EoreNeeds",
     "EvidenceTables",
     "JsonResult",
+    "PatternsResult",
     "PeopleResults",
     "PlanRerun",
     "PlanRun",
@@ -83,6 +86,7 @@ __all__ = [
     "StoreStats",
     "SurveyCandidates",
     "SurvivorAssistance",
+    "analyse_patterns",
     "as_snapshot",
     "assess_records",
     "builtin_scenarios",
@@ -99,6 +103,7 @@ __all__ = [
     "frame_rows",
     "is_simulated",
     "load_risk_model",
+    "pattern_settings",
     "people_results",
     "plan_clearance",
     "predict_risk_surface",

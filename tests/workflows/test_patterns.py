@@ -1,0 +1,85 @@
+"""The patterns job on a store cut from the tiny twin: a frozen result whose JSON is the command's, one area
+in full, every area with finds or a record otherwise, settings from the one Settings object."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from twin_store import twin_store  # noqa: E402
+
+from mineaction.errors import InputError  # noqa: E402
+from mineaction.settings import Settings  # noqa: E402
+from mineaction.store import open_store  # noqa: E402
+from mineaction.workflows import StoreSnapshot, analyse_patterns, pattern_settings  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def store(tiny_twin: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    return twin_store(tiny_twin, tmp_path_factory.mktemp("patterns") / "twin.gpkg")
+
+
+def test_one_area_in_full(store: tuple[str, dict[str, str]]) -> None:
+    path, picked = store
+    with open_store(path) as opened:
+        result = analyse_patterns(opened, area=picked["record"])
+    assert dataclasses.is_dataclass(result) and result.simulated and result.detail
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.detail = False  # type: ignore[misc]
+    area = result.areas[0]
+    assert area.status == "released" and area.mine_finds >= 20 and area.rows
+    assert area.rows[0]["line"].startswith("LINESTRING (46.") or area.rows[0]["line"].startswith(
+        "LINESTRING (47."
+    )
+    assert area.records and area.records[0]["status"] in {"confirmed", "corrected"}
+    assert area.order is None  # a released area has no cells left to work
+    document = json.loads(json.dumps(result.to_dict()))
+    assert (
+        document["areas"][0]["residual"]["interval"][0] <= document["areas"][0]["residual"]["expected_mines"]
+    )
+    assert set(document["areas"][0]["release"]) == {
+        "area",
+        "flagged",
+        "evidence_mines",
+        "threshold_mines",
+        "reasons",
+        "notes",
+    }
+
+
+def test_every_area_with_finds_or_a_record_in_one_line_each(store: tuple[str, dict[str, str]]) -> None:
+    path, picked = store
+    with open_store(path) as opened:
+        result = analyse_patterns(StoreSnapshot(opened))
+        released = analyse_patterns(opened, status="released")
+    ids = {a.area for a in result.areas}
+    assert set(picked.values()) <= ids
+    assert {a.status for a in released.areas} == {"released"}
+    working = next(a for a in result.areas if a.area == picked["working"])
+    assert working.order is not None and working.order["next_cells"]
+    document = result.to_dict()
+    assert document["n_areas"] == len(result.areas) and set(document["areas"][0]) >= {
+        "area",
+        "expected_mines",
+        "flagged",
+    }
+
+
+def test_settings_reach_the_model_and_an_unknown_area_is_one_clear_error(
+    store: tuple[str, dict[str, str]],
+) -> None:
+    path, picked = store
+    strict = Settings().replace(pattern_flag_mines=0.01, pattern_detection_clearance=0.5)
+    model = pattern_settings(strict)
+    assert model.flag_expected_mines == 0.01 and model.detection["clearance"] == 0.5
+    with open_store(path) as opened:
+        result = analyse_patterns(opened, settings=strict, area=picked["record"])
+        assert result.areas[0].flagged
+        with pytest.raises(InputError, match="HA-999999"):
+            analyse_patterns(opened, area="HA-999999")
