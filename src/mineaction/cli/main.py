@@ -31,6 +31,7 @@ COMMAND_MODULES = {
     "quality": "analysis_commands",
     "eore": "people_commands",
     "survivors": "people_commands",
+    "patterns": "patterns_commands",
     "report": "report_commands",
     "risk": "risk_commands",
     "plan": "plan_commands",
