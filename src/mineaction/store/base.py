@@ -131,6 +131,22 @@ class Store(ABC):
         """Keys of the documents in ``collection``, oldest first."""
 
     @abstractmethod
+    def save_file(
+        self, collection: str, key: str, data: bytes, *, media_type: str, author: str, reason: str
+    ) -> Any:
+        """Keep bytes under ``collection``/``key`` (written once: the same bytes again change nothing, other
+        bytes under a used key are refused); returns the stored file."""
+
+    @abstractmethod
+    def load_file(self, collection: str, key: str) -> Any:
+        """The file kept under ``collection``/``key`` (``data``, ``media_type``, ``size``, ``sha256``);
+        raises NotFoundError if absent."""
+
+    @abstractmethod
+    def list_files(self, collection: str) -> list[str]:
+        """Keys of the files in ``collection``, oldest first."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections and files."""
 

@@ -106,6 +106,18 @@ def _ownership(store: SQLStore) -> None:
         add_fields(store, kind, (OWNER_FIELD.name,))
 
 
+def _files(store: SQLStore) -> None:
+    store.register_table(store.create_files_table(store.serial_key(), store.bytes_type()), None)
+
+
+def _request_counts(store: SQLStore) -> None:
+    store.execute(
+        "CREATE TABLE mineaction_request_counts (subject TEXT NOT NULL, window_start TEXT NOT NULL, "
+        "requests INTEGER NOT NULL, PRIMARY KEY (subject, window_start))"
+    )
+    store.register_table("mineaction_request_counts", None)
+
+
 def _people(store: SQLStore) -> None:
     add_kinds(store, ("risk_education", "survivor_needs", "survivor_services"))
     add_fields(store, "victims", ("date_of_birth",))
@@ -126,6 +138,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         create_security_tables,
     ),
     Migration(4, "owner_org: the organisation that owns each record", _ownership),
+    Migration(5, "files kept with the data (attachments of field reports, results of server jobs)", _files),
+    Migration(6, "request counters for the server's rate limits", _request_counts),
 )
 
 

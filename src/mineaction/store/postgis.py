@@ -76,6 +76,9 @@ class PostGISStore(SQLStore):
     def serial_key(self) -> str:
         return "fid BIGSERIAL PRIMARY KEY"
 
+    def bytes_type(self) -> str:
+        return "BYTEA"
+
     def geometry_column(self, schema: EntitySchema, *, history: bool) -> str:
         shape = "Point" if schema.geometry == "point" else "Geometry"
         return f"geom geometry({shape}, 4326)"

@@ -32,7 +32,7 @@ from mineaction.errors import NotFoundError
 from mineaction.store.audit import audit_change
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
-from mineaction.store.documents import SettingsAndDocuments
+from mineaction.store.files import StoredFiles
 from mineaction.store.keys import KeySet, RepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.ownership import confine_delete, confine_write
@@ -54,7 +54,7 @@ _REVISION_LEAD = (
 )  # ids per IN (...) query: below SQLite's variable limit
 
 
-class SQLStore(SettingsAndDocuments, Store):
+class SQLStore(StoredFiles, Store):
     """A store over one DB-API connection (autocommit, explicit BEGIN/COMMIT); subclasses are dialects."""
 
     def __init__(self, url: str, connection: Any) -> None:
@@ -83,6 +83,10 @@ class SQLStore(SettingsAndDocuments, Store):
     @abstractmethod
     def geometry_column(self, schema: EntitySchema, *, history: bool) -> str:
         """Column definition of ``geom`` for the current (or history) table of a kind."""
+
+    def bytes_type(self) -> str:
+        """SQL column type of raw bytes (files)."""
+        return "BLOB"
 
     @abstractmethod
     def prepare_container(self) -> None:
@@ -165,7 +169,13 @@ class SQLStore(SettingsAndDocuments, Store):
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.execute("COMMIT")
+            try:
+                self.execute("COMMIT")
+            except BaseException:
+                # a refused COMMIT (SQLite: the database is locked) must not leave the transaction open
+                with contextlib.suppress(Exception):
+                    self.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         if self._conn is not None:
