@@ -33,7 +33,7 @@ ALLOWED = {
         *("store", "workflows"),
     },
     "demo": {"domain", "errors", "settings", "store", "io", "simulate", "workflows", "report"},
-    "api": {"access", "api", "domain", "errors", "io", "settings", "store", "workflows"},
+    "api": {"access", "api", "domain", "errors", "io", "report", "settings", "store", "workflows"},
 }
 PURE = ("analysis", "risk", "plan", "patterns")
 FORBIDDEN_IN_PURE = {"sqlite3", "psycopg", "pyogrio", "fiona", "rasterio", "requests", "urllib", "socket"}

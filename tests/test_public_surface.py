@@ -27,6 +27,7 @@ PINNED: dict[str, tuple[str, ...]] = {
         "NotFoundError",
         "PermissionDenied",
         "PlanError",
+        "RateLimited",
         "ReportError",
         "SchemaError",
         "SecondFactorRequired",

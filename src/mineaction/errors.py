@@ -19,6 +19,7 @@
           |    +-- TooManyAttempts         login locked out or throttled; carries retry_after_s (429)
           |    +-- SecondFactorRequired    the password was right; the role needs a TOTP code as well
           +-- PermissionDenied (PermissionError)  authenticated, but the rules do not allow it (403)
+          +-- RateLimited                  too many writes in a minute; carries retry_after_s (429)
 
     MineActionWarning (UserWarning)        recoverable data problems worth a look
 
@@ -43,6 +44,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDenied",
     "PlanError",
+    "RateLimited",
     "ReportError",
     "SchemaError",
     "SecondFactorRequired",
@@ -132,6 +134,14 @@ class SecondFactorRequired(NotAuthenticated):
 class PermissionDenied(AccessError, PermissionError):
     """The principal is authenticated but the access rules do not allow the action (or not on another
     organisation's records)."""
+
+
+class RateLimited(AccessError):
+    """Too many writes from one caller in a minute: try again after ``retry_after_s`` seconds (429)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class MineActionWarning(UserWarning):

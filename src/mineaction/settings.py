@@ -100,6 +100,10 @@ class Settings:
     server_max_body_bytes: int = _setting(
         10_000_000, "largest request body the server accepts, bytes (larger bodies get 413)"
     )
+    server_writes_per_minute: int = _setting(
+        120,
+        "writes (creates, replaces, updates, deletes, jobs) a caller may make in a minute; 0 for no limit",
+    )
     server_pool_size: int = _setting(8, "database connections each server process keeps at most")
     server_workers: int = _setting(1, "server processes (PostGIS stores only; a GeoPackage is served by one)")
     password_min_length: int = _setting(12, "shortest password accepted for an account, characters")

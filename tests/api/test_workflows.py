@@ -127,3 +127,96 @@ def test_people_endpoints_answer_the_workflows_json_and_keep_personal_data_back(
         with open_store(served.store) as store:
             revoke_token(store, issued.token_id)
             ungrant(store, "officer", "read_personal")
+
+
+def _finished(client: httpx.Client, location: str, *, within_s: float = 600) -> dict:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        polled = client.get(location)
+        if polled.status_code == 200 and polled.json()["status"] not in ("queued", "running"):
+            return dict(polled.json())
+        time.sleep(1)
+    raise AssertionError(f"{location} did not finish in {within_s} s")
+
+
+@pytest.mark.slow
+def test_risk_surface_and_report_jobs_give_files_to_download(tiny_store: Path, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    import numpy as np
+    import rasterio
+
+    url = str(tmp_path / "files.gpkg")
+    init_store(url).close()
+    with open_store(tiny_store) as source, open_store(url) as target:
+        target.set_setting("simulated", True)
+        for kind in ("hazardous_areas", "assets", "accidents", "victims", "finds", "activities", "funding"):
+            target.write(kind, source.read(kind), author="test", reason="copy")
+        target.write("minefield_records", source.read("minefield_records"), author="test", reason="copy")
+    tokens = add_accounts(url)
+    server = LiveServer(url, tokens=tokens)
+    try:
+        officer = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {tokens['officer']}"}, timeout=120
+        )
+        analyst = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {tokens['analyst']}"}, timeout=120
+        )
+        surface = _finished(
+            officer, officer.post("/jobs/risk-surface", json={"cell_m": 500}).headers["Location"]
+        )
+        report = _finished(officer, officer.post("/jobs/report", json={}).headers["Location"])
+        assert surface["status"] == report["status"] == "succeeded", (surface, report)
+        tif_link = next(link["href"] for link in surface["links"] if link.get("title") == "risk.tif")
+        tif = officer.get(tif_link)
+        assert tif.status_code == 200 and tif.headers["content-type"].startswith("image/tiff")
+        with rasterio.MemoryFile(tif.content) as memory, memory.open() as raster:
+            values = raster.read(1)
+            assert raster.crs.to_epsg() == 32638 and raster.res == (500.0, 500.0)
+            assert raster.tags()["simulated"].startswith("yes")
+            assert np.nanmax(np.where(values == raster.nodata, np.nan, values)) <= 1
+        assert values.shape == (surface["result"]["rows"], surface["result"]["cols"])
+        archive = officer.get(f"{server.url}/jobs/{report['id']}/files/report.zip")
+        with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+            page = zipped.read("index.html").decode()
+            assert "SIMULATED" in page and any(n.startswith("figures/") for n in zipped.namelist())
+        assert analyst.get(tif_link).status_code == 403  # another user's job
+        assert officer.get(f"{server.url}/jobs/{report['id']}/files/nothing.tif").status_code == 404
+    finally:
+        officer.close()
+        analyst.close()
+        server.stop()
+
+
+def test_one_saved_plan_by_id(served: LiveServer, client: httpx.Client, anonymous: httpx.Client) -> None:
+    from mineaction.plan import ClearancePlanner, plan_document, random_problem
+
+    problem = random_problem(20, 2, seed=3, scale_to_nation=False)
+    planner = ClearancePlanner(time_limit_s=5)
+    doc = plan_document(problem, planner, planner.solve(problem))
+    with open_store(served.store) as store:
+        store.save_document("plans", doc["plan_id"], doc, author="test", reason="a plan to read back")
+    plan_id = doc["plan_id"]
+    found = client.get(f"/plans/{plan_id}")
+    assert found.status_code == 200 and found.json()["plan_id"] == plan_id and "problem" not in found.json()
+    assert client.get("/plans/PL-000000000000").status_code == 404
+    assert anonymous.get(f"/plans/{plan_id}").status_code == 401
+
+
+def test_writes_past_the_minute_limit_get_429_and_change_nothing(tmp_path: Path) -> None:
+    url = str(tmp_path / "limits.gpkg")
+    init_store(url).close()
+    tokens = add_accounts(url)
+    server = LiveServer(url, tokens=tokens, env={"MINEACTION_SERVER_WRITES_PER_MINUTE": "2"})
+    try:
+        headers = {"Authorization": f"Bearer {tokens['officer']}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as officer:
+            statuses = [officer.post("/jobs/plan", json={"years": 1}).status_code for _ in range(3)]
+            assert statuses[:2] == [202, 202] and statuses[2] == 429
+            refused = officer.post("/jobs/plan", json={"years": 1})
+            assert refused.status_code == 429 and int(refused.headers["Retry-After"]) <= 60
+            assert "most allowed is 2" in refused.json()["description"]
+            assert len(officer.get("/jobs").json()["jobs"]) == 2
+    finally:
+        server.stop()

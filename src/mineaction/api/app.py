@@ -36,6 +36,7 @@ from mineaction.errors import (
     NotFoundError,
     PermissionDenied,
     PlanError,
+    RateLimited,
     StoreError,
     TooManyAttempts,
     UnavailableError,
@@ -77,6 +78,7 @@ class UnsupportedMediaType(InputError):
 _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (BodyTooLarge, 413, "PayloadTooLarge"),
     (TooManyAttempts, 429, "TooManyRequests"),
+    (RateLimited, 429, "TooManyRequests"),
     (NotAuthenticated, 401, "Unauthorized"),
     (PermissionDenied, 403, "Forbidden"),
     (AccessError, 403, "Forbidden"),

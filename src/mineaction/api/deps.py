@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mineaction.api.auth import Principal, authenticate
+from mineaction.api.ratelimit import WRITE_METHODS, spend_write
 from mineaction.api.state import ServerState
 from mineaction.store.base import Store
 
@@ -43,8 +44,16 @@ def get_store(request: Request) -> Iterator[Store]:
 
 
 def get_principal(request: Request, store: Annotated[Store, Depends(get_store)]) -> Principal:
-    """The caller: anonymous without credentials; NotAuthenticated (401) for bad ones."""
-    return authenticate(store, request.headers, request.cookies, request.method)
+    """The caller: anonymous without credentials; NotAuthenticated (401) for bad ones. A write request is
+    counted against the caller's writes a minute (RateLimited, hence 429, past the limit)."""
+    who = authenticate(store, request.headers, request.cookies, request.method)
+    if request.method in WRITE_METHODS:
+        state: ServerState = request.app.state.server
+        anonymous = who.name == "public"
+        address = request.client.host if request.client else "unknown"
+        subject = f"address:{address}" if anonymous else f"user:{who.name}"
+        spend_write(store, subject, per_minute=state.settings.server_writes_per_minute)  # type: ignore[arg-type]
+    return who
 
 
 async def get_root(request: Request) -> str:

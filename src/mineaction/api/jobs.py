@@ -1,19 +1,24 @@
-"""The server's long work: job kinds (a risk evaluation, a risk model fit, a clearance plan), their parameters
-checked when submitted, and the runner thread each server process keeps.
+"""The server's long work: job kinds (a risk evaluation, a risk model fit, a risk surface, a clearance plan,
+the report), their parameters checked when submitted, and the runner thread each server process keeps.
 
 A job is submitted (202 with its URL), kept in the store (``mineaction.store.jobs``) and run by whichever
 server process claims it first; its result is the workflow's ``to_dict()``, the same JSON as the command's
-``--json``. A process that stops mid-job leaves it with a lease that runs out; then another process (or the
-same one after a restart) runs it again.
+``--json``. A job that makes files (the risk surface as a GeoTIFF, the report as a zip of its page and
+figures) keeps them in the store under ``job-files/<job id>/<name>`` and lists their names in its result's
+``files``; ``GET /jobs/{id}/files/{name}`` serves them. A process that stops mid-job leaves it with a lease
+that runs out; then another process (or the same one after a restart) runs it again.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from mineaction.errors import InputError, MineActionError
@@ -21,7 +26,11 @@ from mineaction.settings import Settings
 from mineaction.store.jobs import claim_job, finish_job
 from mineaction.store.pool import StorePool
 
-__all__ = ["JOB_KINDS", "JobRunner", "check_params"]
+__all__ = ["FILE_TYPES", "JOB_FILES", "JOB_KINDS", "JobRunner", "check_params"]
+
+#: Store collection of the files jobs make, and the media type of each file name.
+JOB_FILES = "job-files"
+FILE_TYPES = {"risk.tif": "image/tiff; application=geotiff", "report.zip": "application/zip"}
 
 log = logging.getLogger("mineaction.api.jobs")
 
@@ -63,7 +72,7 @@ def _risk_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return {"cell_m": _number(params, "cell_m", 25, 1000), "seed": _int(params, "seed", 0, 2**31 - 1)}
 
 
-def _run_plan(store: Any, settings: Settings, params: Mapping[str, Any]) -> dict[str, Any]:
+def _run_plan(store: Any, settings: Settings, params: Mapping[str, Any], job_id: str) -> dict[str, Any]:
     from mineaction.workflows.plan import builtin_scenarios, plan_clearance
 
     scenarios = builtin_scenarios(params["scenarios"]) if params.get("scenarios") else ()
@@ -78,7 +87,9 @@ def _run_plan(store: Any, settings: Settings, params: Mapping[str, Any]) -> dict
     return run.to_dict()
 
 
-def _run_risk_evaluate(store: Any, settings: Settings, params: Mapping[str, Any]) -> dict[str, Any]:
+def _run_risk_evaluate(
+    store: Any, settings: Settings, params: Mapping[str, Any], job_id: str
+) -> dict[str, Any]:
     from mineaction.workflows.risk import evaluate_risk
 
     return evaluate_risk(
@@ -86,12 +97,61 @@ def _run_risk_evaluate(store: Any, settings: Settings, params: Mapping[str, Any]
     ).to_dict()
 
 
-def _run_risk_fit(store: Any, settings: Settings, params: Mapping[str, Any]) -> dict[str, Any]:
+def _run_risk_fit(store: Any, settings: Settings, params: Mapping[str, Any], job_id: str) -> dict[str, Any]:
     from mineaction.workflows.risk import fit_risk_model
 
     return fit_risk_model(
         store, settings=settings, cell_m=params.get("cell_m"), seed=params.get("seed")
     ).to_dict()
+
+
+def _keep(store: Any, settings: Settings, job_id: str, path: Path, name: str) -> None:
+    store.save_file(
+        JOB_FILES,
+        f"{job_id}/{name}",
+        path.read_bytes(),
+        media_type=FILE_TYPES[name],
+        author=settings.author,
+        reason=f"result of job {job_id}",
+    )
+
+
+def _run_risk_surface(
+    store: Any, settings: Settings, params: Mapping[str, Any], job_id: str
+) -> dict[str, Any]:
+    from mineaction.io import write_risk_geotiff
+    from mineaction.workflows.risk import fit_risk_model, predict_risk_surface
+
+    fitted = fit_risk_model(store, settings=settings, cell_m=params.get("cell_m"), seed=params.get("seed"))
+    surface = predict_risk_surface(store, fitted.bundle, settings=settings)
+    with tempfile.TemporaryDirectory(prefix="mineaction-job-") as folder:
+        path = write_risk_geotiff(
+            Path(folder) / "risk.tif", surface.grid, surface.surface, simulated=surface.simulated
+        )
+        _keep(store, settings, job_id, path, "risk.tif")
+    return {**surface.to_dict(), "model": fitted.to_dict(), "files": ["risk.tif"]}
+
+
+def _report_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    title = params.get("title")
+    if title is not None and (not isinstance(title, str) or not 0 < len(title) <= 200):
+        raise InputError("title must be a text of 1 to 200 characters")
+    return {"title": title}
+
+
+def _run_report(store: Any, settings: Settings, params: Mapping[str, Any], job_id: str) -> dict[str, Any]:
+    from mineaction.report import build_report
+    from mineaction.workflows import report_data
+
+    data = report_data(store, settings=settings)
+    title = params.get("title") or "Mine action evidence report" + (
+        " (SIMULATED data)" if data.simulated else ""
+    )
+    with tempfile.TemporaryDirectory(prefix="mineaction-job-") as folder:
+        index = build_report(data, Path(folder) / "report", title=title)
+        archive = shutil.make_archive(str(Path(folder) / "report"), "zip", index.parent)
+        _keep(store, settings, job_id, Path(archive), "report.zip")
+    return {"title": title, "simulated": data.simulated, "files": ["report.zip"]}
 
 
 # kind: (check and normalise the parameters, run, lease in seconds)
@@ -101,6 +161,8 @@ JOB_KINDS: dict[
     "plan": (_plan_params, _run_plan, 3600.0),
     "risk-evaluate": (_risk_params, _run_risk_evaluate, 3600.0),
     "risk-fit": (_risk_params, _run_risk_fit, 3600.0),
+    "risk-surface": (_risk_params, _run_risk_surface, 3600.0),
+    "report": (_report_params, _run_report, 3600.0),
 }
 
 
@@ -159,7 +221,7 @@ class JobRunner:
         settings = self.settings.replace(author=job["submitted_by"])
         try:
             with self.pool.store() as store:
-                result = run(store, settings, job["params"])
+                result = run(store, settings, job["params"], job["id"])
             error = None
         except MineActionError as exc:
             result, error = None, str(exc)

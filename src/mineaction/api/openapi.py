@@ -158,7 +158,7 @@ def _write_ops(kind: str, schema: EntitySchema) -> tuple[dict[str, Any], dict[st
         "schema": {"type": "string"},
         "description": "The ETag last read",
     }
-    errors = error_responses("400", "401", "403", "404", "409", "412", "413", "415", "422", "503")
+    errors = error_responses("400", "401", "403", "404", "409", "412", "413", "415", "422", "429", "503")
     created = {"201": {"description": "Created; Location names the new feature"}}
     done = {"204": {"description": "Done"}}
     on_items = {

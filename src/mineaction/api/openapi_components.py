@@ -146,6 +146,7 @@ COMPONENTS: dict[str, Any] = {
             ("413", "The request body is too large"),
             ("415", "The body is not of a media type this operation takes"),
             ("422", "The record was refused by validation; the description names the field"),
+            ("429", "Too many writes this minute; Retry-After says how many seconds to wait"),
             ("503", "The database cannot be reached now; retry later"),
         )
     },

@@ -1,7 +1,7 @@
 """REST for the workflows, with the JSON of the command line's ``--json``: store statistics, record
-assessment, new-contamination alerts, data quality, risk education and assistance to survivors at once; risk
-evaluation, risk model fits and clearance plans as jobs (202 and a job resource to poll, kept in the
-store)."""
+assessment, new-contamination alerts, data quality, saved plans, risk education and assistance to survivors
+at once; risk evaluation, risk model fits, risk surfaces (a GeoTIFF to download), clearance plans and the
+report (a zip to download) as jobs (202 and a job resource to poll, kept in the store)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from mineaction.access import require
 from mineaction.api.app import UnsupportedMediaType
 from mineaction.api.auth import require_read
 from mineaction.api.deps import Caller, LentStore, Query, Root, Server
-from mineaction.api.jobs import JOB_KINDS, check_params
+from mineaction.api.jobs import FILE_TYPES, JOB_FILES, JOB_KINDS, check_params
 from mineaction.api.openapi import register_paths
 from mineaction.api.openapi_components import error_responses, ref
 from mineaction.api.params import reject_unknown
@@ -80,6 +80,22 @@ def plans(query: Query, store: LentStore, who: Caller) -> Response:
     return json_response({"plans": to_jsonable(found)})
 
 
+@router.get("/plans/{plan_id}")
+def plan(plan_id: str, query: Query, store: LentStore, who: Caller) -> Response:
+    """One saved plan: its inputs, weights, settings, scenario and result (schedule, every task's reason)."""
+    from mineaction.workflows import to_jsonable
+    from mineaction.workflows.plan import PLAN_COLLECTION
+
+    reject_unknown(query, ())
+    require_read(who, "activities")
+    try:
+        doc = store.load_document(PLAN_COLLECTION, plan_id)
+    except NotFoundError:
+        raise NotFoundError(f"no saved plan {plan_id!r}; list them with GET /plans") from None
+    shown = {k: v for k, v in doc.items() if k != "problem"}  # the input arrays: large, and in the store
+    return json_response(to_jsonable(shown))
+
+
 def _day(query: Any, name: str = "as_of") -> date | None:
     """The optional ``as_of`` day of a query (YYYY-MM-DD)."""
     text = query.get(name, [None])[0]
@@ -132,6 +148,9 @@ def _job_view(root: str, job: dict[str, Any]) -> dict[str, Any]:
     # results may hold NaN or infinite figures (a gap not yet bounded): JSON has null for them
     shown = to_jsonable({k: v for k, v in job.items() if k not in ("runner", "lease_until")})
     shown["links"] = [{"href": f"{root}/jobs/{job['id']}", "rel": "self", "type": "application/json"}]
+    for name in (job.get("result") or {}).get("files", []):
+        href = f"{root}/jobs/{job['id']}/files/{name}"
+        shown["links"].append({"href": href, "rel": "enclosure", "type": FILE_TYPES.get(name), "title": name})
     return shown
 
 
@@ -165,14 +184,30 @@ def jobs(root: Root, query: Query, store: LentStore, who: Caller) -> Response:
     return json_response({"jobs": [_job_view(root, j) for j in mine]})
 
 
-@router.get("/jobs/{job_id}")
-def job(job_id: str, root: Root, query: Query, store: LentStore, who: Caller) -> Response:
-    reject_unknown(query, ())
+def _own_job(store: Any, job_id: str, who: Any) -> dict[str, Any]:
     require(who, "analyse")
     found = load_job(store, job_id)
     if found["submitted_by"] != who.name and who.role != "admin":
         raise PermissionDenied(f"job {job_id} is {found['submitted_by']}'s")
-    return json_response(_job_view(root, found))
+    return found
+
+
+@router.get("/jobs/{job_id}")
+def job(job_id: str, root: Root, query: Query, store: LentStore, who: Caller) -> Response:
+    reject_unknown(query, ())
+    return json_response(_job_view(root, _own_job(store, job_id, who)))
+
+
+@router.get("/jobs/{job_id}/files/{name}")
+def job_file(job_id: str, name: str, query: Query, store: LentStore, who: Caller) -> Response:
+    """A file a finished job made (the risk surface's GeoTIFF, the report's zip)."""
+    reject_unknown(query, ())
+    found = _own_job(store, job_id, who)
+    if name not in (found.get("result") or {}).get("files", []):
+        raise NotFoundError(f"job {job_id} made no file {name!r}; its files are listed in its links")
+    kept = store.load_file(JOB_FILES, f"{job_id}/{name}")
+    headers = {"Content-Disposition": f'attachment; filename="{job_id}-{name}"'}
+    return Response(content=kept.data, media_type=kept.media_type, headers=headers)
 
 
 def _paths(state: Any) -> dict[str, Any]:
@@ -198,7 +233,7 @@ def _paths(state: Any) -> dict[str, Any]:
                 "requestBody": {"required": False, "content": any_json},
                 "responses": {
                     "202": {"description": "Queued", "content": job_schema},
-                    **error_responses("400", "401", "403", "415", "503"),
+                    **error_responses("400", "401", "403", "415", "429", "503"),
                 },
             }
         }
@@ -233,6 +268,32 @@ def _paths(state: Any) -> dict[str, Any]:
                 "responses": {"200": {"description": "The result", "content": any_json}, **failures},
             }
         }
+    paths["/plans/{planId}"] = {
+        "get": {
+            "summary": "One saved plan: inputs, weights, scenario and result with every task's reason",
+            "security": security,
+            "parameters": [{"name": "planId", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The plan", "content": any_json},
+                **error_responses("400", "401", "403", "404", "503"),
+            },
+        }
+    }
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    paths["/jobs/{jobId}/files/{name}"] = {
+        "get": {
+            "summary": "A file a finished job made (risk.tif: GeoTIFF; report.zip: the report)",
+            "security": security,
+            "parameters": [
+                {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {"description": "The file", "content": {t: binary for t in set(FILE_TYPES.values())}},
+                **error_responses("400", "401", "403", "404", "503"),
+            },
+        }
+    }
     paths["/jobs"] = {
         "get": {
             "summary": "Your jobs, newest first",
