@@ -20,6 +20,14 @@ from mineaction.workflows.evidence import (
     raise_alerts,
     summarise_store,
 )
+from mineaction.workflows.figures import (
+    CasualtyFigures,
+    FundingFigures,
+    LandRelease,
+    casualty_figures,
+    funding_figures,
+    land_release,
+)
 from mineaction.workflows.patterns import AreaPatterns, PatternsResult, analyse_patterns, pattern_settings
 from mineaction.workflows.people import (
     EoreNeeds,
@@ -65,9 +73,12 @@ from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot, is_simulat
 __all__ = [
     "AlertsResult",
     "AreaPatterns",
+    "CasualtyFigures",
     "EoreNeeds",
     "EvidenceTables",
+    "FundingFigures",
     "JsonResult",
+    "LandRelease",
     "PatternsResult",
     "PeopleResults",
     "PlanRerun",
@@ -90,6 +101,7 @@ __all__ = [
     "as_snapshot",
     "assess_records",
     "builtin_scenarios",
+    "casualty_figures",
     "cells_from_frame",
     "check_quality",
     "eore_for_plan",
@@ -101,7 +113,9 @@ __all__ = [
     "fit_risk_table",
     "format_share",
     "frame_rows",
+    "funding_figures",
     "is_simulated",
+    "land_release",
     "load_risk_model",
     "pattern_settings",
     "people_results",

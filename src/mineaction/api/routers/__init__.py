@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mineaction.api.routers import collections, items, landing, transactions, workflows
+from mineaction.api.routers import collections, dashboard, items, landing, maps, transactions, workflows
 
 __all__ = ["ROUTERS"]
 
@@ -14,4 +14,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     transactions.router,
     workflows.router,
+    maps.router,
+    dashboard.router,
 )

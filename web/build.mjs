@@ -1,0 +1,59 @@
+// Builds the dashboard into the Python package (src/mineaction/web/static/) with esbuild: one ES module
+// for the app with its libraries, one stylesheet, MapLibre's worker, the page; and copies axe-core (MPL-2.0)
+// for the accessibility tests. build.json records the hash of every input, so a test can tell when the
+// committed bundle is older than its sources. Run with `make web` (npm ci, then node build.mjs).
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "..", "src", "mineaction", "web", "static");
+const tests = join(here, "..", "tests", "web");
+
+export function inputs() {
+  const files = ["package.json", "package-lock.json", "build.mjs"];
+  for (const folder of ["src", "messages"]) {
+    for (const name of readdirSync(join(here, folder)).sort()) {
+      if (statSync(join(here, folder, name)).isFile()) files.push(`${folder}/${name}`);
+    }
+  }
+  return Object.fromEntries(files.map((f) => [f, createHash("sha256").update(readFileSync(join(here, f))).digest("hex")]));
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+await esbuild.build({
+  entryPoints: [join(here, "src", "main.js")],
+  bundle: true,
+  format: "esm",
+  minify: true,
+  legalComments: "linked",
+  target: ["es2022"],
+  outfile: join(out, "dashboard.js"),
+  logLevel: "warning",
+});
+await esbuild.build({
+  entryPoints: [join(here, "src", "dashboard.css")],
+  bundle: true,
+  minify: true,
+  outfile: join(out, "dashboard.css"),
+  logLevel: "warning",
+});
+const maplibre = join(here, "node_modules", "maplibre-gl", "dist");
+copyFileSync(join(maplibre, "maplibre-gl-worker.mjs"), join(out, "maplibre-gl-worker.mjs"));
+copyFileSync(join(here, "node_modules", "maplibre-gl", "LICENSE.txt"), join(out, "LICENSE.maplibre-gl.txt"));
+copyFileSync(join(here, "node_modules", "echarts", "LICENSE"), join(out, "LICENSE.echarts.txt"));
+copyFileSync(join(here, "src", "index.html"), join(out, "index.html"));
+mkdirSync(tests, { recursive: true });
+copyFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), join(tests, "axe.min.js"));
+const versions = Object.fromEntries(
+  ["maplibre-gl", "echarts", "axe-core", "esbuild"].map((name) => [
+    name,
+    JSON.parse(readFileSync(join(here, "node_modules", name, "package.json"))).version,
+  ]),
+);
+const manifest = { inputs: inputs(), versions, outputs: readdirSync(out).sort() };
+writeFileSync(join(out, "build.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(`built ${relative(process.cwd(), out)}: ${manifest.outputs.join(", ")}`);
