@@ -66,7 +66,8 @@ export function has(key) {
 export function vocab(vocabulary, value) {
   if (value === null || value === undefined || value === "") return t("value.none");
   const key = `vocab.${vocabulary}.${value}`;
-  return has(key) ? t(key) : String(value);
+  if (has(key)) return t(key);
+  return value === "unknown" ? t("value.unknown") : String(value);
 }
 
 export function district(name) {

@@ -259,6 +259,29 @@ async function showRecord(kind, id) {
   }
 }
 
+const PREFIXES = { HA: "hazardous_areas", MR: "minefield_records", EO: "finds", AC: "accidents", AT: "activities", ST: "assets", AD: "admin_areas", CL: "context_layers" };
+
+/** Open a record by its identifier: the keyboard's way to what a click on the map does. */
+function findRecord() {
+  const input = el("input", { id: "find-record", type: "text", autocomplete: "off", spellcheck: "false" });
+  const note = el("p", { class: "note", role: "status" });
+  const form = el("form", {
+    class: "find-record",
+    onsubmit: (event) => {
+      event.preventDefault();
+      const id = input.value.trim().toUpperCase();
+      const kind = PREFIXES[id.split("-")[0]];
+      note.textContent = "";
+      if (!kind || !readable(kind)) {
+        note.textContent = t("map.not_found", { id });
+        return;
+      }
+      showRecord(kind, id);
+    },
+  }, el("label", { for: "find-record" }, t("map.find_label")), input, el("button", { type: "submit" }, t("map.find")), note);
+  return form;
+}
+
 function onClick(event) {
   const layers = CLICKABLE.filter((id) => state.map.getLayer(id) && state.map.getLayoutProperty(id, "visibility") !== "none");
   const box = [[event.point.x - 4, event.point.y - 4], [event.point.x + 4, event.point.y + 4]];
@@ -285,16 +308,16 @@ function districtLabels(collection) {
   }
 }
 
-async function addAlerts() {
+async function addAlerts(map) {
   if (!can("read", "finds")) return;
   const alerts = await getJSON("/alerts").catch(() => null);
-  if (!alerts || !state.map.getSource("alerts")) return;
+  if (!alerts || state.map !== map || !map.getSource("alerts")) return; // the view was left meanwhile
   const features = alerts.alerts.filter((a) => a.lon !== null).map((a) => ({
     type: "Feature",
     geometry: { type: "Point", coordinates: [a.lon, a.lat] },
     properties: { alert: a.alert, n_finds: a.n_finds },
   }));
-  state.map.getSource("alerts").setData({ type: "FeatureCollection", features });
+  map.getSource("alerts").setData({ type: "FeatureCollection", features });
 }
 
 export async function renderMap(main) {
@@ -303,13 +326,14 @@ export async function renderMap(main) {
     can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null,
     getJSON("/collections/admin_areas/items?limit=1000&level=district").catch(() => ({ features: [] })),
   ]);
+  if (!main.isConnected) return; // another view was chosen while the data came
   state.span = span;
   const mapBox = el("div", { id: "map", class: "map", role: "region", "aria-label": t("map.label") });
   state.panel = el("aside", { class: "feature-panel", "aria-labelledby": "panel-title", "aria-live": "polite" },
     el("h2", { id: "panel-title", class: "visually-hidden" }, t("map.feature")),
     el("p", { class: "note" }, t("map.feature_hint")));
   main.append(el("div", { class: "map-layout" },
-    el("div", { class: "map-side" }, layerControls(), legend()),
+    el("div", { class: "map-side" }, findRecord(), layerControls(), legend()),
     el("div", { class: "map-main" }, timeSlider(), mapBox),
     state.panel));
   const bounds = districts.features?.length ? featureBounds(districts.features) : [[46.0, 39.0], [47.5, 40.4]];
@@ -324,6 +348,8 @@ export async function renderMap(main) {
       "NavigationControl.ZoomOut": t("map.zoom_out"),
       "NavigationControl.ResetBearing": t("map.reset_north"),
       "Map.Title": t("map.label"),
+      "ScaleControl.Meters": t("map.scale_m"),
+      "ScaleControl.Kilometers": t("map.scale_km"),
     },
   });
   state.map = map;
@@ -333,7 +359,7 @@ export async function renderMap(main) {
   map.on("click", onClick);
   map.on("load", () => {
     districtLabels(districts);
-    addAlerts();
+    addAlerts(map);
   });
   map.once("idle", () => {
     window.mineactionFirstIdle = performance.now();

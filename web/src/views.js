@@ -9,6 +9,11 @@ const ha = (m2) => (typeof m2 === "number" ? m2 / 10000 : m2);
 const haText = (m2) => t("unit.ha", { value: number(ha(m2)) });
 const usd = (v) => t("unit.usd", { value: number(v) });
 const intro = (key, params) => el("p", { class: "intro" }, t(key, params));
+const scenario = (plan) => {
+  const name = plan.scenario?.name;
+  if (!name) return t("value.none");
+  return has(`scenario.${name}`) ? t(`scenario.${name}`) : name;
+};
 
 function interval(entry) {
   if (!entry || entry.share === null || entry.share === undefined) return null;
@@ -45,7 +50,7 @@ async function briefing(main) {
 
 function releaseTable(caption, rows, key) {
   const label = { year: t("field.year"), district: t("field.district"), operator: t("field.operator"), method: t("field.method") }[key];
-  const first = { year: (r) => String(r.year), district: (r) => district(r.district), operator: (r) => r.operator ?? t("value.none"), method: (r) => vocab("clearance_method", r.method) }[key];
+  const first = { year: (r) => String(r.year), district: (r) => district(r.district), operator: (r) => (r.operator === "unknown" ? t("value.unknown") : (r.operator ?? t("value.none"))), method: (r) => vocab("clearance_method", r.method) }[key];
   return table(caption, [
     { key, label, render: first },
     { key: "cancelled_m2", label: t("field.cancelled_ha"), numeric: true, render: (r) => number(ha(r.cancelled_m2)) },
@@ -226,9 +231,9 @@ async function plan(main) {
   const schedule = Object.entries(latest.schedule || {}).map(([area, year]) => ({ area, year }));
   main.append(
     el("div", { class: "cards" },
-      card(t("plan.scenario"), latest.scenario?.name ?? t("value.none")),
+      card(t("plan.scenario"), scenario(latest)),
       card(t("plan.gap"), percent(latest.mip_gap, 2)),
-      card(t("field.families"), t("unit.people", { value: number((latest.families_returned_by_year || []).at(-1)) }))),
+      card(t("field.families"), t("unit.families", { value: number((latest.families_returned_by_year || []).at(-1)) }))),
     section(t("field.families"),
       barChart(t("plan.families_label"), years, [{ name: t("field.families"), values: latest.families_returned_by_year || [] }], { line: true }),
       table(t("field.families"), [
@@ -239,7 +244,7 @@ async function plan(main) {
       ], years.map((year, i) => ({ year, families: latest.families_returned_by_year?.[i], km2: latest.area_released_km2_by_year?.[i], usd: latest.money_spent_usd_by_year?.[i] })))),
     section(t("plan.scenarios"), table(t("plan.scenarios"), [
       { key: "plan_id", label: t("field.id") },
-      { key: "scenario", label: t("plan.scenario"), render: (r) => r.scenario?.name ?? t("value.none") },
+      { key: "scenario", label: t("plan.scenario"), render: scenario },
       { key: "objective", label: t("plan.objective"), numeric: true, render: (r) => number(r.objective) },
       { key: "gap", label: t("plan.gap"), numeric: true, render: (r) => percent(r.mip_gap, 2) },
     ], plans)),

@@ -203,7 +203,11 @@ def _paths(state: Any) -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": login}}},
                 "responses": {
                     "200": {"description": "Signed in", "content": body},
-                    **error_responses("400", "401", "415", "429", "503"),
+                    **error_responses("400", "401", "415", "503"),
+                    "429": {
+                        "description": "Too many failed sign-ins: locked out for a while (Retry-After)",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
                 },
             },
             "delete": {
