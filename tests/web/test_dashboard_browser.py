@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
-from conftest import PASSWORD, Accounts
+from dashboard_accounts import PASSWORD, Accounts
 
 pytestmark = pytest.mark.slow
 

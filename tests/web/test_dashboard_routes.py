@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from dashboard_accounts import PASSWORD, Accounts
 
-from conftest import PASSWORD, Accounts
 from mineaction.access import COOKIE_NAME
 
 pytestmark = pytest.mark.slow
