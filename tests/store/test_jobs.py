@@ -20,7 +20,7 @@ def test_a_job_is_claimed_once_and_finished(store: object) -> None:
 
 def test_a_lapsed_lease_lets_another_runner_take_the_job(store: object) -> None:
     job = submit_job(store, "risk-fit", {}, user="officer")
-    assert claim_job(store, runner="gone:1", lease_s=0)["id"] == job["id"]  # type: ignore[index]
+    assert claim_job(store, runner="gone:1", lease_s=-1)["id"] == job["id"]  # type: ignore[index]
     again = claim_job(store, runner="b:2", lease_s=600)
     assert again is not None and again["runner"] == "b:2"
     finish_job(store, again, error="stopped")
