@@ -30,10 +30,11 @@ ALLOWED = {
     "report": {"domain", "errors", "settings", "workflows", "report"},
     "cli": {
         *("access", "api", "cli", "demo", "domain", "errors", "io", "report", "settings", "simulate"),
-        *("store", "workflows"),
+        *("forms", "store", "workflows"),
     },
     "demo": {"domain", "errors", "settings", "store", "io", "simulate", "workflows", "report"},
-    "api": {"access", "api", "domain", "errors", "io", "report", "settings", "store", "workflows"},
+    "api": {"access", "api", "domain", "errors", "forms", "io", "report", "settings", "store", "workflows"},
+    "forms": {"domain", "errors", "forms", "io"},
 }
 PURE = ("analysis", "risk", "plan", "patterns")
 FORBIDDEN_IN_PURE = {"sqlite3", "psycopg", "pyogrio", "fiona", "rasterio", "requests", "urllib", "socket"}

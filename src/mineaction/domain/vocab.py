@@ -31,6 +31,7 @@ __all__ = [
     "FUNDING_PURPOSES",
     "HAZARD_KINDS",
     "HAZARD_STATUSES",
+    "LANGUAGES",
     "NEED_STATUSES",
     "OPERATOR_KINDS",
     "PROVIDER_KINDS",
@@ -38,11 +39,13 @@ __all__ = [
     "SETTINGS",
     "SEXES",
     "SURVIVOR_NEEDS",
+    "TRANSLATED_LABELS",
     "VICTIM_GROUPS",
     "VICTIM_OUTCOMES",
     "VOCABULARIES",
     "Vocabulary",
     "normalize_term",
+    "term_label",
 ]
 
 
@@ -323,6 +326,100 @@ VOCABULARIES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     }
 )
 
+# Labels in the languages field forms are shown in: English (the labels above), Azerbaijani and Russian.
+# TRANSLATED_LABELS gives, for each vocabulary a field form offers, every code's (Azerbaijani, Russian) label;
+# tests/forms checks that no code of those vocabularies lacks one.
+LANGUAGES: tuple[str, ...] = ("en", "az", "ru")
+_UNKNOWN = ("naməlum", "неизвестно")
+_MIXED = ("qarışıq", "смешанный")
+TRANSLATED_LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = MappingProxyType(
+    {
+        "hazard_kind": {
+            "SHA": ("şübhəli təhlükəli ərazi", "предполагаемый опасный район"),
+            "CHA": ("təsdiqlənmiş təhlükəli ərazi", "подтверждённый опасный район"),
+        },
+        "hazard_status": {
+            "open": ("açıq", "открыт"),
+            "in_progress": ("iş gedir", "в работе"),
+            "released": ("azad edilib", "высвобожден"),
+        },
+        "contamination": {
+            "AP": ("piyada əleyhinə minalar", "противопехотные мины"),
+            "AT": ("tank əleyhinə minalar", "противотанковые мины"),
+            "UXO": ("partlamamış hərbi sursat", "неразорвавшиеся боеприпасы"),
+            "mixed": _MIXED,
+        },
+        "evidence_kind": {
+            "minefield_record": ("mina sahəsinin formulyarı", "формуляр минного поля"),
+            "accident": ("hadisə", "несчастный случай"),
+            "find": ("aşkarlanmış partlayıcı sursat", "обнаруженный взрывоопасный предмет"),
+            "witness": ("şahid və ya icma məlumatı", "сообщение свидетеля или общины"),
+            "military_info": ("hərbi məlumat", "военная информация"),
+            "visual": ("vizual əlamət", "визуальный признак"),
+            "model": ("risk modelinin proqnozu", "прогноз модели риска"),
+        },
+        "activity_kind": {
+            "NTS": ("qeyri-texniki tədqiqat", "нетехническое обследование"),
+            "TS": ("texniki tədqiqat", "техническое обследование"),
+            "clearance": ("təmizləmə", "разминирование"),
+            "BAC": ("döyüş ərazisinin təmizlənməsi", "очистка района боевых действий"),
+            "EOD": ("partlayıcı sursatın zərərsizləşdirilməsi", "обезвреживание взрывоопасных предметов"),
+            "QA": ("keyfiyyətin təminatı", "обеспечение качества"),
+        },
+        "clearance_method": {
+            "manual": ("əl ilə", "ручной"),
+            "mechanical": ("mexaniki", "механизированный"),
+            "dog": ("mina axtaran it", "минно-розыскная собака"),
+            "mixed": _MIXED,
+        },
+        "device_category": {
+            "AP": ("piyada əleyhinə mina", "противопехотная мина"),
+            "AT": ("tank əleyhinə mina", "противотанковая мина"),
+            "UXO": ("partlamamış hərbi sursat", "неразорвавшийся боеприпас"),
+            "IED": ("əldəqayırma partlayıcı qurğu", "самодельное взрывное устройство"),
+            "cluster": ("kaset sursatının qalığı", "остаток кассетного боеприпаса"),
+            "unknown": _UNKNOWN,
+        },
+        "find_condition": {
+            "armed": ("döyüş vəziyyətində", "взведён"),
+            "unarmed": ("döyüş vəziyyətində deyil", "не взведён"),
+            "damaged": ("zədələnmiş", "повреждён"),
+            "unknown": _UNKNOWN,
+        },
+        "setting": {
+            "settlement": ("yaşayış məntəqəsi", "населённый пункт"),
+            "road": ("yol", "дорога"),
+            "farmland": ("əkin sahəsi", "пахотные земли"),
+            "pasture": ("otlaq", "пастбище"),
+            "forest": ("meşə", "лес"),
+            "water_source": ("su mənbəyi", "источник воды"),
+            "cemetery": ("qəbiristanlıq", "кладбище"),
+            "infrastructure_site": ("infrastruktur obyekti", "объект инфраструктуры"),
+            "unknown": _UNKNOWN,
+        },
+        "accident_activity": {
+            "farming": ("əkinçilik", "земледелие"),
+            "herding": ("heyvan otarma", "выпас скота"),
+            "travelling": ("yol getmə", "передвижение"),
+            "collecting": ("odun, qida və ya metal qırıntısı yığma", "сбор дров, еды или металлолома"),
+            "construction": ("tikinti və ya təmir", "строительство или ремонт"),
+            "demining": ("minatəmizləmə", "разминирование"),
+            "military": ("hərbi xidmət", "военная служба"),
+            "playing": ("oyun", "игра"),
+            "handling": ("sursatla rəftar", "обращение с боеприпасом"),
+            "other": ("digər", "другое"),
+            "unknown": _UNKNOWN,
+        },
+        "victim_group": {
+            "civilian": ("mülki şəxs", "гражданское лицо"),
+            "military": ("hərbçi", "военнослужащий"),
+            "deminer": ("minaaxtaran", "сапёр"),
+        },
+        "victim_outcome": {"killed": ("həlak olub", "погиб"), "injured": ("yaralanıb", "ранен")},
+        "sex": {"male": ("kişi", "мужской"), "female": ("qadın", "женский"), "unknown": _UNKNOWN},
+    }
+)
+
 _SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -342,3 +439,21 @@ def normalize_term(value: str, vocabulary: Mapping[str, str]) -> str | None:
         if text == code.lower() or text == _SEPARATORS.sub("_", label).lower():
             return code
     return None
+
+
+def term_label(vocabulary: str, code: str, language: str) -> str:
+    """Label of ``code`` of the vocabulary named ``vocabulary`` in ``language`` (``en``, ``az`` or ``ru``).
+
+    >>> term_label("sex", "female", "az")
+    'qadın'
+
+    Raises ``KeyError`` naming what is missing when the vocabulary, the code or its translation is not there.
+    """
+    if language == "en":
+        return VOCABULARIES[vocabulary][code]
+    if language not in LANGUAGES:
+        raise KeyError(f"language {language!r}; use one of {', '.join(LANGUAGES)}")
+    labels = TRANSLATED_LABELS.get(vocabulary, {})
+    if code not in labels:
+        raise KeyError(f"{vocabulary}.{code} has no {language} label (add it to TRANSLATED_LABELS)")
+    return labels[code][LANGUAGES.index(language) - 1]
