@@ -41,3 +41,31 @@ def test_a_viewer_acting_through_the_api_cannot_write_even_if_a_check_is_forgott
         store.write(
             "operators", pd.DataFrame({"name": ["x"], "operator_kind": ["ngo"]}), author="dan", reason="r"
         )
+
+
+def test_personal_data_needs_the_grant_and_each_read_is_logged(store) -> None:
+    from mineaction.access import get_personal, read_personal
+    from mineaction.errors import NotAuthenticated
+
+    victims = pd.DataFrame(
+        {"accident": ["AC-000001"], "outcome": ["injured"], "name": ["SIMULATED-Huseynova"]}
+    )
+    vid = store.write("victims", victims, author="t", reason="r").inserted[0]
+    plain = Principal("vera", "verifier", "ANAMA")
+    granted = Principal("vera", "verifier", "ANAMA", frozenset({"read_personal"}))
+    with pytest.raises(PermissionDenied, match="without an explicit grant"):
+        read_personal(store, plain, "victims")
+    with pytest.raises(NotAuthenticated):
+        get_personal(store, PUBLIC, "victims", vid)
+    with pytest.raises(PermissionDenied):
+        read_personal(store, Principal("dan", "viewer", "DON"), "victims")
+    assert read_personal(store, granted, "victims")["name"].tolist() == ["SIMULATED-Huseynova"]
+    assert get_personal(store, granted, "victims", vid)["name"] == "SIMULATED-Huseynova"
+    with acting_as(granted, address="192.0.2.5", channel="api"):
+        read_personal(store, granted, "victims", ids=[vid])
+    reads = read_audit(store, action="read_personal")
+    assert [(e.actor, e.origin) for e in reads] == [
+        ("vera", "anonymous"),
+        ("vera", "anonymous"),
+        ("vera", "api 192.0.2.5"),
+    ]

@@ -130,7 +130,7 @@ def test_a_version_1_store_gains_the_new_kinds_and_keeps_its_keys(
         for kind in _PEOPLE_KINDS:
             assert store.table_exists(kind) and store.table_exists(f"{kind}_history")
             assert store.counts()[kind] == 0
-        assert "date_of_birth" in store.column_names("victims_history")
+        assert "date_of_birth" in store.column_names("victims_personal_history")
         again = store.write("victims", _victims(), author="t", reason="same register after the upgrade")
         assert (again.inserted, again.updated, again.unchanged) == ((), (), 3)
         dated = _victims().iloc[[2]].assign(id=first.inserted[2], date_of_birth="2011-04-02")

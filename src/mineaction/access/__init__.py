@@ -31,7 +31,15 @@ from mineaction.access.accounts import (
     ungrant,
 )
 from mineaction.access.audit import AUDIT_ACTIONS, acting_as, read_audit, record, verify_audit
+from mineaction.access.disclosure import (
+    SUPPRESSED,
+    must_suppress,
+    suppress_count,
+    suppress_counts,
+    suppress_table,
+)
 from mineaction.access.login import clear_lockout, login, sign_in
+from mineaction.access.personal import get_personal, read_personal
 from mineaction.access.principal import PUBLIC, Principal, local_principal, require
 from mineaction.access.request import authenticate_request
 from mineaction.access.rules import ACTIONS, ORGANISATION_KINDS, ROLES, RULES, rules_markdown
@@ -73,6 +81,7 @@ __all__ = [
     "Principal",
     "ROLES",
     "RULES",
+    "SUPPRESSED",
     "TokenInfo",
     "TotpEnrolment",
     "User",
@@ -92,6 +101,7 @@ __all__ = [
     "enable_user",
     "end_session",
     "get_organisation",
+    "get_personal",
     "get_user",
     "grant",
     "issue_token",
@@ -100,7 +110,9 @@ __all__ = [
     "list_users",
     "local_principal",
     "login",
+    "must_suppress",
     "read_audit",
+    "read_personal",
     "record",
     "require",
     "reset_totp",
@@ -111,6 +123,9 @@ __all__ = [
     "set_password",
     "set_role",
     "sign_in",
+    "suppress_count",
+    "suppress_counts",
+    "suppress_table",
     "ungrant",
     "verify_audit",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "append_audit",
     "audit_change",
     "audit_entries",
+    "audit_personal_read",
     "current_origin",
     "entry_hash",
     "verify_chain",
@@ -198,6 +199,21 @@ def audit_change(
     }
     actor = current_origin().actor or author
     append_audit(store, "delete" if deleted else "write", kind, detail, actor=actor)
+
+
+def audit_personal_read(store: SettingsAndDocuments, kind: str, ids: Sequence[str]) -> None:
+    """Log a read of people's personal data (the kind and the records' ids, never the values) made on
+    someone's behalf: inside an ``acting`` block (a request, a command). Reads by code working on the store
+    directly (a migration re-keying records, a test) are not people reading and are not logged."""
+    if not ids or _ORIGIN.get() is None or not store.has_audit_log():
+        return
+    detail = {
+        "kind": kind,
+        "records": len(ids),
+        "ids": list(ids[:_IDS_SHOWN]),
+        "ids_sha256": hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest(),
+    }
+    append_audit(store, "read_personal", kind, detail)
 
 
 def audit_entries(

@@ -25,6 +25,7 @@ from mineaction.domain.schema import ENTITIES, OWNER_FIELD, entity
 from mineaction.errors import SchemaError
 from mineaction.store.codec import encode_frame, format_instant
 from mineaction.store.keys import CONTENT_KEY_EXCLUDED, content_keys
+from mineaction.store.personal import split_personal
 from mineaction.store.security import create_security_tables
 
 if TYPE_CHECKING:
@@ -118,6 +119,11 @@ def _request_counts(store: SQLStore) -> None:
     store.register_table("mineaction_request_counts", None)
 
 
+def _personal(store: SQLStore) -> None:
+    for schema in ENTITIES.values():
+        split_personal(store, schema)
+
+
 def _people(store: SQLStore) -> None:
     add_kinds(store, ("risk_education", "survivor_needs", "survivor_services"))
     add_fields(store, "victims", ("date_of_birth",))
@@ -140,6 +146,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "owner_org: the organisation that owns each record", _ownership),
     Migration(5, "files kept with the data (attachments of field reports, results of server jobs)", _files),
     Migration(6, "request counters for the server's rate limits", _request_counts),
+    Migration(7, "personal fields moved to restricted K_personal and K_personal_history tables", _personal),
 )
 
 

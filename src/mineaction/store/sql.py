@@ -29,13 +29,23 @@ import pandas as pd
 
 from mineaction.domain.schema import ENTITIES, EntitySchema, Field, entity
 from mineaction.errors import NotFoundError
-from mineaction.store.audit import audit_change
+from mineaction.store.audit import audit_change, audit_personal_read
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.files import StoredFiles
 from mineaction.store.keys import KeySet, RepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.ownership import confine_delete, confine_write
+from mineaction.store.personal import (
+    create_personal_tables,
+    delete_personal,
+    personal_fields,
+    personal_source,
+    record_personal_history,
+    split_personal,
+    stored_fields,
+    write_personal,
+)
 from mineaction.store.writes import IdLog, KnownRecords, WritePlan, check_unique_ids, plan_write
 
 __all__ = ["REVISION_FIELDS", "SQLStore"]
@@ -192,7 +202,7 @@ class SQLStore(StoredFiles, Store):
         self.register_table(VERSION_TABLE, None)
 
     def _field_columns(self, schema: EntitySchema) -> list[str]:
-        return [f"{f.name} {self.column_type(f.type)}" for f in schema.fields]
+        return [f"{f.name} {self.column_type(f.type)}" for f in stored_fields(schema)]
 
     def _create_kind(self, schema: EntitySchema) -> None:
         k = schema.table
@@ -223,6 +233,7 @@ class SQLStore(StoredFiles, Store):
         self.execute(f"CREATE TABLE {k}_history ({', '.join(cols)})")
         self.execute(f"CREATE INDEX {k}_history_id ON {k}_history (id, changed_at)")
         self.register_table(f"{k}_history", schema, history=True)
+        create_personal_tables(self, schema)
 
     def column_names(self, table: str) -> set[str]:
         """Names of the columns of ``table``."""
@@ -235,11 +246,18 @@ class SQLStore(StoredFiles, Store):
 
     def add_field_columns(self, schema: EntitySchema, names: Sequence[str]) -> list[str]:
         """Add the columns of fields ``names`` of a kind to its current and history tables where they are
-        missing (a migration); returns the names added to the current table."""
-        added = []
+        missing (a migration); returns the names added to the current table. Personal fields go to the
+        kind's restricted tables (``store.personal``), moved there first if an older store kept them inline.
+        """
+        k = schema.table
+        had = self.column_names(k) | (
+            self.column_names(f"{k}_personal") if self.table_exists(f"{k}_personal") else set()
+        )
+        split_personal(self, schema)
+        added = [n for n in names if schema.field(n).personal and n not in had]
         for table in (schema.table, f"{schema.table}_history"):
             present = self.column_names(table)
-            for name in names:
+            for name in (n for n in names if not schema.field(n).personal):
                 if name not in present:
                     self.execute(
                         f"ALTER TABLE {table} ADD COLUMN {name} {self.column_type(schema.field(name).type)}"
@@ -286,9 +304,10 @@ class SQLStore(StoredFiles, Store):
 
     def _empty_columns(self, table: str, schema: EntitySchema) -> frozenset[str]:
         """Fields with no value in any row of ``table``: one cheap scan saves fetching them row by row."""
-        counts = self.query(f"SELECT {', '.join(f'COUNT({f.name})' for f in schema.fields)} FROM {table}")[0]
+        fields = stored_fields(schema)
+        counts = self.query(f"SELECT {', '.join(f'COUNT({f.name})' for f in fields)} FROM {table}")[0]
         return frozenset(
-            f.name for f, count in zip(schema.fields, counts, strict=True) if not count and f.name != "id"
+            f.name for f, count in zip(fields, counts, strict=True) if not count and f.name != "id"
         )
 
     def _frame(
@@ -315,16 +334,22 @@ class SQLStore(StoredFiles, Store):
         where = ""
         if record_id is not None:
             where, params = " AND id = ?", [record_id]
+        personal = include_personal and bool(personal_fields(schema))
         if as_of is None:
-            sql = f"SELECT {select} FROM {schema.table} WHERE 1 = 1{where} ORDER BY id"
+            source = f"{personal_source(schema, history=False)} t" if personal else schema.table
+            sql = f"SELECT {select} FROM {source} WHERE 1 = 1{where} ORDER BY id"
         else:
+            source = personal_source(schema, history=True) if personal else f"{schema.table}_history"
             sql = (
                 f"SELECT {select} FROM (SELECT h.*, ROW_NUMBER() OVER (PARTITION BY id ORDER BY changed_at "
-                f"DESC, revision DESC) AS rn FROM {schema.table}_history h WHERE changed_at <= ?{where}) s "
+                f"DESC, revision DESC) AS rn FROM {source} h WHERE changed_at <= ?{where}) s "
                 "WHERE rn = 1 AND op <> 'delete' ORDER BY id"
             )
             params = [parse_cutoff(as_of), *params]
-        return self._frame(schema.fields, fetched, self.query(sql, params), schema.geometry is not None)
+        frame = self._frame(schema.fields, fetched, self.query(sql, params), schema.geometry is not None)
+        if personal:
+            audit_personal_read(self, schema.kind, frame["id"].tolist())
+        return frame
 
     def read(
         self, kind: str, *, as_of: date | datetime | None = None, include_personal: bool = False
@@ -363,9 +388,13 @@ class SQLStore(StoredFiles, Store):
         fields = [*_REVISION_LEAD, *schema.fields]
         select, fetched = self._select_list(fields, schema, include_personal=include_personal)
         where, params = ("WHERE id = ?", [record_id]) if record_id is not None else ("", [])
-        rows = self.query(f"SELECT {select} FROM {schema.table}_history {where} ORDER BY revision", params)
+        personal = include_personal and bool(personal_fields(schema))
+        source = f"{personal_source(schema, history=True)} h" if personal else f"{schema.table}_history"
+        rows = self.query(f"SELECT {select} FROM {source} {where} ORDER BY revision", params)
         frame = self._frame(fields, fetched, rows, schema.geometry is not None)
         frame["revision"] = frame["revision"].astype("int64")
+        if personal:
+            audit_personal_read(self, schema.kind, list(dict.fromkeys(frame["id"].tolist())))
         return frame
 
     # --- writing -----------------------------------------------------------------------------------------
@@ -463,10 +492,12 @@ class SQLStore(StoredFiles, Store):
         source_doc: str | None,
     ) -> None:
         k = schema.table
-        names = [*schema.field_names, "content_key", *(["geom"] if schema.geometry else [])]
-        columns = [encoded.columns[f.name] for f in schema.fields] + [encoded.content_keys]
+        kept = stored_fields(schema)
+        names = [*(f.name for f in kept), "content_key", *(["geom"] if schema.geometry else [])]
+        columns = [encoded.columns[f.name] for f in kept] + [encoded.content_keys]
         if schema.geometry:
             columns.append(self.geometry_params(encoded))
+        last_revision = self._last_revision(schema)
         if plan.insert_rows:
             # Columns empty in every row are left to their default (NULL): less to bind, same result.
             filled = [j for j, column in enumerate(columns) if j == 0 or column.count(None) != len(column)]
@@ -488,10 +519,33 @@ class SQLStore(StoredFiles, Store):
                 self._revision_sql(schema, "update", "id = ?"),
                 [(author, reason, source_doc, row[0]) for row in updates],
             )
+        if last_revision is not None:
+            self._apply_personal(schema, encoded, [*plan.insert_rows, *plan.update_rows], last_revision)
         if plan.next_number is not None:
             self.execute(
                 "UPDATE mineaction_counters SET next_number = ? WHERE kind = ?", (plan.next_number, k)
             )
+
+    def _last_revision(self, schema: EntitySchema) -> int | None:
+        """The latest revision of a kind with personal fields (None for the other kinds)."""
+        if not personal_fields(schema):
+            return None
+        return int(self.query(f"SELECT COALESCE(MAX(revision), 0) FROM {schema.table}_history")[0][0])
+
+    def _apply_personal(
+        self, schema: EntitySchema, encoded: EncodedFrame, rows: Sequence[int], last_revision: int
+    ) -> None:
+        """Store the personal values of the rows just inserted or updated, and keep them with the revisions
+        written after ``last_revision``."""
+        if not rows:
+            return
+        ids = np.asarray(encoded.columns["id"], dtype=object)[np.asarray(rows)].tolist()
+        values = {
+            f.name: np.asarray(encoded.columns[f.name], dtype=object)[np.asarray(rows)].tolist()
+            for f in personal_fields(schema)
+        }
+        write_personal(self, schema, ids, values)
+        record_personal_history(self, schema, last_revision, ids)
 
     def _revision_sql(self, schema: EntitySchema, op: str, where: str) -> str:
         """SQL appending revisions ``op`` of the live rows matching ``where``.
@@ -499,7 +553,11 @@ class SQLStore(StoredFiles, Store):
         Parameters in order: (for deletes: the deletion time,) author, reason, the write's source document
         (else the row's), then those of ``where``. Inserts and updates are dated by the row's ``recorded_at``.
         """
-        names = [*schema.field_names, "content_key", *(["geom"] if schema.geometry else [])]
+        names = [
+            *(f.name for f in stored_fields(schema)),
+            "content_key",
+            *(["geom"] if schema.geometry else []),
+        ]
         when = "recorded_at" if op != "delete" else self.instant_placeholder()
         return (
             f"INSERT INTO {schema.table}_history ({', '.join([*REVISION_FIELDS, *names])}) "
@@ -528,10 +586,14 @@ class SQLStore(StoredFiles, Store):
                     f"deleted; check the ids with read({kind!r})"
                 )
             now = format_instant(datetime.now(UTC))
+            last_revision = self._last_revision(schema)
             self.executemany(
                 self._revision_sql(schema, "delete", "id = ?"),
                 [(now, author, reason, source_doc, i) for i in wanted],
             )
+            if last_revision is not None:  # the delete revisions keep the last personal values too
+                record_personal_history(self, schema, last_revision, wanted)
+                delete_personal(self, schema, wanted)
             self.executemany(f"DELETE FROM {kind} WHERE id = ?", [(i,) for i in wanted])
             audit_change(self, kind, (), (), wanted, author, reason, source_doc)
         return len(wanted)
