@@ -1,25 +1,22 @@
-"""What leaves for people without the right to see individuals: aggregates only, small counts hidden.
+"""Who sees counts of people only as suppressed aggregates, and the rule itself (``domain.disclosure``).
 
 Counts of people (victims, survivors) shown to a role that may not ``read`` the people kinds record by record
-(viewers, operators, the public; ``rules.people_kinds()``) go out as aggregates, and any count from 1 to 4
-is shown as ``"<5"`` (``SMALL_COUNT``), so that no one can be singled out ("the one girl injured in
-Aghdam in May"). A zero stays 0: it singles no one out. In a table whose totals are shown too, hiding one
-cell alone would let it be worked out by subtraction, so ``suppress_table`` hides a second cell in each such
-row and column (the smallest other non-zero one): the usual secondary suppression of statistical agencies.
-
-Every front end (API, exports, report, dashboard) uses these functions; none writes its own rule.
+(viewers, operators, the public; ``rules.people_kinds()``) hide every count from 1 to 4 as ``"<5"``. The
+rule is defined once in ``mineaction.domain.disclosure`` (so analyses can apply it too) and re-exported here
+beside ``must_suppress``, which says whom it applies to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
-import pandas as pd
-
 from mineaction.access.principal import Principal
 from mineaction.access.rules import people_kinds
+from mineaction.domain.disclosure import (
+    SMALL_COUNT,
+    SUPPRESSED,
+    suppress_count,
+    suppress_counts,
+    suppress_table,
+)
 
 __all__ = [
     "SMALL_COUNT",
@@ -30,76 +27,8 @@ __all__ = [
     "suppress_table",
 ]
 
-SMALL_COUNT = 5  # counts from 1 to SMALL_COUNT - 1 are hidden
-SUPPRESSED = f"<{SMALL_COUNT}"
-
 
 def must_suppress(principal: Principal, kind: str = "victims") -> bool:
     """Whether counts of people of ``kind`` shown to ``principal`` must hide small numbers: everyone who may
     not read those records one by one."""
     return kind in people_kinds() and principal.scope("read", kind) != "all"
-
-
-def suppress_count(value: Any) -> Any:
-    """``"<5"`` for a count from 1 to 4; any other value as it is (0, larger counts, None, text)."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, np.integer)) or (
-        isinstance(value, (float, np.floating)) and float(value).is_integer()
-    ):
-        return SUPPRESSED if 0 < value < SMALL_COUNT else value
-    return value
-
-
-def suppress_counts(payload: Any, keys: Sequence[str] | None = None) -> Any:
-    """A copy of a JSON-like ``payload`` (dicts, lists, numbers) with its small counts suppressed: every
-    number when ``keys`` is None, else only the values under those keys (at any depth)."""
-    if isinstance(payload, Mapping):
-        return {
-            k: (suppress_counts(v) if keys is not None and k in keys else suppress_counts(v, keys))
-            for k, v in payload.items()
-        }
-    if isinstance(payload, (list, tuple)):
-        return [suppress_counts(v, keys) for v in payload]
-    return suppress_count(payload) if keys is None else payload
-
-
-def _second_cells(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Cells to hide as well so that no row holds exactly one hidden cell (rows of a 2-D array)."""
-    extra = np.zeros_like(hidden)
-    for i in np.flatnonzero(hidden.sum(axis=1) == 1):
-        candidates = np.flatnonzero(~hidden[i] & (values[i] > 0))
-        if len(candidates):
-            extra[i, candidates[np.argmin(values[i, candidates])]] = True
-    return extra
-
-
-def suppress_table(
-    frame: pd.DataFrame, columns: Sequence[str] | None = None, *, totals: bool = True
-) -> pd.DataFrame:
-    """A copy of a table of counts with the small ones shown as ``"<5"``.
-
-    Parameters
-    ----------
-    frame
-        Counts of people, one row per group (year, district...) and one column per category (sex, outcome).
-    columns
-        The count columns (default: every numeric column).
-    totals
-        Whether row or column totals are published with the table: then each row and column with exactly one
-        hidden cell gets a second one hidden (its smallest other non-zero count), until none is left alone.
-    """
-    names = list(columns) if columns is not None else list(frame.select_dtypes("number").columns)
-    values = frame[names].fillna(0).to_numpy(dtype=float)
-    hidden = (values > 0) & (values < SMALL_COUNT)
-    while totals:
-        more = _second_cells(values, hidden) | _second_cells(values.T, hidden.T).T
-        if not (more & ~hidden).any():
-            break
-        hidden |= more
-    out = frame.copy()
-    for j, name in enumerate(names):
-        column = out[name].astype(object)
-        column[hidden[:, j]] = SUPPRESSED
-        out[name] = column
-    return out

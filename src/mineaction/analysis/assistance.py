@@ -17,6 +17,8 @@ import pandas as pd
 
 from mineaction.analysis.casualties import casualty_table
 from mineaction.analysis.spatial import column, to_timestamps
+from mineaction.domain.disclosure import SMALL_COUNT as DISCLOSURE_SMALL_COUNT
+from mineaction.domain.disclosure import suppress_table
 
 __all__ = [
     "OPEN_NEED_DAYS",
@@ -35,7 +37,7 @@ OPEN_STATUSES = ("open", "referred", "in_progress")
 #: A need open more than this many days after its assessment counts as "open more than a year".
 OPEN_NEED_DAYS = 365
 #: Counts below this are shown as "<5" in public outputs, and figures from fewer people are not shown.
-SMALL_COUNT = 5
+SMALL_COUNT = DISCLOSURE_SMALL_COUNT
 
 _FIGURES = (
     "survivors",
@@ -238,6 +240,8 @@ def public_table(
         few = pd.to_numeric(out[people], errors="coerce") < threshold
         for name in statistics:
             out[name] = out[name].astype(object).where(~few, None)
+    if threshold == SMALL_COUNT:  # the one rule (domain.disclosure); other thresholds are the caller's
+        return suppress_table(out, counts, totals=False)
     for name in counts:
         values = pd.to_numeric(out[name], errors="coerce")
         hide = (values > 0) & (values < threshold)

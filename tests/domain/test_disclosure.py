@@ -1,19 +1,13 @@
-"""Small counts of people are hidden from roles that may not see individuals, with secondary suppression
-where totals would give them away."""
+"""The one small-count rule: counts of people from 1 to 4 are hidden from roles that may not see
+individuals, with secondary suppression where totals would give them away."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from mineaction.access import PUBLIC, Principal
-from mineaction.access.disclosure import (
-    SUPPRESSED,
-    must_suppress,
-    suppress_count,
-    suppress_counts,
-    suppress_table,
-)
+from mineaction.access import PUBLIC, Principal, must_suppress
+from mineaction.domain.disclosure import SUPPRESSED, suppress_count, suppress_counts, suppress_table
 
 
 def test_counts_from_one_to_four_are_hidden() -> None:
