@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from mineaction.access import PUBLIC, Principal, must_suppress
-from mineaction.domain.disclosure import SUPPRESSED, suppress_count, suppress_counts, suppress_table
+from mineaction.domain import SUPPRESSED, suppress_count, suppress_counts, suppress_table
 
 
 def test_counts_from_one_to_four_are_hidden() -> None:

@@ -31,13 +31,7 @@ from mineaction.access.accounts import (
     ungrant,
 )
 from mineaction.access.audit import AUDIT_ACTIONS, acting_as, read_audit, record, verify_audit
-from mineaction.access.disclosure import (
-    SUPPRESSED,
-    must_suppress,
-    suppress_count,
-    suppress_counts,
-    suppress_table,
-)
+from mineaction.access.disclosure import must_suppress
 from mineaction.access.login import clear_lockout, login, sign_in
 from mineaction.access.personal import get_personal, read_personal
 from mineaction.access.principal import PUBLIC, Principal, local_principal, require
@@ -81,7 +75,6 @@ __all__ = [
     "Principal",
     "ROLES",
     "RULES",
-    "SUPPRESSED",
     "TokenInfo",
     "TotpEnrolment",
     "User",
@@ -123,9 +116,6 @@ __all__ = [
     "set_password",
     "set_role",
     "sign_in",
-    "suppress_count",
-    "suppress_counts",
-    "suppress_table",
     "ungrant",
     "verify_audit",
 ]

@@ -2,30 +2,16 @@
 
 Counts of people (victims, survivors) shown to a role that may not ``read`` the people kinds record by record
 (viewers, operators, the public; ``rules.people_kinds()``) hide every count from 1 to 4 as ``"<5"``. The
-rule is defined once in ``mineaction.domain.disclosure`` (so analyses can apply it too) and re-exported here
-beside ``must_suppress``, which says whom it applies to.
+rule is defined once in ``mineaction.domain.disclosure`` (so analyses can apply it too); ``must_suppress``
+says whom it applies to.
 """
 
 from __future__ import annotations
 
 from mineaction.access.principal import Principal
 from mineaction.access.rules import people_kinds
-from mineaction.domain.disclosure import (
-    SMALL_COUNT,
-    SUPPRESSED,
-    suppress_count,
-    suppress_counts,
-    suppress_table,
-)
 
-__all__ = [
-    "SMALL_COUNT",
-    "SUPPRESSED",
-    "must_suppress",
-    "suppress_count",
-    "suppress_counts",
-    "suppress_table",
-]
+__all__ = ["must_suppress"]
 
 
 def must_suppress(principal: Principal, kind: str = "victims") -> bool:
