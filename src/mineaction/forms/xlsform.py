@@ -19,7 +19,7 @@ from mineaction.domain.schema import ENTITIES, PLANNED_DATE_FIELDS, Field
 from mineaction.domain.vocab import LANGUAGES, VOCABULARIES, term_label
 from mineaction.forms.definitions import JSON_GROUPS, FormDefinition, Part, asked_fields
 
-__all__ = ["LANGUAGE_NAMES", "NAMESPACE", "XLSForm", "form_sheets"]
+__all__ = ["LANGUAGE_NAMES", "NAMESPACE", "XLSForm", "form_sheets", "form_versions"]
 
 LANGUAGE_NAMES = {"en": "English (en)", "az": "Azərbaycanca (az)", "ru": "Русский (ru)"}
 NAMESPACE = "urn:mineaction:forms"
@@ -186,3 +186,10 @@ def form_sheets(form: FormDefinition) -> XLSForm:
         "namespaces": f'{_NS_PREFIX}="{NAMESPACE}"',
     }
     return XLSForm(form.form_id, version, tuple(survey), tuple(choices), settings)
+
+
+def form_versions() -> dict[str, str]:
+    """The version of every form as generated from the current schema: form id -> version."""
+    from mineaction.forms.definitions import FORMS
+
+    return {form_id: form_sheets(form).version for form_id, form in FORMS.items()}
