@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 DEMO_OUT ?= demo-out
 
-.PHONY: install lock demo test check bench clean
+.PHONY: install lock demo test check bench web clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,7 @@ demo: install
 	$(BIN)/mineaction demo --out $(DEMO_OUT) --scale small
 	@echo "Serve the demo store (OGC API Features and REST on http://127.0.0.1:8000/, QGIS and GDAL read it):"
 	@echo "  $(BIN)/mineaction serve $(DEMO_OUT)/mineaction.gpkg"
+	@echo "The dashboard is at http://127.0.0.1:8000/dashboard/ (offline: everything it loads comes from the package)."
 	@echo "Anonymous clients see the public collections; for the rest make an account and a token (docs/server.md)."
 
 test: install
@@ -41,5 +42,10 @@ check: install
 bench: install
 	$(PY) benchmarks/run_all.py
 
+# Rebuild the dashboard's bundle from web/ (npm ci from web/package-lock.json, then esbuild) into
+# src/mineaction/web/static/, which is committed: installing and running need neither node nor the network.
+web:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) bench-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) bench-out .pytest_cache .mypy_cache .ruff_cache web/node_modules

@@ -34,9 +34,10 @@ def dashboard_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Acc
     return path, add_dashboard_accounts(path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dashboard(dashboard_store: tuple[Path, Accounts]) -> Iterator[tuple[LiveServer, Accounts]]:
-    """A live server over the dashboard store, one per test module."""
+    """A live server over the dashboard store, shared by the dashboard's test modules (its first answers pay
+    for the imports of the analysis, once)."""
     path, accounts = dashboard_store
     server = LiveServer(str(path))
     try:
