@@ -60,11 +60,11 @@ def test_release_checks_against_the_mines_truly_left(twin: SimulatedScenario) ->
     areas = twin.layers["hazardous_areas"]
     released = areas.loc[areas["status"] == "released"]
     sample = list(released.loc[released["hazard_kind"] == "CHA", "id"]) + list(
-        released.loc[released["hazard_kind"] == "SHA", "id"].iloc[::3]
+        released.loc[released["hazard_kind"] == "SHA", "id"].iloc[::6]
     )
     frame = ev.release_truth(twin.layers, xy[left], settings=SETTINGS, area_ids=sample)
     summary = ev.summarise_release(frame)
-    assert summary["with_mines_left"] >= 15 and summary["truly_clear"] >= 40
+    assert summary["with_mines_left"] >= 15 and summary["truly_clear"] >= 30
     assert summary["flagged_share_with_mines_left_and_finds"] >= 0.7
     assert summary["flagged_share_truly_clear"] <= 0.1
     assert summary["false_flags_per_true_flag"] <= 0.5
@@ -81,10 +81,10 @@ def test_the_pattern_order_finds_every_mine_in_less_area(twin: SimulatedScenario
         mines["minefield"].notna().to_numpy(),
         settings=SETTINGS,
         hazard_kinds=("CHA",),
-        limit=5,
+        limit=3,
     )
     summary = ev.summarise_ordering(frame, curves)
-    assert summary["areas"] == 5 and summary["targets"] >= 100
+    assert summary["areas"] == 3 and summary["targets"] >= 100
     assert summary["pattern_area_vs_lane"] <= 0.75
     assert summary["pattern_higher_at_every_step"]
 
