@@ -1,4 +1,5 @@
-"""``mineaction patterns``: JSON equal to the job's result, tables with units, one line for a bad area."""
+"""``mineaction patterns``: JSON equal to the job's result, tables with units, one line for a bad area;
+``mineaction quality`` carries the release check unless told not to."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ def test_an_unknown_area_is_one_line_and_a_non_zero_exit(store: tuple[str, dict[
     out = CliRunner().invoke(cli, ["patterns", path, "--area", "HA-999999"])
     assert out.exit_code != 0 and isinstance(out.exception, InputError)
     assert "HA-999999" in str(out.exception) and "\n" not in str(out.exception)
+
+
+def test_quality_carries_the_release_check_unless_told_not_to(store: tuple[str, dict[str, str]]) -> None:
+    path, picked = store
+    checked = CliRunner().invoke(cli, ["quality", path, "--json"], catch_exceptions=False)
+    skipped = CliRunner().invoke(
+        cli, ["quality", path, "--json", "--no-release-check"], catch_exceptions=False
+    )
+    assert checked.exit_code == 0 and skipped.exit_code == 0
+    flagged = {
+        i["id"] for i in json.loads(checked.output)["issues"] if i["check"] == "released with mines implied"
+    }
+    assert picked["record"] in flagged
+    assert all(i["check"] != "released with mines implied" for i in json.loads(skipped.output)["issues"])

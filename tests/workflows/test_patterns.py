@@ -1,5 +1,6 @@
 """The patterns job on a store cut from the tiny twin: a frozen result whose JSON is the command's, one area
-in full, every area with finds or a record otherwise, settings from the one Settings object."""
+in full, every area with finds or a record otherwise, settings from the one Settings object; the quality job
+lists the released areas the release check flags."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from twin_store import twin_store  # noqa: E402
 from mineaction.errors import InputError  # noqa: E402
 from mineaction.settings import Settings  # noqa: E402
 from mineaction.store import open_store  # noqa: E402
-from mineaction.workflows import StoreSnapshot, analyse_patterns, pattern_settings  # noqa: E402
+from mineaction.workflows import StoreSnapshot, analyse_patterns, check_quality, pattern_settings  # noqa: E402
+from mineaction.workflows.patterns import RELEASE_CHECK  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,21 @@ def test_settings_reach_the_model_and_an_unknown_area_is_one_clear_error(
         assert result.areas[0].flagged
         with pytest.raises(InputError, match="HA-999999"):
             analyse_patterns(opened, area="HA-999999")
+
+
+def test_quality_lists_the_released_areas_the_release_check_flags(store: tuple[str, dict[str, str]]) -> None:
+    path, picked = store
+    with open_store(path) as opened:
+        released = analyse_patterns(opened, status="released")
+        quality = check_quality(opened)
+        lax = check_quality(opened, settings=Settings().replace(pattern_flag_mines=1e6))
+        skipped = check_quality(opened, release_check=False)
+        reused = check_quality(opened, patterns=released)
+    flagged = {a.area for a in released.areas if a.flagged}
+    issues = quality.issues.loc[quality.issues["check"] == RELEASE_CHECK]
+    assert picked["record"] in flagged and set(issues["id"]) == flagged
+    assert picked["working"] not in set(issues["id"])  # only released areas are checked
+    assert issues["value"].str.contains("mines expected").all()
+    assert issues["fix"].str.contains(f"--area {picked['record']}", regex=False).any()
+    assert RELEASE_CHECK not in set(lax.issues["check"]) | set(skipped.issues["check"])
+    assert reused.to_dict() == quality.to_dict()

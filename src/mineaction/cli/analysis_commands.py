@@ -102,12 +102,20 @@ def alerts_command(
 @click.option(
     "--limit", type=int, default=50, show_default=True, help="Issues listed in the table (all in JSON)."
 )
-def quality_command(store: str, as_json: bool, settings_path: str | None, limit: int) -> None:
+@click.option(
+    "--release-check/--no-release-check",
+    default=True,
+    show_default=True,
+    help="Check released areas with mine finds or a record for mines their pattern or record implies.",
+)
+def quality_command(
+    store: str, as_json: bool, settings_path: str | None, limit: int, release_check: bool
+) -> None:
     """Data-quality issues, each with the record id and the fix."""
     from mineaction.workflows import check_quality
 
     with open_snapshot(store, settings_path) as snap:
-        result = check_quality(snap)
+        result = check_quality(snap, release_check=release_check)
     if as_json:
         echo_json(result.to_dict())
         return

@@ -17,6 +17,7 @@ import pandas as pd
 from mineaction import analysis
 from mineaction.settings import Settings
 from mineaction.store import Store
+from mineaction.workflows.patterns import PatternsResult, analyse_patterns, release_issues
 from mineaction.workflows.results import JsonResult, frame_rows
 from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot
 
@@ -136,10 +137,28 @@ class QualityResult(JsonResult):
         }
 
 
-def check_quality(source: Store | StoreSnapshot, *, settings: Settings | None = None) -> QualityResult:
-    """Data-quality issues of every kind of record (``mineaction quality``)."""
+def check_quality(
+    source: Store | StoreSnapshot,
+    *,
+    settings: Settings | None = None,
+    release_check: bool = True,
+    patterns: PatternsResult | None = None,
+) -> QualityResult:
+    """Data-quality issues of every kind of record (``mineaction quality``).
+
+    With ``release_check`` (the default) every released area with mine finds or a record is also checked as
+    if proposed for release (docs/patterns.md): one whose finds' pattern or record implies mines left in it
+    is an issue of check ``released with mines implied``, with the mines expected, their interval and the
+    reasons. ``patterns``, a result of ``analyse_patterns`` already computed for the store, saves computing
+    them again.
+    """
     snap = as_snapshot(source, settings)
     issues = analysis.data_quality(snap.frames(), settings=snap.settings)
+    if release_check:
+        checked = patterns if patterns is not None else analyse_patterns(snap, status="released")
+        found = release_issues(checked)
+        if len(found):
+            issues = pd.concat([issues, found], ignore_index=True) if len(issues) else found
     return QualityResult(issues, analysis.quality_summary(issues))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from mineaction import analysis, patterns
@@ -25,8 +26,17 @@ from mineaction.store import Store
 from mineaction.workflows.results import JsonResult, to_jsonable
 from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot
 
-__all__ = ["AreaPatterns", "PatternsResult", "analyse_patterns", "pattern_settings"]
+__all__ = [
+    "AreaPatterns",
+    "PatternsResult",
+    "RELEASE_CHECK",
+    "analyse_patterns",
+    "pattern_settings",
+    "release_issues",
+]
 
+#: The data-quality check of a released area whose finds' pattern or record implies mines left in it.
+RELEASE_CHECK = "released with mines implied"
 _NO_JSON = {"json": False}
 _KINDS = ("hazardous_areas", "activities", "finds", "minefield_records")
 
@@ -248,3 +258,28 @@ def analyse_patterns(
     shown = {k: getattr(model, k) for k in ("detection", "flag_expected_mines", "cell_m", "map_cell_m")}
     as_of = snap.as_of.date() if isinstance(snap.as_of, datetime) else snap.as_of
     return PatternsResult(snap.simulated, crs, as_of, results, area is not None, shown)
+
+
+def release_issues(result: PatternsResult) -> pd.DataFrame:
+    """Data-quality issues (``kind, id, check, value, fix``) for the released areas of ``result`` that the
+    release check flags: the mines expected with their interval and the main reasons, and the fix."""
+    rows = []
+    for area in result.areas:
+        if area.status != "released" or not area.flagged:
+            continue
+        res = area.residual
+        low, high = res["interval"]
+        why = "; ".join(f"{r['code'].replace('_', ' ')} {r['mines']:g}" for r in area.release["reasons"][:3])
+        rows.append(
+            {
+                "kind": "hazardous_areas",
+                "id": area.area,
+                "check": RELEASE_CHECK,
+                "value": f"{res['expected_mines']:.1f} mines expected ({low:g}-{high:g}): {why}",
+                "fix": (
+                    f"survey again the land the reasons name (mineaction patterns STORE --area {area.area} "
+                    "shows the rows, the reasons and the map) before the release stands"
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=analysis.QUALITY_COLUMNS)
