@@ -23,6 +23,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "briefing",
     "evidence_section",
     "people_section",
+    "patterns_section",
     "risk_section",
     "plan_section",
 )

@@ -3,8 +3,10 @@
 ``report_data(store)`` runs the evidence jobs (record assessment, alerts, quality), the casualty, land release
 and funding tables, the risk model (validation, today's surface, survey candidates: the same functions as
 ``mineaction risk``), gathers the saved plans and the people results (risk education, assistance to
-survivors in public form, the risk education the latest plan needs). :mod:`mineaction.report` turns the
-:class:`ReportData` into HTML; it never reads a store or calls a computing package itself.
+survivors in public form, the risk education the latest plan needs) and the mine-laying patterns of the
+areas with mine finds or a record (residual mines, release checks, clearance order).
+:mod:`mineaction.report` turns the :class:`ReportData` into HTML; it never reads a store or calls a
+computing package itself.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from mineaction.workflows.evidence import (
     check_quality,
     raise_alerts,
 )
+from mineaction.workflows.patterns import PatternsResult, analyse_patterns
 from mineaction.workflows.people import PeopleResults, people_results
 from mineaction.workflows.plan import saved_plans
 from mineaction.workflows.risk import (
@@ -93,6 +96,7 @@ class ReportData:
     risk_note: str = ""
     plans: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     people: PeopleResults | None = None
+    patterns: PatternsResult | None = None
 
     def frame(self, kind: str) -> pd.DataFrame:
         """The frame of ``kind``, or an empty frame when there is none."""
@@ -103,8 +107,9 @@ class ReportData:
 _CASUALTY_KEYS = ("year", "setting", "district", "victim_group")
 
 
-def evidence_tables(snap: StoreSnapshot) -> EvidenceTables:
-    """The evidence results and tables of one store snapshot."""
+def evidence_tables(snap: StoreSnapshot, *, patterns: PatternsResult | None = None) -> EvidenceTables:
+    """The evidence results and tables of one store snapshot; ``patterns`` (the areas' patterns, already
+    computed) gives the quality check its release checks without computing them again."""
     frames, s = snap.frames(), snap.settings
     table = analysis.casualty_table(frames.get("victims"), frames.get("accidents"))
     totals = analysis.casualty_totals(table)
@@ -116,7 +121,7 @@ def evidence_tables(snap: StoreSnapshot) -> EvidenceTables:
         crs=analysis.metric_crs_for(frames, s),
         assessment=assess_records(snap),
         alerts=raise_alerts(snap),
-        quality=check_quality(snap),
+        quality=check_quality(snap, patterns=patterns),
         casualty_totals={**totals, "intervals": shares},
         casualties_since=analysis.totals_with_aggregates(totals, snap.casualty_aggregates()),
         casualties_by=by,
@@ -172,13 +177,15 @@ def report_data(
             risk = risk_results(snap)
         except ModelError as exc:
             note = f"No risk model could be fitted: {exc}"
+    patterns = analyse_patterns(snap)
     return ReportData(
         settings=snap.settings,
         simulated=snap.simulated,
         frames=snap.frames(),
-        evidence=evidence_tables(snap),
+        evidence=evidence_tables(snap, patterns=patterns),
         risk=risk,
         risk_note=note,
         plans=tuple(saved_plans(snap.store) if plans is None else plans),
         people=people_results(snap),
+        patterns=patterns,
     )
