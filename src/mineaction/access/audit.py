@@ -56,6 +56,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "submit": "a report submitted or resubmitted for approval",
     "approve": "a report approved and applied to the record",
     "return": "a report returned to its author with comments",
+    "flag": "a report flagged by a verifier with a finding",
 }
 
 
