@@ -39,6 +39,7 @@ COMMAND_MODULES = {
     "organisations": "users_commands",
     "users": "users_commands",
     "audit": "audit_commands",
+    "reports": "reports_commands",
     "forms": "forms_commands",
 }
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mineaction.api.routers import collections, dashboard, items, landing, maps, transactions, workflows
+from mineaction.api.routers import (
+    collections,
+    dashboard,
+    items,
+    landing,
+    maps,
+    reports,
+    transactions,
+    workflows,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -16,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     workflows.router,
     maps.router,
     dashboard.router,
+    reports.router,
 )
