@@ -26,7 +26,7 @@ ALLOWED = {
     "plan": {"domain", "errors", "plan", "settings"},
     "patterns": {"analysis", "domain", "errors", "patterns", "settings"},
     "access": {"access", "domain", "errors", "settings", "store"},
-    "workflows": {"access", "domain", "errors", "settings", "store", "io", *COMPUTING, "workflows"},
+    "workflows": {"access", "domain", "errors", "forms", "settings", "store", "io", *COMPUTING, "workflows"},
     "report": {"domain", "errors", "settings", "workflows", "report"},
     "cli": {
         *("access", "api", "cli", "demo", "domain", "errors", "io", "report", "settings", "simulate"),

@@ -122,3 +122,39 @@ def test_swapped_coordinates_in_an_export_are_refused(tmp_path: Path) -> None:
     (tmp_path / "kobo.json").write_text(json.dumps([{**entry, "found_on": "2024-06-01"}]))
     with pytest.raises(InputError, match="kobo.json row 1.*out of range"):
         read_export(tmp_path / "kobo.json")
+
+
+def test_forms_import_keeps_an_export_once_and_approve_links_the_victims(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mineaction.access import add_organisation, add_user
+    from mineaction.cli.main import cli
+    from mineaction.store import init_store, open_store
+    from mineaction.workflows import FORM_SUBMISSIONS
+
+    store_path = tmp_path / "field.gpkg"
+    with init_store(store_path) as store:
+        add_organisation(store, "ANAMA", kind="authority")
+        add_user(store, "clerk", role="verifier", organisation="ANAMA")
+        add_user(store, "officer", role="verifier", organisation="ANAMA")
+    export = central_accident_zip(tmp_path / "accident_report.zip")
+    runner = CliRunner()
+    args = ["forms", "import", str(store_path), str(export), "--user", "clerk"]
+    first = runner.invoke(cli, [*args, "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["created"] == [KEY]
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0 and "0 filled forms kept for approval, 1 already kept" in again.output
+    with open_store(store_path) as store:
+        assert store.list_documents(FORM_SUBMISSIONS) == [KEY]
+        assert len(store.read("accidents")) == 0  # nothing in the record before approval
+    approved = runner.invoke(cli, ["forms", "approve", str(store_path), KEY, "--user", "officer"])
+    assert approved.exit_code == 0, approved.output
+    with open_store(store_path) as store:
+        [accident_id] = store.read("accidents")["id"]
+        victims = store.read("victims")
+        point = store.read("accidents").geometry.iloc[0]
+    assert list(victims["accident"]) == [accident_id, accident_id]
+    assert (point.x, point.y) == (LON, LAT)
+    own = runner.invoke(cli, ["forms", "approve", str(store_path), KEY, "--user", "officer"])
+    assert own.exit_code != 0 and "approved; only a submitted one is approved" in str(own.exception)

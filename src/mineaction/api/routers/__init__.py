@@ -10,6 +10,7 @@ from mineaction.api.routers import (
     items,
     landing,
     maps,
+    openrosa,
     reports,
     transactions,
     workflows,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps.router,
     dashboard.router,
     reports.router,
+    openrosa.router,
 )
