@@ -18,11 +18,13 @@ from dashboard_accounts import Accounts, add_dashboard_accounts  # noqa: E402
 
 @pytest.fixture(scope="session")
 def dashboard_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Accounts]:
-    """The tiny simulated scenario (seed 0) in a GeoPackage store marked simulated, with the accounts."""
+    """The tiny simulated scenario (seed 0) in a GeoPackage store marked simulated, with a saved plan of
+    three years and the accounts."""
     from mineaction.io import import_file
     from mineaction.simulate import simulate
     from mineaction.simulate.writer import IMPORTS, write_scenario
     from mineaction.store import init_store
+    from mineaction.workflows import plan_clearance
 
     out = tmp_path_factory.mktemp("dashboard")
     write_scenario(simulate(scale="tiny", seed=0), out)
@@ -31,6 +33,7 @@ def dashboard_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Acc
         store.set_setting("simulated", True)
         for kind, name in IMPORTS:
             import_file(store, out / name, kind=kind, author="test", reason="SIMULATED", skip_invalid=True)
+        plan_clearance(store, years=3, time_limit_s=5)  # a saved plan for the plan view and the briefing
     return path, add_dashboard_accounts(path)
 
 

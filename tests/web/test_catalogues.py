@@ -79,7 +79,7 @@ def test_translations_are_not_english_left_in_place(code: str) -> None:
         key
         for key, text in english.items()
         if key not in SAME_EVERYWHERE | SAME_IN[code]
-        and re.search(r"[A-Za-z]{3}", text)
+        and re.search(r"[A-Za-z]{3}", re.sub(r"\{\w+\}", "", text))  # words, not placeholders
         and other[key] == text
     ]
     assert not left, f"{code}.json repeats the English text of {left}"

@@ -43,9 +43,10 @@ export function table(caption, columns, rows, { limit = 200 } = {}) {
     el("table", {}, el("caption", {}, caption), head, body), more);
 }
 
-/** A headline figure: a label, the value with its unit and an optional line under it. */
-export function card(label, value, note) {
-  return el("div", { class: "card" }, el("h3", {}, label), el("p", { class: "figure" }, value), note ? el("p", { class: "note" }, note) : null);
+/** A headline figure: a label, the value with its unit and optional lines under it (interval, trend). */
+export function card(label, value, ...notes) {
+  return el("div", { class: "card" }, el("h3", {}, label), el("p", { class: "figure" }, value),
+    notes.filter(Boolean).map((note) => el("p", { class: "note" }, note)));
 }
 
 export function section(title, ...children) {

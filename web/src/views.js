@@ -8,10 +8,11 @@ import { date, district, has, number, percent, share, t, vocab } from "./i18n.js
 const ha = (m2) => (typeof m2 === "number" ? m2 / 10000 : m2);
 const haText = (m2) => t("unit.ha", { value: number(ha(m2)) });
 const usd = (v) => t("unit.usd", { value: number(v) });
+const sum = (values) => (values || []).reduce((a, b) => a + b, 0);
 const intro = (key, params) => el("p", { class: "intro" }, t(key, params));
 const scenario = (plan) => {
   const name = plan.scenario?.name;
-  if (!name) return t("value.none");
+  if (!name) return t("plan.base_case");
   return has(`scenario.${name}`) ? t(`scenario.${name}`) : name;
 };
 
@@ -20,25 +21,47 @@ function interval(entry) {
   return t("share.interval_short", { low: percent(entry.low), high: percent(entry.high), n: number(entry.n) });
 }
 
+/** "2025: 993 ha, -56 % on 2024": the latest year of `rows` beside the one before (null when fewer than two). */
+function trend(rows, value, shown) {
+  const known = rows.filter((r) => typeof value(r) === "number");
+  if (known.length < 2) return null;
+  const [before, last] = known.slice(-2);
+  const params = { year: last.year, value: shown(value(last)), previous_year: before.year, previous: shown(value(before)) };
+  if (!value(before)) return t("briefing.trend_note", params);
+  const change = (value(last) - value(before)) / value(before);
+  return t("briefing.trend_change", { ...params, change: `${change > 0 ? "+" : ""}${percent(change)}` });
+}
+
 async function briefing(main) {
-  const [stats, release, assessment, alerts, funding] = await Promise.all([
+  const [stats, release, assessment, alerts, funding, casualties, plans] = await Promise.all([
     can("read", "accidents") ? getJSON("/stats").catch(() => null) : null,
     getJSON("/land-release"),
     can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null,
     can("read", "finds") ? getJSON("/alerts").catch(() => null) : null,
-    getJSON("/funding"),
+    getJSON("/funding").catch(() => null),
+    getJSON("/casualties"),
+    can("read", "activities") ? getJSON("/plans?latest=1").catch(() => null) : null,
   ]);
-  const casualties = await getJSON("/casualties");
-  const cards = [card(t("briefing.released"), haText(release.totals.released_m2), usd(release.totals.cost_usd))];
+  const years = release.by.year;
+  const cards = [card(t("briefing.released"), haText(release.totals.released_m2), usd(release.totals.cost_usd), trend(years, (r) => ha(r.released_m2), (v) => t("unit.ha", { value: number(v) })))];
   if (assessment) {
     cards.push(card(t("briefing.record_accuracy"), percent(assessment.record_accuracy), interval(assessment.intervals.record_accuracy)));
     cards.push(card(t("briefing.outside"), percent(assessment.outside_share_known_hazards), interval(assessment.intervals.outside_share_known_hazards)));
   }
-  cards.push(card(t("briefing.casualties"), t("unit.people", { value: number(casualties.totals.total) }), casualties.since?.since ? `${t("briefing.victims_since", { year: casualties.since.since })}: ${t("unit.people", { value: number(casualties.since.total) })}` : null));
-  cards.push(card(t("briefing.foreign_share"), percent(funding.totals.foreign_share, 1), interval(funding.foreign_share_interval)));
-  if (alerts) cards.push(card(t("briefing.alerts"), number(alerts.n_alerts)));
+  const people = (v) => t("unit.people", { value: number(v) });
+  const since = casualties.since?.since ? `${t("briefing.victims_since", { year: casualties.since.since })}: ${people(casualties.since.total)}` : null;
+  cards.push(card(t("briefing.casualties"), people(casualties.totals.total), since, trend(casualties.by.year, (r) => r.casualties, people)));
+  if (funding) {
+    cards.push(card(t("briefing.foreign_share"), percent(funding.totals.foreign_share, 1), interval(funding.foreign_share_interval), t("briefing.funding_total", { value: usd(funding.totals.total_usd) })));
+  }
+  if (alerts) cards.push(card(t("briefing.alerts"), t("unit.alerts", { value: number(alerts.n_alerts) })));
   if (stats) cards.push(card(t("briefing.finds"), t("unit.finds", { value: number(stats.records.finds) })));
-  const years = release.by.year;
+  const plan = plans?.plans?.at(-1);
+  if (plan) {
+    const last = (plan.years || []).length - 1;
+    cards.push(card(t("briefing.plan", { year: plan.years[last] }), t("unit.families", { value: number(plan.families_returned_by_year?.[last]) }),
+      t("unit.km2", { value: number(sum(plan.area_released_km2_by_year), 1) })));
+  }
   main.append(
     intro("briefing.intro"),
     el("div", { class: "cards" }, cards),
@@ -228,14 +251,18 @@ async function plan(main) {
   }
   const latest = plans[plans.length - 1];
   const years = (latest.years || []).map(String);
-  const schedule = Object.entries(latest.schedule || {}).map(([area, year]) => ({ area, year }));
+  const planned = Object.entries(latest.schedule || {}).map(([area, year]) => ({ area, year }));
+  const schedule = planned.filter((r) => r.year !== null).sort((a, b) => a.year - b.year || a.area.localeCompare(b.area));
+  const later = planned.length - schedule.length;
   main.append(
     el("div", { class: "cards" },
       card(t("plan.scenario"), scenario(latest)),
       card(t("plan.gap"), percent(latest.mip_gap, 2)),
-      card(t("field.families"), t("unit.families", { value: number((latest.families_returned_by_year || []).at(-1)) }))),
+      card(t("field.families"), t("unit.families", { value: number((latest.families_returned_by_year || []).at(-1)) })),
+      card(t("plan.area_total"), t("unit.km2", { value: number(sum(latest.area_released_km2_by_year), 1) })),
+      card(t("plan.money_total"), usd(sum(latest.money_spent_usd_by_year)))),
     section(t("field.families"),
-      barChart(t("plan.families_label"), years, [{ name: t("field.families"), values: latest.families_returned_by_year || [] }], { line: true }),
+      barChart(t("plan.families_label"), years, [{ name: t("field.families"), values: latest.families_returned_by_year || [] }], { line: true, unit: t("unit.families", { value: "" }).trim() }),
       table(t("field.families"), [
         { key: "year", label: t("field.year") },
         { key: "families", label: t("field.families"), numeric: true, render: (r) => number(r.families) },
@@ -251,7 +278,7 @@ async function plan(main) {
     section(t("plan.schedule"), table(t("plan.schedule"), [
       { key: "area", label: t("field.area") },
       { key: "year", label: t("field.planned_year"), render: (r) => String(r.year) },
-    ], schedule)),
+    ], schedule), later ? el("p", { class: "note" }, t("plan.later", { n: number(later), year: years.at(-1) })) : null),
   );
 }
 
