@@ -59,6 +59,16 @@ class Settings:
     )
     risk_cell_m: float = _setting(100.0, "risk model: side of a grid cell, m (25 to 1000)")
     report_risk_cell_m: float = _setting(250.0, "risk model: side of a grid cell in the report and demo, m")
+    risk_reach_m: float = _setting(
+        10_000.0,
+        "risk model: cells farther than this from any find, accident, record, activity or hazardous area are "
+        "not scored, m",
+    )
+    risk_memory_mb: float = _setting(
+        4096.0,
+        "risk model: memory one process may use for a grid, MB (larger grids go block by block on Dask, or "
+        "to coarser cells in the report)",
+    )
     risk_block_m: float = _setting(5000.0, "risk model: side of the blocks held out in spatial validation, m")
     risk_cutoff_share: float = _setting(
         0.3,

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import rasterio
 from click.testing import CliRunner
@@ -53,6 +54,20 @@ def test_predict_writes_a_geotiff_with_the_grid_crs_and_transform(
     assert data.count() > 0.9 * data.size  # the area of interest covers the grid
     assert data.min() >= 0 and data.max() <= 1 and data.max() > 0.2
     assert not list(tmp_path.glob(".risk-*"))  # no temporary file left behind
+
+
+def test_predict_block_by_block_writes_the_same_tiled_compressed_surface(
+    store: str, model: Path, tmp_path: Path
+) -> None:
+    whole, blocks = tmp_path / "whole.tif", tmp_path / "blocks.tif"
+    _risk("predict", store, "--model", model, "--out", whole, "--engine", "numpy")
+    out = _risk("predict", store, "--model", model, "--out", blocks, "--engine", "dask", "--workers", "0")
+    assert "Dask engine, blocks of" in out
+    with rasterio.open(whole) as a, rasterio.open(blocks) as b:
+        assert b.profile["tiled"] and b.block_shapes == [(256, 256)]
+        assert b.compression is not None and b.compression.value == "DEFLATE"
+        assert a.transform == b.transform and a.crs == b.crs
+        np.testing.assert_allclose(b.read(1), a.read(1), rtol=1e-6, atol=1e-6)
 
 
 def test_candidates_are_written_outside_open_hazardous_areas(store: str, model: Path, tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ def _truth(scenario) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    return simulate(scale="tiny", seed=0)
+def tiny(tiny_twin):
+    return tiny_twin
 
 
 def test_twin_features_include_terrain_from_the_dem(tiny) -> None:

@@ -8,7 +8,8 @@ Model files are pickles: load only model files you made or trust.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -148,32 +149,90 @@ def fit_command(
     )
 
 
+def _engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--engine",
+            type=click.Choice(["auto", "numpy", "dask"]),
+            default="auto",
+            show_default=True,
+            help="numpy: the whole grid in this process; dask: block by block on a Dask cluster (a local "
+            "one unless --scheduler); auto: numpy while it fits the setting risk_memory_mb",
+        ),
+        click.option("--scheduler", help="address of an existing Dask scheduler (tcp://HOST:8786)"),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0),
+            default=2,
+            show_default=True,
+            help="local Dask worker processes (0: the blocks one after another in this process)",
+        ),
+        click.option("--worker-memory-mb", type=float, help="memory limit of each local Dask worker, MB"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@contextlib.contextmanager
+def _client(engine: str, scheduler: str | None, workers: int, memory_mb: float | None) -> Iterator[Any]:
+    """A Dask client for ``--engine dask`` (a local cluster, or ``--scheduler``), else None (also for
+    ``--workers 0``: the blocks are then computed here, one after another)."""
+    if scheduler is None and (engine != "dask" or workers == 0):
+        yield None
+        return
+    from mineaction.workflows.cluster import dask_client
+
+    with dask_client(scheduler=scheduler, workers=workers, worker_memory_mb=memory_mb) as client:
+        yield client
+
+
 @risk.command("predict")
 @click.argument("store")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="GeoTIFF to write (risk.tif)")
+@_engine_options
 @settings_option
 @json_option
 def predict_command(
-    store: str, model_path: Path, out: Path, settings_path: str | None, as_json: bool
+    store: str,
+    model_path: Path,
+    out: Path,
+    engine: str,
+    scheduler: str | None,
+    workers: int,
+    worker_memory_mb: float | None,
+    settings_path: str | None,
+    as_json: bool,
 ) -> None:
-    """Predict the risk surface over STORE's area as a GeoTIFF (probability 0-1 per cell; QGIS opens it)."""
-    from mineaction.io import write_risk_geotiff
-    from mineaction.workflows.risk import load_risk_model, predict_risk_surface
+    """Predict the risk surface over STORE's area as a GeoTIFF (probability 0-1 per cell; QGIS opens it),
+    written a block at a time (tiled, compressed); cells far from any evidence or hazard are nodata."""
+    from mineaction.io import RiskRasterWriter
+    from mineaction.workflows.risk import load_risk_model, predict_risk_blocks
 
     bundle = load_risk_model(model_path)
-    with progress("predicting the risk surface"), open_snapshot(store, settings_path) as snap:
-        result = predict_risk_surface(snap, bundle)
-    write_risk_geotiff(out, result.grid, result.surface, simulated=result.simulated)
-    if as_json:
-        echo_json({**result.to_dict(), "out": str(out)})
-        return
+    chosen = "dask" if scheduler else engine
+    with (
+        progress("predicting the risk surface"),
+        open_snapshot(store, settings_path) as snap,
+        _client(chosen, scheduler, workers, worker_memory_mb) as client,
+    ):
+        result = predict_risk_blocks(snap, bundle, engine=chosen, client=client)
+        with RiskRasterWriter.open(out, result.grid, simulated=result.simulated) as writer:
+            for window, block in result.blocks():
+                writer.write(window.row0, window.col0, block)
     d = result.to_dict()
+    if as_json:
+        echo_json({**d, "out": str(out)})
+        return
+    mean, high = d["probability_mean"], d["probability_max"]
     click.echo(
         f"risk surface written to {out}: {d['rows']} x {d['cols']} cells of {d['cell_m']:g} m "
-        f"({d['crs']}); probability mean {d['probability_mean']:.3f}, max {d['probability_max']:.3f}"
+        f"({d['crs']}), {d['cells_in_area']:,} scored; probability mean "
+        + ("n/a" if mean is None else f"{mean:.3f}, max {high:.3f}")
         + (" (simulated data)" if result.simulated else "")
     )
+    click.echo(d["plan"]["note"])
 
 
 @risk.command("evaluate")

@@ -5,7 +5,7 @@ from WGS84 (EPSG:4326)."""
 from mineaction.io.atomic import atomic_path
 from mineaction.io.importer import ImportResult, KindCounts, import_file
 from mineaction.io.mapping import ColumnMapping, KindMapping, apply_mapping, identity_mapping, load_mapping
-from mineaction.io.rasters import read_dem, write_risk_geotiff
+from mineaction.io.rasters import DemSource, RiskRasterWriter, read_dem, read_dem_source, write_risk_geotiff
 from mineaction.io.readers import list_layers, read_csv, read_spatial, read_table
 from mineaction.io.writers import (
     export_store,
@@ -18,9 +18,11 @@ from mineaction.io.writers import (
 
 __all__ = [
     "ColumnMapping",
+    "DemSource",
     "ImportResult",
     "KindCounts",
     "KindMapping",
+    "RiskRasterWriter",
     "apply_mapping",
     "atomic_path",
     "export_store",
@@ -30,6 +32,7 @@ __all__ = [
     "load_mapping",
     "read_csv",
     "read_dem",
+    "read_dem_source",
     "read_spatial",
     "read_table",
     "to_plain_frame",

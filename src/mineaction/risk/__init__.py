@@ -5,7 +5,9 @@ loads the data and saves the results.
 """
 
 from mineaction.risk.candidates import find_candidates
-from mineaction.risk.features import FeatureStack, compute_features, distance_to
+from mineaction.risk.cover import CellMask, cell_mask
+from mineaction.risk.engine import GridPlan, plan_grid, surface_array, surface_blocks
+from mineaction.risk.features import FeatureStack, compute_features, distance_to, feature_inputs
 from mineaction.risk.grid import Grid, grid_from_bounds
 from mineaction.risk.labels import reland_labels, truth_counts
 from mineaction.risk.metrics import capture_curve, false_alarms_per_positive, score_summary
@@ -32,21 +34,27 @@ from mineaction.risk.validation import (
     shuffled_folds,
 )
 from mineaction.risk.weights import record_weights_from_assessment
+from mineaction.risk.window import FeatureInputs, Window
 
 __all__ = [
     "BASELINES",
     "Baseline",
     "CellData",
+    "CellMask",
     "CellTable",
+    "FeatureInputs",
     "FeatureStack",
     "Grid",
+    "GridPlan",
     "ModelBundle",
     "RiskModel",
+    "Window",
     "baseline_scores",
     "block_folds",
     "bundle_from_bytes",
     "bundle_to_bytes",
     "capture_curve",
+    "cell_mask",
     "cell_table",
     "compare_schemes",
     "compute_features",
@@ -59,11 +67,13 @@ __all__ = [
     "evaluate_split",
     "evaluate_table",
     "false_alarms_per_positive",
+    "feature_inputs",
     "find_candidates",
     "grid_for_layers",
     "grid_from_bounds",
     "group_bootstrap_metrics",
     "group_folds",
+    "plan_grid",
     "predict_surface",
     "prepare_cells",
     "record_weights_from_assessment",
@@ -72,5 +82,7 @@ __all__ = [
     "require_columns",
     "score_summary",
     "shuffled_folds",
+    "surface_array",
+    "surface_blocks",
     "truth_counts",
 ]

@@ -19,11 +19,21 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from mineaction.domain.schema import entity
 from mineaction.errors import InputError
 from mineaction.risk.grid import Grid
+from mineaction.risk.window import (
+    DISTANCE_CAP_M,
+    DemSampler,
+    Density,
+    FeatureInputs,
+    Window,
+    density_of,
+    window_distance,
+    window_features,
+    with_bounds,
+)
 
 __all__ = [
     "DISTANCE_CAP_M",
@@ -32,13 +42,11 @@ __all__ = [
     "compute_features",
     "dated_before",
     "distance_to",
+    "feature_inputs",
     "layer_geometries",
     "open_hazard_mask",
     "open_hazards",
 ]
-
-#: Distances are exact (to a cell) up to this far, m; farther ones read this value.
-DISTANCE_CAP_M = 10_000.0
 
 FEATURE_HELP = {
     "dist_front_line_m": "distance to the former front line, m",
@@ -58,18 +66,23 @@ FEATURE_HELP = {
 
 @dataclass(frozen=True)
 class FeatureStack:
-    """Feature arrays (float32, the grid's shape) by name, on one grid."""
+    """Feature arrays (float32) by name, on one grid: of the grid's shape, or, when ``cells`` (sorted flat
+    row-major indices) is given, one value per cell of ``cells`` (the scored cells of a large grid)."""
 
     grid: Grid
     arrays: Mapping[str, np.ndarray]
     land_cover_codes: Mapping[str, int]
+    cells: np.ndarray | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.arrays)
 
     def to_frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
-        """One row per cell (row-major, or only the flat indices ``rows``), one column per feature."""
+        """One row per cell (row-major, or only the flat indices ``rows``, which a sparse stack must hold),
+        one column per feature."""
+        if self.cells is not None and rows is not None:
+            rows = np.searchsorted(self.cells, rows)
         cols = {n: (a.ravel() if rows is None else a.ravel()[rows]) for n, a in self.arrays.items()}
         return pd.DataFrame(cols, copy=False)
 
@@ -110,50 +123,8 @@ def distance_to(grid: Grid, geoms: np.ndarray, *, cap_m: float = DISTANCE_CAP_M)
     """
     if not len(geoms):
         return None
-    pad = int(np.ceil(cap_m / grid.cell_m))
-    rows, cols = grid.shape
-    padded = Grid(
-        grid.west - pad * grid.cell_m,
-        grid.north + pad * grid.cell_m,
-        grid.cell_m,
-        (rows + 2 * pad, cols + 2 * pad),
-        grid.crs,
-    )
-    mask = padded.rasterize(geoms) > 0
-    if not mask.any():
-        return np.full(grid.shape, cap_m, dtype=np.float32)
-    dist = ndimage.distance_transform_edt(~mask, sampling=grid.cell_m)[pad : pad + rows, pad : pad + cols]
-    return np.minimum(dist, cap_m).astype(np.float32)
-
-
-def _density_per_km2(grid: Grid, counts: np.ndarray, sigma_m: float) -> np.ndarray:
-    """Gaussian density of ``counts`` per km2. A wide kernel is run on cells ``k`` times coarser (at least
-    four coarse cells per sigma) and interpolated back bilinearly: the same smooth surface, 1/k2 the cost."""
-    sigma = max(sigma_m / grid.cell_m, 0.5)
-    k = int(sigma // 4)
-    if k < 2:
-        smooth = ndimage.gaussian_filter(
-            counts.astype(np.float32), sigma=sigma, mode="constant", truncate=3.0
-        )
-        return (smooth / (grid.cell_area_m2 / 1e6)).astype(np.float32)
-    rows, cols = counts.shape
-    padded = np.pad(counts.astype(np.float32), ((0, -rows % k), (0, -cols % k)))
-    coarse = padded.reshape(padded.shape[0] // k, k, padded.shape[1] // k, k).sum(axis=(1, 3))
-    smooth = ndimage.gaussian_filter(coarse, sigma=sigma / k, mode="constant", truncate=3.0)
-    fine = _upsample(_upsample(smooth, k, rows, axis=0), k, cols, axis=1)
-    return (fine / (k * k * grid.cell_area_m2 / 1e6)).astype(np.float32)
-
-
-def _upsample(coarse: np.ndarray, k: int, n: int, *, axis: int) -> np.ndarray:
-    """Linear interpolation of block-centred ``coarse`` values at ``n`` fine cell centres along ``axis``."""
-    pos = (np.arange(n) + 0.5) / k - 0.5
-    i0 = np.clip(np.floor(pos).astype(np.int64), 0, coarse.shape[axis] - 1)
-    i1 = np.minimum(i0 + 1, coarse.shape[axis] - 1)
-    w = np.clip(pos - i0, 0.0, 1.0).astype(np.float32)
-    shape = [1, 1]
-    shape[axis] = n
-    w = w.reshape(shape)
-    return np.take(coarse, i0, axis=axis) * (1 - w) + np.take(coarse, i1, axis=axis) * w
+    inputs = FeatureInputs(grid, {}, {}, {}, (), {}, cap_m=cap_m)
+    return window_distance(inputs, Window.whole(grid), *with_bounds(geoms))
 
 
 def _points_xy(frame: pd.DataFrame | None, crs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -164,32 +135,32 @@ def _points_xy(frame: pd.DataFrame | None, crs: str) -> tuple[np.ndarray, np.nda
     return pts.x.to_numpy(), pts.y.to_numpy()
 
 
-def _distance_features(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray | None]:
+def _distance_layers(grid: Grid, layers: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     ctx, assets, crs = layers.get("context_layers"), layers.get("assets"), grid.crs
 
-    def near(*parts: np.ndarray) -> np.ndarray | None:
-        found = [p for p in parts if len(p)]
-        return distance_to(grid, np.concatenate(found)) if found else None
+    def joined(*parts: np.ndarray) -> np.ndarray:
+        return np.concatenate([p for p in parts if len(p)] or [np.array([], dtype=object)])
 
     return {
-        "dist_front_line_m": near(layer_geometries(ctx, crs, layer_kind="front_line")),
-        "dist_road_m": near(
+        "dist_front_line_m": layer_geometries(ctx, crs, layer_kind="front_line"),
+        "dist_road_m": joined(
             layer_geometries(ctx, crs, layer_kind="road"), layer_geometries(assets, crs, asset_kind="road")
         ),
-        "dist_settlement_m": near(layer_geometries(assets, crs, asset_kind="settlement")),
-        "dist_water_m": near(
+        "dist_settlement_m": layer_geometries(assets, crs, asset_kind="settlement"),
+        "dist_water_m": joined(
             layer_geometries(ctx, crs, layer_kind=("river", "water")),
             layer_geometries(assets, crs, asset_kind="water"),
         ),
     }
 
 
-def _record_features(
+def _record_layers(
     grid: Grid, records: pd.DataFrame | None, record_weights: Mapping[str, float] | None
-) -> dict[str, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Geometries of the minefield records (grid CRS) and their reliability weights (0-1)."""
     geoms = layer_geometries(records, grid.crs)
     if records is None or not len(geoms):
-        return {}
+        return geoms, np.zeros(0)
     has_geom = ~(records.geometry.isna() | records.geometry.is_empty).to_numpy()
     ids = records["id"].to_numpy()[has_geom] if "id" in records.columns else np.array([None] * len(geoms))
     weights: np.ndarray
@@ -201,11 +172,7 @@ def _record_features(
         weights = pd.Series(ids).map(given).fillna(given.mean() if len(given) else 1.0).to_numpy(float)
     if np.any((weights < 0) | (weights > 1)):
         raise InputError("record weights must lie between 0 and 1 (a measured reliability); rescale them")
-    weight = grid.rasterize(geoms, values=weights, reduce="max")
-    return {
-        "dist_record_m": distance_to(grid, geoms),
-        "record_weight": weight.astype(np.float32),
-    }
+    return geoms, weights
 
 
 def open_hazards(hazardous_areas: pd.DataFrame | None, cutoff: date | None) -> pd.DataFrame | None:
@@ -228,35 +195,23 @@ def open_hazard_mask(grid: Grid, hazardous_areas: pd.DataFrame | None, cutoff: d
     return grid.rasterize(geoms) > 0 if len(geoms) else np.zeros(grid.shape, dtype=bool)
 
 
-def _terrain(grid: Grid, dem: np.ndarray | None) -> dict[str, np.ndarray | None]:
-    if dem is None:
-        return {}
-    dem = np.asarray(dem, dtype=np.float32)
-    if dem.shape != grid.shape:
-        raise InputError(
-            f"DEM array has shape {dem.shape}, the grid {grid.shape}; resample the DEM to the grid"
-        )
-    gy, gx = np.gradient(dem, grid.cell_m)
-    slope = np.degrees(np.arctan(np.hypot(gx, gy)))
-    return {"elevation_m": dem, "slope_deg": slope.astype(np.float32)}
-
-
-def _land_cover(grid: Grid, ctx: pd.DataFrame | None) -> tuple[np.ndarray | None, dict[str, int]]:
+def _land_cover(grid: Grid, ctx: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Land-cover polygons (grid CRS), their class codes and the codes by class name."""
+    none: tuple[np.ndarray, np.ndarray, dict[str, int]] = (np.array([], dtype=object), np.zeros(0), {})
     if ctx is None or ctx.empty or "layer_kind" not in ctx.columns:
-        return None, {}
+        return none
     lc = (
         ctx[(ctx["layer_kind"] == "land_cover") & ctx["value"].notna()] if "value" in ctx.columns else ctx[:0]
     )
     if lc.empty:
-        return None, {}
+        return none
     codes = {v: i + 1 for i, v in enumerate(sorted(lc["value"].astype(str).unique()))}
     values = lc["value"].astype(str).map(codes).to_numpy(float)
     has = ~(lc.geometry.isna() | lc.geometry.is_empty).to_numpy()
-    geoms = layer_geometries(lc, grid.crs)
-    return grid.rasterize(geoms, values=values[has], reduce="max").astype(np.float32), codes
+    return layer_geometries(lc, grid.crs), values[has], codes
 
 
-def _population(grid: Grid, assets: pd.DataFrame | None, sigma_m: float) -> np.ndarray | None:
+def _population(grid: Grid, assets: pd.DataFrame | None, sigma_m: float) -> Density | None:
     if assets is None or assets.empty or "people_planned" not in assets.columns:
         return None
     people = pd.to_numeric(assets["people_planned"], errors="coerce").fillna(0.0)
@@ -264,8 +219,60 @@ def _population(grid: Grid, assets: pd.DataFrame | None, sigma_m: float) -> np.n
     if sel.empty:
         return None
     x, y = _points_xy(sel, grid.crs)
-    counts = grid.count_points(x, y, weights=people[(people > 0).to_numpy()].to_numpy())
-    return _density_per_km2(grid, counts, sigma_m)
+    return density_of(grid, x, y, people[(people > 0).to_numpy()].to_numpy(), sigma_m)
+
+
+def _past_events(
+    grid: Grid, layers: Mapping[str, pd.DataFrame], cutoff: date | None, sigma_m: float
+) -> Density:
+    xs, ys = [], []
+    for kind in ("finds", "accidents"):
+        x, y = _points_xy(dated_before(layers.get(kind, pd.DataFrame()), kind, cutoff), grid.crs)
+        xs.append(x)
+        ys.append(y)
+    return density_of(grid, np.concatenate(xs), np.concatenate(ys), None, sigma_m)
+
+
+def feature_inputs(
+    grid: Grid,
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    cutoff: date | None = None,
+    record_weights: Mapping[str, float] | None = None,
+    dem: DemSampler | np.ndarray | None = None,
+    density_sigma_m: float = 1000.0,
+) -> FeatureInputs:
+    """What every window of ``grid`` needs to compute its features (parameters as ``compute_features``):
+    the layers projected and sorted by feature, weights, codes, and the densities smoothed once."""
+    distances = {k: v for k, v in _distance_layers(grid, layers).items() if len(v)}
+    records = layers.get("minefield_records")
+    records = None if records is None else dated_before(records, "minefield_records", cutoff)
+    record_geoms, weights = _record_layers(grid, records, record_weights)
+    weighted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if len(record_geoms):
+        distances["dist_record_m"] = record_geoms
+        weighted["record_weight"] = (record_geoms, weights)
+    hazards = layer_geometries(open_hazards(layers.get("hazardous_areas"), cutoff), grid.crs)
+    if len(hazards):
+        distances["dist_hazardous_area_m"] = hazards
+    # Always present: "no event known before the cut-off" is a true zero, not a made-up value.
+    densities = {"past_event_density": _past_events(grid, layers, cutoff, density_sigma_m)}
+    cover_geoms, cover_values, codes = _land_cover(grid, layers.get("context_layers"))
+    if len(cover_geoms):
+        weighted["land_cover"] = (cover_geoms, cover_values)
+    people = _population(grid, layers.get("assets"), density_sigma_m)
+    if people is not None:
+        densities["population_density"] = people
+    present = {*distances, *weighted, *densities, *(() if dem is None else ("elevation_m", "slope_deg"))}
+    return FeatureInputs(
+        grid=grid,
+        distances={k: with_bounds(v) for k, v in distances.items()},
+        weighted=weighted,
+        densities=densities,
+        order=tuple(name for name in FEATURE_HELP if name in present),
+        land_cover_codes=codes,
+        dem=dem,
+    )
 
 
 def compute_features(
@@ -274,10 +281,10 @@ def compute_features(
     *,
     cutoff: date | None = None,
     record_weights: Mapping[str, float] | None = None,
-    dem: np.ndarray | None = None,
+    dem: DemSampler | np.ndarray | None = None,
     density_sigma_m: float = 1000.0,
 ) -> FeatureStack:
-    """Every feature the layers allow, as arrays on ``grid``.
+    """Every feature the layers allow, as arrays on ``grid`` (the whole grid as one window).
 
     Parameters
     ----------
@@ -292,31 +299,13 @@ def compute_features(
     record_weights : mapping of record id to weight, optional
         Measured reliability of each minefield record, 0 to 1 (records missing from it take the mean
         weight); every record weighs 1 when omitted.
-    dem : array, optional
-        Elevation, m, already resampled to ``grid`` (same shape).
+    dem : array or callable, optional
+        Elevation, m: an array already resampled to ``grid`` (same shape), or a function giving it on any
+        grid (``mineaction.io.DemSource.sample``).
     density_sigma_m : float
         Gaussian kernel of the densities, m.
     """
-    arrays: dict[str, np.ndarray | None] = {}
-    arrays.update(_distance_features(grid, layers))
-    records = layers.get("minefield_records")
-    arrays.update(
-        _record_features(
-            grid,
-            None if records is None else dated_before(records, "minefield_records", cutoff),
-            record_weights,
-        )
+    inputs = feature_inputs(
+        grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem, density_sigma_m=density_sigma_m
     )
-    hazards = layer_geometries(open_hazards(layers.get("hazardous_areas"), cutoff), grid.crs)
-    arrays["dist_hazardous_area_m"] = distance_to(grid, hazards)
-    counts = np.zeros(grid.shape)
-    for kind in ("finds", "accidents"):
-        x, y = _points_xy(dated_before(layers.get(kind, pd.DataFrame()), kind, cutoff), grid.crs)
-        counts += grid.count_points(x, y)
-    # Always present: "no event known before the cut-off" is a true zero, not a made-up value.
-    arrays["past_event_density"] = _density_per_km2(grid, counts, density_sigma_m)
-    arrays.update(_terrain(grid, dem))
-    arrays["land_cover"], codes = _land_cover(grid, layers.get("context_layers"))
-    arrays["population_density"] = _population(grid, layers.get("assets"), density_sigma_m)
-    kept = {k: v for k, v in arrays.items() if v is not None}
-    return FeatureStack(grid, kept, codes)
+    return FeatureStack(grid, window_features(inputs, Window.whole(grid)), inputs.land_cover_codes)

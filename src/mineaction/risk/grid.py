@@ -73,6 +73,11 @@ class Grid:
         ys = self.north - (np.arange(rows) + 0.5) * self.cell_m
         return np.meshgrid(xs, ys)
 
+    def centres_of(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x and y (m in ``crs``) of the centres of the cells with flat row-major indices ``cells``."""
+        rows, cols = np.divmod(np.asarray(cells, dtype=np.int64), self.shape[1])
+        return self.west + (cols + 0.5) * self.cell_m, self.north - (rows + 0.5) * self.cell_m
+
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row and column of points (m in ``crs``) and a mask of those that fall inside the grid."""
         col = np.floor((np.asarray(x, float) - self.west) / self.cell_m).astype(np.int64)

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from mineaction.errors import InputError
-from mineaction.risk.features import FeatureStack, compute_features, layer_geometries
+from mineaction.risk.cover import cell_mask
+from mineaction.risk.engine import GridPlan, gather_features
+from mineaction.risk.features import FeatureStack, compute_features, feature_inputs, layer_geometries
 from mineaction.risk.grid import Grid, grid_from_bounds
 from mineaction.risk.labels import event_dates, reland_labels
 from mineaction.risk.model import RiskModel
@@ -26,6 +28,7 @@ from mineaction.risk.validation import (
     coordinate_regions,
     shuffled_folds,
 )
+from mineaction.risk.window import DemSampler
 
 __all__ = [
     "CellData",
@@ -54,16 +57,24 @@ class CellData:
 
     stack: FeatureStack
     labels: np.ndarray
-    mask: np.ndarray
+    mask: np.ndarray | None
     cutoff: date | None
 
     @property
     def grid(self) -> Grid:
         return self.stack.grid
 
+    @property
+    def rows(self) -> np.ndarray:
+        """Flat (row-major) indices of the scored cells: inside the area of interest, near evidence."""
+        if self.stack.cells is not None:
+            return self.stack.cells
+        assert self.mask is not None
+        return np.flatnonzero(self.mask.ravel())
+
     def frame(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """Features of the cells inside the area of interest, and their labels (flat, row-major)."""
-        rows = np.flatnonzero(self.mask.ravel())
+        """Features of the scored cells, and their labels (flat, row-major)."""
+        rows = self.rows
         return self.stack.to_frame(rows), self.labels.ravel()[rows].astype(np.int64)
 
 
@@ -120,23 +131,32 @@ def prepare_cells(
     crs: str = "EPSG:32638",
     cutoff: date | None = None,
     record_weights: Mapping[str, float] | None = None,
-    dem: np.ndarray | None = None,
+    dem: DemSampler | np.ndarray | None = None,
+    plan: GridPlan | None = None,
 ) -> CellData:
     """Features known before ``cutoff`` and labels from ``cutoff`` on, on ``grid`` (laid over the layers
-    with ``cell_m`` m cells when not given)."""
-    grid = grid or grid_for_layers(layers, cell_m=cell_m, crs=crs)
-    stack = compute_features(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
+    with ``cell_m`` m cells when not given), for the cells inside the area of interest within reach of
+    evidence and hazards. A ``plan`` with the Dask engine gathers only those cells' features, block by
+    block, instead of whole-grid arrays."""
+    grid = plan.grid if plan is not None else (grid or grid_for_layers(layers, cell_m=cell_m, crs=crs))
     labels = reland_labels(grid, layers, start=cutoff)
-    return CellData(stack, labels, aoi_mask(grid, layers), cutoff)
+    if plan is not None and plan.engine != "numpy":
+        inputs = feature_inputs(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
+        return CellData(gather_features(inputs, plan), labels, None, cutoff)
+    stack = compute_features(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
+    mask = plan.mask if plan is not None else cell_mask(grid, layers)
+    return CellData(stack, labels, mask.whole(), cutoff)
 
 
 def predict_surface(
     model: RiskModel, stack: FeatureStack, *, mask: np.ndarray | None = None, chunk_cells: int = 1_000_000
 ) -> np.ndarray:
-    """Calibrated probability of contamination of every cell (float32, grid shape; NaN outside ``mask``),
-    predicted in chunks to bound memory."""
+    """Calibrated probability of contamination of every cell (float32, grid shape; NaN outside ``mask``
+    and, for a sparse stack, outside its cells), predicted in chunks to bound memory."""
     out = np.full(stack.grid.size, np.nan, dtype=np.float32)
     rows = np.flatnonzero(np.ones(stack.grid.size, bool) if mask is None else mask.ravel())
+    if stack.cells is not None:
+        rows = np.intersect1d(rows, stack.cells, assume_unique=True)
     for start in range(0, len(rows), chunk_cells):
         part = rows[start : start + chunk_cells]
         out[part] = model.predict_proba(stack.to_frame(part))[:, 1]
@@ -156,7 +176,8 @@ def evaluate_layers(
     record_weights: Mapping[str, float] | None = None,
     truth: pd.DataFrame | None = None,
     grid: Grid | None = None,
-    dem: np.ndarray | None = None,
+    dem: DemSampler | np.ndarray | None = None,
+    plan: GridPlan | None = None,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Shuffled, spatial-block, region and temporal validation side by side on a store's layers.
@@ -178,16 +199,25 @@ def evaluate_layers(
         True mines (simulated data): adds the capture of all true mines.
     grid, dem : optional
         The grid (else laid over the layers with ``cell_m`` m cells) and a DEM resampled to it, m.
+    plan : GridPlan, optional
+        The engine and scored cells of the grid (``mineaction.risk.engine.plan_grid``).
     """
     from mineaction.risk.labels import truth_counts
 
     cutoff = cutoff or default_cutoff(layers)
     cells = prepare_cells(
-        layers, grid=grid, cell_m=cell_m, crs=crs, cutoff=cutoff, record_weights=record_weights, dem=dem
+        layers,
+        grid=grid,
+        cell_m=cell_m,
+        crs=crs,
+        cutoff=cutoff,
+        record_weights=record_weights,
+        dem=dem,
+        plan=plan,
     )
     X, labels = cells.frame()
-    grid, rows = cells.grid, np.flatnonzero(cells.mask.ravel())
-    xs, ys = (a.ravel()[rows] for a in grid.centres())
+    grid, rows = cells.grid, cells.rows
+    xs, ys = grid.centres_of(rows)
     after = event_dates(layers)
     after = after[after >= pd.Timestamp(cutoff)] if cutoff else after
     split = split or (_quantile_date(after, 0.5) if len(after) else None)

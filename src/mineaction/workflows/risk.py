@@ -9,7 +9,7 @@ store and settings are the same raster.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,23 +20,31 @@ import pandas as pd
 
 from mineaction import __version__
 from mineaction.errors import ModelError
-from mineaction.io import atomic_path, read_dem
+from mineaction.io import atomic_path, read_dem_source
 from mineaction.risk import (
+    FeatureInputs,
     Grid,
+    GridPlan,
     ModelBundle,
     RiskModel,
+    Window,
     bundle_from_bytes,
     bundle_to_bytes,
+    cell_mask,
     cell_table,
-    compute_features,
     default_cutoff,
     evaluate_layers,
+    feature_inputs,
     find_candidates,
     grid_for_layers,
-    predict_surface,
+    plan_grid,
     prepare_cells,
+    surface_array,
+    surface_blocks,
 )
+from mineaction.risk.features import FEATURE_HELP
 from mineaction.risk.surface import GEOMETRY_KINDS
+from mineaction.risk.window import DemSampler
 from mineaction.settings import Settings
 from mineaction.store import Store
 from mineaction.workflows.results import JsonResult, frame_rows
@@ -44,6 +52,7 @@ from mineaction.workflows.snapshot import StoreSnapshot, as_snapshot
 
 __all__ = [
     "LAYER_KINDS",
+    "RiskBlocks",
     "RiskEvaluation",
     "RiskFit",
     "RiskSurface",
@@ -54,7 +63,9 @@ __all__ = [
     "find_survey_candidates",
     "fit_risk_model",
     "fit_risk_table",
+    "grid_plan",
     "load_risk_model",
+    "predict_risk_blocks",
     "predict_risk_surface",
     "save_risk_model",
 ]
@@ -84,20 +95,28 @@ class RiskSurface(JsonResult):
     grid: Grid = field(metadata=_NO_JSON)
     surface: np.ndarray = field(metadata=_NO_JSON)
     simulated: bool
+    plan: GridPlan | None = field(default=None, metadata=_NO_JSON)
 
     def to_dict(self) -> dict[str, Any]:
         valid = self.surface[np.isfinite(self.surface)]
         return {
-            "rows": int(self.grid.shape[0]),
-            "cols": int(self.grid.shape[1]),
-            "cell_m": float(self.grid.cell_m),
-            "crs": str(self.grid.crs),
-            "bounds": [float(v) for v in self.grid.bounds],
+            **_grid_dict(self.grid),
             "cells_in_area": int(valid.size),
             "probability_mean": float(valid.mean()) if valid.size else None,
             "probability_max": float(valid.max()) if valid.size else None,
             "simulated": self.simulated,
+            **({} if self.plan is None else {"plan": self.plan.to_dict()}),
         }
+
+
+def _grid_dict(grid: Grid) -> dict[str, Any]:
+    return {
+        "rows": int(grid.shape[0]),
+        "cols": int(grid.shape[1]),
+        "cell_m": float(grid.cell_m),
+        "crs": str(grid.crs),
+        "bounds": [float(v) for v in grid.bounds],
+    }
 
 
 @dataclass(frozen=True)
@@ -160,9 +179,10 @@ def _record_weights(snap: StoreSnapshot, cutoff: date | None) -> dict[str, float
     return record_weights_from_assessment(assessed)
 
 
-def _dem(snap: StoreSnapshot, grid: Grid) -> np.ndarray | None:
-    """The first DEM the context layers refer to (absolute, or relative to the store's folder), on ``grid``;
-    None when there is none or it cannot be found (elevation and slope are then left out)."""
+def _dem(snap: StoreSnapshot) -> DemSampler | None:
+    """The first DEM the context layers refer to (absolute, or relative to the store's folder), read once,
+    as a function resampling it onto any grid; None when there is none or it cannot be found (elevation and
+    slope are then left out)."""
     ctx = _layers(snap)["context_layers"]
     if ctx.empty or "raster_path" not in ctx.columns:
         return None
@@ -173,24 +193,49 @@ def _dem(snap: StoreSnapshot, grid: Grid) -> np.ndarray | None:
     folder = snap.folder
     for candidate in (raw, *(() if folder is None else (folder / raw,))):
         if candidate.exists():
-            return read_dem(candidate, grid)
+            return read_dem_source(candidate).sample
     return None
 
 
 def _grid(snap: StoreSnapshot, cell_m: float, crs: str | None = None) -> Grid:
-    return grid_for_layers(_layers(snap), cell_m=cell_m, crs=crs or snap.settings.metric_crs)
+    """The grid over the store's layers, in ``crs`` or else the data's metric CRS (the setting
+    ``metric_crs`` when the data lie in its zone, else their own UTM zone)."""
+    from mineaction.analysis import metric_crs_for
+
+    layers = _layers(snap)
+    return grid_for_layers(layers, cell_m=cell_m, crs=crs or metric_crs_for(layers, snap.settings))
+
+
+def grid_plan(
+    source: Store | StoreSnapshot,
+    grid: Grid,
+    *,
+    settings: Settings | None = None,
+    engine: str | None = None,
+    n_features: int = len(FEATURE_HELP),
+) -> GridPlan:
+    """How ``grid`` over a store's layers will be computed: the scored cells (area of interest, within the
+    setting ``risk_reach_m`` of evidence and hazards), the memory estimate and the engine (``auto``: the
+    in-process one while it fits the setting ``risk_memory_mb``, else Dask)."""
+    snap = as_snapshot(source, settings)
+    s = snap.settings
+    mask = cell_mask(grid, _layers(snap), reach_m=s.risk_reach_m)
+    return plan_grid(
+        grid, mask, n_features=n_features, engine=engine or "auto", budget_bytes=int(s.risk_memory_mb * 2**20)
+    )
 
 
 def _grid_inputs(
-    snap: StoreSnapshot, cell_m: float | None, cutoff: date | None, seed: int | None
-) -> tuple[dict[str, pd.DataFrame], Grid, date | None, int]:
-    """The layers, the grid (``cell_m`` or the setting ``risk_cell_m``), the cut-off (given, or when
-    ``risk_cutoff_share`` of the events had happened) and the seed (given, or ``random_state``)."""
+    snap: StoreSnapshot, cell_m: float | None, cutoff: date | None, seed: int | None, engine: str | None
+) -> tuple[dict[str, pd.DataFrame], GridPlan, date | None, int]:
+    """The layers, the grid's plan (``cell_m`` or the setting ``risk_cell_m``; ``engine``), the cut-off
+    (given, or when ``risk_cutoff_share`` of the events had happened) and the seed (given, or
+    ``random_state``)."""
     s = snap.settings
     layers = _layers(snap)
     cutoff = cutoff or default_cutoff(layers, share=s.risk_cutoff_share)
-    grid = _grid(snap, s.risk_cell_m if cell_m is None else cell_m)
-    return layers, grid, cutoff, s.random_state if seed is None else seed
+    plan = grid_plan(snap, _grid(snap, s.risk_cell_m if cell_m is None else cell_m), engine=engine)
+    return layers, plan, cutoff, s.random_state if seed is None else seed
 
 
 def _counts(labels: np.ndarray) -> dict[str, int]:
@@ -228,6 +273,7 @@ def fit_risk_model(
     cell_m: float | None = None,
     cutoff: date | None = None,
     seed: int | None = None,
+    engine: str | None = None,
 ) -> RiskFit:
     """Fit the risk model on a store's layers (``mineaction risk fit STORE``).
 
@@ -239,11 +285,14 @@ def fit_risk_model(
         Features before it, labels from it (default: when ``risk_cutoff_share`` of the events had happened).
     seed : int, optional
         Random seed (default: the setting ``random_state``).
+    engine : str, optional
+        ``numpy`` (whole-grid arrays), ``dask`` (only the scored cells, block by block) or ``auto``.
     """
     snap = as_snapshot(source, settings)
-    layers, grid, cutoff, seed = _grid_inputs(snap, cell_m, cutoff, seed)
+    layers, plan, cutoff, seed = _grid_inputs(snap, cell_m, cutoff, seed, engine)
+    grid = plan.grid
     cells = prepare_cells(
-        layers, grid=grid, cutoff=cutoff, record_weights=_record_weights(snap, cutoff), dem=_dem(snap, grid)
+        layers, plan=plan, cutoff=cutoff, record_weights=_record_weights(snap, cutoff), dem=_dem(snap)
     )
     X, labels = cells.frame()
     model = RiskModel(random_state=seed).fit(X, labels)
@@ -259,25 +308,88 @@ def fit_risk_model(
     return _fit_result(ModelBundle(model, "grid", tuple(X.columns), grid.to_dict(), meta))
 
 
-def predict_risk_surface(
-    source: Store | StoreSnapshot, model: ModelBundle, *, settings: Settings | None = None
-) -> RiskSurface:
-    """Today's risk surface over a store's area with a model fitted in grid mode (``mineaction risk
-    predict``): features from everything known now, on the grid the model was fitted on (cell size, CRS)."""
-    from mineaction.risk.surface import aoi_mask
-
+def _prediction(
+    snap: StoreSnapshot, model: ModelBundle, engine: str | None
+) -> tuple[FeatureInputs, GridPlan]:
+    """Features of everything known now, prepared on the grid the model was fitted on, and the plan."""
     if model.mode != "grid":
         raise ModelError(
             "this model was fitted on a table of cells; predict a table with "
             "`risk evaluate --model M --cells FILE`, or fit on a store for a surface"
         )
-    snap = as_snapshot(source, settings)
-    layers = _layers(snap)
     spec = Grid.from_dict(model.grid or {})
-    grid = _grid(snap, spec.cell_m, spec.crs)
-    stack = compute_features(grid, layers, record_weights=_record_weights(snap, None), dem=_dem(snap, grid))
-    surface = predict_surface(model.model, stack, mask=aoi_mask(grid, layers))
-    return RiskSurface(grid, surface, snap.simulated)
+    plan = grid_plan(snap, _grid(snap, spec.cell_m, spec.crs), engine=engine, n_features=len(model.features))
+    inputs = feature_inputs(
+        plan.grid, _layers(snap), record_weights=_record_weights(snap, None), dem=_dem(snap)
+    )
+    return inputs, plan
+
+
+def predict_risk_surface(
+    source: Store | StoreSnapshot,
+    model: ModelBundle,
+    *,
+    settings: Settings | None = None,
+    engine: str | None = None,
+    client: Any = None,
+) -> RiskSurface:
+    """Today's risk surface over a store's area with a model fitted in grid mode (``mineaction risk
+    predict``): features from everything known now, on the grid the model was fitted on (cell size, CRS),
+    as one array (the Dask engine computes it block by block, on ``client``'s workers when given)."""
+    snap = as_snapshot(source, settings)
+    inputs, plan = _prediction(snap, model, engine)
+    surface = surface_array(inputs, model.model, plan, client=client)
+    return RiskSurface(plan.grid, surface, snap.simulated, plan)
+
+
+@dataclass(frozen=True)
+class RiskBlocks(JsonResult):
+    """Today's risk surface as blocks to write one at a time (``blocks()``), never whole in one process;
+    ``to_dict()`` after the blocks are consumed adds the cells scored and the mean and highest probability."""
+
+    grid: Grid = field(metadata=_NO_JSON)
+    plan: GridPlan = field(metadata=_NO_JSON)
+    simulated: bool
+    inputs: FeatureInputs = field(metadata=_NO_JSON)
+    model: Any = field(metadata=_NO_JSON)
+    client: Any = field(metadata=_NO_JSON)
+    totals: dict[str, float] = field(default_factory=dict, metadata=_NO_JSON)
+
+    def blocks(self) -> Iterator[tuple[Window, np.ndarray]]:
+        """(window, probabilities) of each computed block as it is finished."""
+        n, total, high = 0, 0.0, -np.inf
+        for window, data in surface_blocks(self.inputs, self.model, self.plan, client=self.client):
+            valid = data[np.isfinite(data)]
+            n, total = n + valid.size, total + float(valid.sum(dtype=np.float64))
+            high = max(high, float(valid.max())) if valid.size else high
+            yield window, data
+        self.totals.update(n=n, total=total, high=high)
+
+    def to_dict(self) -> dict[str, Any]:
+        n = int(self.totals.get("n", 0))
+        return {
+            **_grid_dict(self.grid),
+            "cells_in_area": n,
+            "probability_mean": self.totals["total"] / n if n else None,
+            "probability_max": self.totals["high"] if n else None,
+            "simulated": self.simulated,
+            "plan": self.plan.to_dict(),
+        }
+
+
+def predict_risk_blocks(
+    source: Store | StoreSnapshot,
+    model: ModelBundle,
+    *,
+    settings: Settings | None = None,
+    engine: str | None = None,
+    client: Any = None,
+) -> RiskBlocks:
+    """Today's risk surface, block by block (``mineaction risk predict``): the front end writes each block
+    as it comes (``mineaction.io.RiskRasterWriter``), so no process holds the whole grid."""
+    snap = as_snapshot(source, settings)
+    inputs, plan = _prediction(snap, model, engine)
+    return RiskBlocks(plan.grid, plan, snap.simulated, inputs, model.model, client)
 
 
 def evaluate_risk(
@@ -289,6 +401,7 @@ def evaluate_risk(
     block_m: float | None = None,
     seed: int | None = None,
     truth: pd.DataFrame | None = None,
+    engine: str | None = None,
 ) -> RiskEvaluation:
     """Shuffled, spatial-block and temporal validation side by side on a store (``mineaction risk evaluate``).
 
@@ -297,7 +410,8 @@ def evaluate_risk(
     ``random_state``.
     """
     snap = as_snapshot(source, settings)
-    layers, grid, cutoff, seed = _grid_inputs(snap, cell_m, cutoff, seed)
+    layers, plan, cutoff, seed = _grid_inputs(snap, cell_m, cutoff, seed, engine)
+    grid = plan.grid
     figures = evaluate_layers(
         layers,
         model=RiskModel(random_state=seed),
@@ -307,7 +421,8 @@ def evaluate_risk(
         block_m=snap.settings.risk_block_m if block_m is None else block_m,
         record_weights=_record_weights(snap, cutoff),
         grid=grid,
-        dem=_dem(snap, grid),
+        dem=_dem(snap),
+        plan=plan,
         truth=truth,
         random_state=seed,
     )
