@@ -157,4 +157,4 @@ def test_forms_import_keeps_an_export_once_and_approve_links_the_victims(tmp_pat
     assert list(victims["accident"]) == [accident_id, accident_id]
     assert (point.x, point.y) == (LON, LAT)
     own = runner.invoke(cli, ["forms", "approve", str(store_path), KEY, "--user", "officer"])
-    assert own.exit_code != 0 and "approved; only a submitted one is approved" in str(own.exception)
+    assert own.exit_code != 0 and "is approved already" in str(own.exception)

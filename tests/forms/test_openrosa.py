@@ -22,6 +22,9 @@ from mineaction.workflows import (
     FORM_SUBMISSIONS,
     MAX_ATTACHMENT_BYTES,
     approve_form_submission,
+    approve_report,
+    list_reports,
+    show_report,
 )
 
 from .filled import LAT, LON, accident, spot_report
@@ -131,9 +134,13 @@ def test_a_submission_is_kept_once_then_approved_into_the_record(field: Field) -
     assert kept.count(instance) == 1 and files == [f"{instance}/pmn2.jpg"] and finds == 0
     with open_store(field.store) as store:
         assert store.load_file(FORM_FILES, f"{instance}/pmn2.jpg").data == PHOTO
-        report = store.load_document(FORM_SUBMISSIONS, instance)
-        assert (report["status"], report["author"], report["organisation"]) == ("submitted", "field1", "HALO")
+        kept = store.load_document(FORM_SUBMISSIONS, instance)
         officer = authenticate_token(store, field.tokens["officer"])
+        report = show_report(store, officer, kept["report_id"]).report
+        assert (report["status"], report["author"], report["organisation"]) == ("submitted", "field1", "HALO")
+        assert (report["kind"], report["source_ref"], report["n_records"]) == ("finds", instance, 1)
+        waiting = [r["id"] for r in list_reports(store, officer, status="submitted").reports]
+        assert waiting.count(kept["report_id"]) == 1
         approved = approve_form_submission(store, officer, instance)
         [find_id] = approved["applied"]["finds"]
         find = store.get("finds", find_id)
@@ -148,10 +155,12 @@ def test_an_accident_arrives_with_its_victims_linked(field: Field) -> None:
     with field.client() as client:
         assert _post(client, accident(instance)).status_code == 201
     with open_store(field.store) as store:
-        report = store.load_document(FORM_SUBMISSIONS, instance)
-        assert all(r.get("name") is None for r in report["records"]["victims"])  # personal data kept apart
+        kept = store.load_document(FORM_SUBMISSIONS, instance)
+        assert all(r.get("name") is None for r in kept["repeats"]["victims"])  # personal data kept apart
         officer = authenticate_token(store, field.tokens["officer"])
-        applied = approve_form_submission(store, officer, instance)["applied"]
+        approve_report(store, officer, kept["report_id"])  # the general workflow applies the accident alone
+        assert len(store.read("victims")) == 0
+        applied = approve_form_submission(store, officer, instance)["applied"]  # then its victims follow
         victims = store.read("victims", include_personal=True).set_index("id").loc[applied["victims"]]
     [accident_id] = applied["accidents"]
     assert list(victims["accident"]) == [accident_id, accident_id]

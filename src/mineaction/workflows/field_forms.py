@@ -1,12 +1,17 @@
-"""Filled field forms kept as submitted reports until a verifier approves them into the national record.
+"""Filled field forms as reports of the approval workflow: submitted, then approved into the national record.
 
-A filled form (an OpenRosa submission, or one form of an ODK Central or KoboToolbox export) is kept whole as
-one report: the document ``form_submissions/<instanceID>`` holds its form, version, author, organisation,
-status and records by kind (geometry as WKT, EPSG:4326, personal fields left out); the personal fields are
-kept apart in ``form_submission_personal/<instanceID>``; attachments (the photo) are files
-``form_files/<instanceID>/<name>``. The instance id keys it, so posting or importing the same filled form
-again adds nothing. Nothing reaches the national record before ``approve_form_submission``, which writes the
-main record, links the repeat records (victims, finds) to its new id and writes them, in one transaction.
+A filled form (an OpenRosa submission, or one form of an ODK Central or KoboToolbox export) becomes a report
+of ``mineaction.workflows.reports.submit_report``: its main record (the find, the hazardous area, the
+accident, the activity) with the form's ``instanceID`` as the report's source reference, so posting or
+importing the same filled form again adds nothing. What the report cannot carry is kept beside it under the
+instance id, in the same transaction: the document ``form_submissions/<instanceID>`` (form, version, report
+id, attachments, and the repeat groups' records: an accident's victims, an activity's finds, geometry as WKT
+in EPSG:4326, personal fields apart in ``form_submission_personal/<instanceID>``) and the attachments as
+files ``form_files/<instanceID>/<name>``.
+
+``approve_form_submission`` approves the report (``approve_report``: the main record gets its id) and writes
+the repeat records linked to that id, in one transaction. A report approved through the general workflow
+(``POST /reports/{id}/approve``) gets its repeat records with a second call, which then only writes them.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import shapely
 from mineaction.access import Principal, acting_as, record, require
 from mineaction.domain.schema import entity
 from mineaction.domain.validate import validate_frame
-from mineaction.errors import InputError, NotFoundError, PermissionDenied, ValidationError
+from mineaction.errors import InputError, NotFoundError, ValidationError
 from mineaction.forms import FormRecords, form_definition, read_export
 from mineaction.store import Store
+from mineaction.workflows.reports import submit_report
 from mineaction.workflows.results import JsonResult, frame_rows, to_jsonable
+from mineaction.workflows.review import approve_report, show_report
 
 __all__ = [
     "FORM_FILES",
@@ -50,11 +57,13 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class FormSubmitted(JsonResult):
-    """One filled form kept: its instance id, form, status, records by kind and attachments; ``created`` is
-    False when the same instance had arrived before (nothing was added)."""
+    """One filled form submitted: its instance id, form, report id and status (``submitted`` or
+    ``flagged``), records by kind and attachments; ``created`` is False when the same instance had arrived
+    before (nothing was added; the report is the one made then)."""
 
     instance_id: str
     form_id: str
+    report_id: str
     status: str
     records: Mapping[str, int]
     attachments: tuple[str, ...]
@@ -116,13 +125,24 @@ def _attachments(read: FormRecords, files: Mapping[str, tuple[bytes, str]]) -> N
             )
 
 
+def _repeat_rows(principal: Principal, read: FormRecords) -> tuple[dict[str, list], dict[str, list]]:
+    form = form_definition(read.form_id)
+    repeats = FormRecords(
+        read.form_id,
+        read.version,
+        read.instance_id,
+        {p.kind: read.records[p.kind] for p in form.repeats if p.kind in read.records},
+    )
+    return _encoded(principal, repeats)
+
+
 def submit_form(
     store: Store,
     principal: Principal,
     read: FormRecords,
     files: Mapping[str, tuple[bytes, str]] | None = None,
 ) -> FormSubmitted:
-    """Keep a filled form as a submitted report (idempotent by its instance id).
+    """Submit a filled form as a report of the approval workflow (idempotent by its instance id).
 
     ``files`` maps attachment names to (bytes, media type); only the attachments the answers name are
     kept, each at most ``MAX_ATTACHMENT_BYTES``. Needs ``submit`` on every kind the form holds and
@@ -131,11 +151,23 @@ def submit_form(
     _check_submitter(principal, read)
     files = files or {}
     _attachments(read, files)
-    counts = read.counts
+    form = form_definition(read.form_id)
+    main = read.records[form.main.kind].copy()
+    main["source"] = principal.organisation or principal.name
     with acting_as(principal), store.transaction():
-        if _existing(store, read.instance_id) is not None:
-            return FormSubmitted(read.instance_id, read.form_id, "submitted", counts, read.attachments, False)
-        records, personal = _encoded(principal, read)
+        report = submit_report(store, principal, form.main.kind, main, source_ref=read.instance_id)
+        counts = read.counts
+        if not report.created:
+            return FormSubmitted(
+                read.instance_id,
+                read.form_id,
+                report.report_id,
+                report.status,
+                counts,
+                read.attachments,
+                False,
+            )
+        records, personal = _repeat_rows(principal, read)
         kept = []
         for name in read.attachments:
             data, media_type = files[name]
@@ -148,14 +180,14 @@ def submit_form(
             "instance_id": read.instance_id,
             "form_id": read.form_id,
             "version": read.version,
-            "status": "submitted",
+            "report_id": report.report_id,
             "author": principal.name,
             "organisation": principal.organisation,
             "submitted_at": _now(),
-            "records": records,
+            "repeats": records,
             "has_personal": bool(personal),
             "attachments": kept,
-            "steps": [{"action": "submit", "by": principal.name, "at": _now()}],
+            "repeats_applied": None,
         }
         store.save_document(
             FORM_SUBMISSIONS, read.instance_id, payload, author=principal.name, reason="submit"
@@ -164,8 +196,9 @@ def submit_form(
             store.save_document(
                 FORM_PERSONAL, read.instance_id, personal, author=principal.name, reason="submit"
             )
-        record(store, "submit", f"form:{read.instance_id}", {"form": read.form_id, "records": counts})
-    return FormSubmitted(read.instance_id, read.form_id, "submitted", counts, read.attachments)
+    return FormSubmitted(
+        read.instance_id, read.form_id, report.report_id, report.status, counts, read.attachments
+    )
 
 
 def import_form_export(
@@ -189,13 +222,12 @@ def import_form_export(
 
 
 def load_form_submission(store: Store, principal: Principal, instance_id: str) -> dict[str, Any]:
-    """A kept filled form (without personal fields) for its author or a reviewer; NotFoundError otherwise."""
+    """What is kept beside a filled form's report (its report id, repeats without personal fields,
+    attachments) for whoever may see the report; NotFoundError otherwise."""
     kept = _existing(store, instance_id)
-    if kept is None or not (
-        kept["author"] == principal.name
-        or all(principal.can("review", k, organisation=kept["organisation"]) for k in kept["records"])
-    ):
+    if kept is None:
         raise NotFoundError(f"no filled form {instance_id!r}")
+    show_report(store, principal, kept["report_id"])  # NotFoundError for whoever may not see the report
     return kept
 
 
@@ -209,40 +241,54 @@ def _frame(kind: str, rows: list[dict[str, Any]], people: list[dict[str, Any]] |
     return frame
 
 
-def approve_form_submission(store: Store, principal: Principal, instance_id: str) -> dict[str, Any]:
-    """Apply a submitted filled form to the national record: the main record, then its repeat records
-    linked to the main record's new id, in one transaction; the report becomes ``approved`` and keeps the
-    ids written. Needs ``approve`` on every kind; nobody approves their own submission."""
-    kept = load_form_submission(store, principal, instance_id)
-    for kind in kept["records"]:
-        require(principal, "approve", kind, organisation=kept["organisation"])
-    if kept["author"] == principal.name:
-        raise PermissionDenied(f"{principal.name} submitted {instance_id}; another verifier must approve it")
-    if kept["status"] != "submitted":
-        raise InputError(f"filled form {instance_id} is {kept['status']}; only a submitted one is approved")
+def _write_repeats(store: Store, kept: dict[str, Any], main_id: str, why: str) -> dict[str, list[str]]:
     form = form_definition(kept["form_id"])
+    instance_id = kept["instance_id"]
     personal = store.load_document(FORM_PERSONAL, instance_id) if kept["has_personal"] else {}
-    why = f"form {instance_id} by {kept['author']}, approved by {principal.name}"
     written: dict[str, list[str]] = {}
+    for part in form.repeats:
+        rows = kept["repeats"].get(part.kind)
+        if not rows:
+            continue
+        frame = _frame(part.kind, rows, personal.get(part.kind))
+        if part.link is not None:
+            frame[part.link] = main_id
+        checked = validate_frame(frame, part.kind, file=f"form {instance_id}")
+        if not checked.ok:
+            raise ValidationError(f"form {instance_id} no longer passes: {checked.summary()}", checked)
+        result = store.write(
+            part.kind, checked.frame, author=kept["author"], reason=why, source_doc=instance_id
+        )
+        written[part.kind] = list(result.inserted)
+    return written
+
+
+def approve_form_submission(store: Store, principal: Principal, instance_id: str) -> dict[str, Any]:
+    """Approve a filled form's report (its main record gets its id) and write its repeat records (victims,
+    finds) linked to that id, in one transaction; the record's history names the submitter as author and
+    the approver in its reason. Needs ``approve`` on every kind; nobody approves their own submission. On a
+    report approved already (through the general workflow), writes only the repeat records still waiting.
+    """
+    kept = load_form_submission(store, principal, instance_id)
+    form = form_definition(kept["form_id"])
+    for part in form.parts:
+        require(principal, "approve", part.kind, organisation=kept["organisation"])
+    if kept.get("repeats_applied") is not None:
+        raise InputError(f"filled form {instance_id} is approved already (report {kept['report_id']})")
+    why = f"form {instance_id} (report {kept['report_id']}) by {kept['author']}, approved by {principal.name}"
     with acting_as(principal), store.transaction():
-        main_id = None
-        for part in form.parts:
-            rows = kept["records"].get(part.kind)
-            if not rows:
-                continue
-            frame = _frame(part.kind, rows, personal.get(part.kind))
-            if part.link is not None:
-                frame[part.link] = main_id
-            checked = validate_frame(frame, part.kind, file=f"form {instance_id}")
-            if not checked.ok:
-                raise ValidationError(f"form {instance_id} no longer passes: {checked.summary()}", checked)
-            result = store.write(
-                part.kind, checked.frame, author=kept["author"], reason=why, source_doc=instance_id
+        report = show_report(store, principal, kept["report_id"]).report
+        if report["status"] != "approved":
+            approve_report(store, principal, kept["report_id"], reason=f"form {instance_id}")
+            report = show_report(store, principal, kept["report_id"]).report
+        applied = report.get("applied") or {}
+        ids = [*applied.get("inserted", ()), *applied.get("updated", ())]
+        if not ids and kept["repeats"]:
+            raise InputError(
+                f"report {kept['report_id']} wrote no {form.main.kind} record to link the repeats to"
             )
-            written[part.kind] = list(result.inserted)
-            main_id = main_id or (result.inserted[0] if result.inserted else None)
-        step = {"action": "approve", "by": principal.name, "at": _now()}
-        approved = {**kept, "status": "approved", "applied": written, "steps": [*kept["steps"], step]}
-        store.save_document(FORM_SUBMISSIONS, instance_id, approved, author=principal.name, reason="approve")
-        record(store, "approve", f"form:{instance_id}", {"form": kept["form_id"], "written": written})
-    return to_jsonable(approved)
+        written = _write_repeats(store, kept, ids[0], why) if kept["repeats"] else {}
+        done = {**kept, "repeats_applied": written, "approved_by": principal.name, "approved_at": _now()}
+        store.save_document(FORM_SUBMISSIONS, instance_id, done, author=principal.name, reason="approve")
+        record(store, "approve", f"form:{instance_id}", {"report": kept["report_id"], "written": written})
+    return to_jsonable({**done, "applied": {form.main.kind: ids[:1], **written}})
