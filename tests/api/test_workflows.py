@@ -1,5 +1,6 @@
 """REST for the workflows on a live server: the evidence endpoints answer the workflows' own JSON, and long
-work runs as jobs kept in the store that a restarted server finishes."""
+work runs as jobs kept in the store that a restarted server finishes; the patterns of the areas, and one area in
+full with its residual map."""
 
 from __future__ import annotations
 
@@ -220,3 +221,27 @@ def test_writes_past_the_minute_limit_get_429_and_change_nothing(tmp_path: Path)
             assert len(officer.get("/jobs").json()["jobs"]) == 2
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_patterns_answer_the_workflows_json_and_one_area_its_map(
+    served: LiveServer, client: httpx.Client, anonymous: httpx.Client
+) -> None:
+    import mineaction.workflows as workflows
+
+    with open_store(served.store) as store:
+        working = workflows.to_jsonable(workflows.analyse_patterns(store, status="in_progress").to_dict())
+    assert client.get("/patterns", params={"status": "in_progress"}).json() == working
+    flagged = next(a for a in working["areas"] if a["flagged"])
+    answer = client.get(f"/patterns/{flagged['area']}", params={"grid": "true"})
+    assert answer.status_code == 200, answer.text
+    area = answer.json()["areas"][0]
+    assert area["release"]["flagged"] and area["residual"]["expected_mines"] == flagged["expected_mines"]
+    shown = area["residual"]["map"]
+    assert len(shown["density_per_m2"]) == shown["shape"][0]
+    densest = max(v for row in shown["density_per_m2"] for v in row if v is not None)
+    assert 0 < densest <= 1.01 * shown["max_per_m2"]  # the map's maximum may lie outside the area
+    assert client.get("/patterns/HA-999999").status_code == 404
+    assert client.get("/patterns", params={"status": "gone"}).status_code == 400
+    assert client.get(f"/patterns/{flagged['area']}", params={"grid": "yes"}).status_code == 400
+    assert anonymous.get("/patterns").status_code == 401

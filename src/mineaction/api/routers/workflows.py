@@ -1,7 +1,8 @@
 """REST for the workflows, with the JSON of the command line's ``--json``: store statistics, record
-assessment, new-contamination alerts, data quality, saved plans, risk education and assistance to survivors
-at once; risk evaluation, risk model fits, risk surfaces (a GeoTIFF to download), clearance plans and the
-report (a zip to download) as jobs (202 and a job resource to poll, kept in the store)."""
+assessment, new-contamination alerts, data quality, saved plans, risk education and assistance to survivors,
+mine-laying patterns (every area, or one in full with its residual map) at once; risk evaluation, risk model
+fits, risk surfaces (a GeoTIFF to download), clearance plans and the report (a zip to download) as jobs (202
+and a job resource to poll, kept in the store)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,61 @@ def eore_needs(query: Query, state: Server, store: LentStore, who: Caller) -> Re
     require_read(who, "activities")  # plans are the authority's work, not public
     plan = query.get("plan", [None])[0]
     return _plain(needs(store, settings=state.settings, plan_id=plan, as_of=_day(query)))
+
+
+_AREA_STATUSES = ("open", "in_progress", "released")
+
+
+def _readable_patterns(who: Any) -> None:
+    """Patterns rest on the finds and the minefield records: the caller must be allowed to read both."""
+    require_read(who, "finds")
+    require_read(who, "minefield_records")
+
+
+@router.get("/patterns")
+def patterns(query: Query, state: Server, store: LentStore, who: Caller) -> Response:
+    """Mine-laying patterns of every area with mine finds or a record, one line each (``status`` narrows
+    them): the JSON of ``mineaction patterns --json``."""
+    from mineaction.workflows import analyse_patterns, to_jsonable
+
+    reject_unknown(query, ("status",))
+    status = query.get("status", [None])[0]
+    if status is not None and status not in _AREA_STATUSES:
+        raise InputError(f"status {status!r} must be one of {', '.join(_AREA_STATUSES)}")
+    _readable_patterns(who)
+    result = analyse_patterns(store, settings=state.settings, status=status)
+    return json_response(to_jsonable(result.to_dict()))
+
+
+def _density_grid(area: Any) -> list[list[float | None]]:
+    """The residual map's probability of a mine per m2, row by row from the north (None outside the area)."""
+    m = area.residual_map
+    return [
+        [float(f"{v:.4g}") if inside else None for v, inside in zip(row, mask, strict=True)]
+        for row, mask in zip(m.density, m.inside, strict=True)
+    ]
+
+
+@router.get("/patterns/{area_id}")
+def area_patterns(area_id: str, query: Query, state: Server, store: LentStore, who: Caller) -> Response:
+    """One hazardous area in full (``mineaction patterns --area ... --json``); ``grid=true`` adds the
+    residual map's probability of a mine per m2 on every cell."""
+    from mineaction.workflows import analyse_patterns, to_jsonable
+
+    reject_unknown(query, ("grid",))
+    grid = query.get("grid", ["false"])[0]
+    if grid not in ("true", "false"):
+        raise InputError(f"grid {grid!r} must be true or false")
+    _readable_patterns(who)
+    try:
+        store.get("hazardous_areas", area_id)
+    except NotFoundError:
+        raise NotFoundError(f"no hazardous area {area_id!r}; list the areas with GET /patterns") from None
+    result = analyse_patterns(store, settings=state.settings, area=area_id)
+    document = to_jsonable(result.to_dict())
+    if grid == "true":
+        document["areas"][0]["residual"]["map"]["density_per_m2"] = _density_grid(result.areas[0])
+    return json_response(document)
 
 
 @router.get("/survivors")
@@ -259,7 +315,29 @@ def _paths(state: Any) -> dict[str, Any]:
         ("/eore/needs", "Risk education a saved plan needs before returns", [day, plan], no_plan),
         ("/survivors", "Assistance to survivors: aggregates, counts under 5 as <5", [day], errors),
     )
-    for path, summary, parameters, failures in people:
+    status = {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(_AREA_STATUSES)},
+    }
+    grid = {"name": "grid", "in": "query", "required": False, "schema": {"type": "boolean", "default": False}}
+    area = {"name": "areaId", "in": "path", "required": True, "schema": {"type": "string"}}
+    pattern_paths = (
+        (
+            "/patterns",
+            "Mine-laying patterns, residual mines and release checks of the areas",
+            [status],
+            errors,
+        ),
+        (
+            "/patterns/{areaId}",
+            "One area's pattern, records' offset, residual mines and map, clearance order, release check",
+            [area, grid],
+            error_responses("400", "401", "403", "404", "503"),
+        ),
+    )
+    for path, summary, parameters, failures in (*people, *pattern_paths):
         paths[path] = {
             "get": {
                 "summary": summary,
