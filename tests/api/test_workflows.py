@@ -1,6 +1,6 @@
 """REST for the workflows on a live server: the evidence endpoints answer the workflows' own JSON, and long
-work runs as jobs kept in the store that a restarted server finishes; the patterns of the areas, and one area in
-full with its residual map."""
+work runs as jobs kept in the store that a restarted server finishes; the patterns of the areas, and one area
+in full with its residual map."""
 
 from __future__ import annotations
 
