@@ -1,6 +1,6 @@
 """The patterns job on a store cut from the tiny twin: a frozen result whose JSON is the command's, one area
 in full, every area with finds or a record otherwise, settings from the one Settings object; the quality job
-lists the released areas the release check flags."""
+lists the released areas the release check flags, and a report proposing such a release waits flagged."""
 
 from __future__ import annotations
 
@@ -103,3 +103,29 @@ def test_quality_lists_the_released_areas_the_release_check_flags(store: tuple[s
     assert issues["fix"].str.contains(f"--area {picked['record']}", regex=False).any()
     assert RELEASE_CHECK not in set(lax.issues["check"]) | set(skipped.issues["check"])
     assert reused.to_dict() == quality.to_dict()
+
+
+def test_a_report_proposing_a_release_the_pattern_contradicts_waits_flagged(
+    store: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    from mineaction.access import Principal
+    from mineaction.workflows import submit_report
+
+    path, picked = store
+    copy = tmp_path / "review.gpkg"
+    copy.write_bytes(Path(path).read_bytes())
+    vera = Principal("vera", "verifier", "ANAMA", via="token")
+    with open_store(str(copy)) as opened:
+        area = opened.read("hazardous_areas")
+        working = area.loc[area["id"] == picked["working"]].assign(status="released")
+        expected = analyse_patterns(opened, area=picked["working"]).areas[0].residual["expected_mines"]
+        sent = submit_report(opened, vera, "hazardous_areas", working, source_ref="release-1")
+        lax = Settings().replace(pattern_flag_mines=1e6)
+        quiet = submit_report(opened, vera, "hazardous_areas", working, source_ref="release-2", settings=lax)
+        other = submit_report(
+            opened, vera, "hazardous_areas", working.assign(status="in_progress"), source_ref="release-3"
+        )
+    assert sent.status == "flagged"
+    (finding,) = [f for f in sent.findings if f["check"] == RELEASE_CHECK]
+    assert finding["id"] == picked["working"] and f"{expected:.1f} mines expected" in finding["value"]
+    assert not [f for f in (*quiet.findings, *other.findings) if f["check"] == RELEASE_CHECK]

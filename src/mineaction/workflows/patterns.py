@@ -32,6 +32,7 @@ __all__ = [
     "RELEASE_CHECK",
     "analyse_patterns",
     "pattern_settings",
+    "proposed_release_findings",
     "release_issues",
 ]
 
@@ -283,3 +284,49 @@ def release_issues(result: PatternsResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=analysis.QUALITY_COLUMNS)
+
+
+def _finding(area: AreaPatterns, label: str) -> dict[str, Any]:
+    res = area.residual
+    low, high = res["interval"]
+    why = "; ".join(f"{r['code'].replace('_', ' ')} {r['mines']:g}" for r in area.release["reasons"][:3])
+    return {
+        "check": RELEASE_CHECK,
+        "id": label,
+        "value": f"{res['expected_mines']:.1f} mines expected ({low:g}-{high:g}): {why}",
+        "fix": "survey again the land the reasons name before releasing the area (mineaction patterns STORE "
+        "--area ID shows the rows, the reasons and the map), or return the report",
+    }
+
+
+def proposed_release_findings(
+    source: Store | StoreSnapshot, proposed: pd.DataFrame, *, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """The release check of the hazardous areas a report proposes to release.
+
+    ``proposed`` holds the report's validated hazardous-area rows (EPSG:4326); those whose ``status`` is
+    ``released`` are checked with their reported polygon against the finds, activities and minefield records
+    the store holds. Returns one finding (``check``, ``id``, ``value``, ``fix``) per area the check flags: the
+    area's id, or ``row N`` (1-based) for a new area.
+    """
+    if "status" not in proposed.columns or not (proposed["status"] == "released").any():
+        return []
+    snap = as_snapshot(source, settings)
+    frames = snap.frames(_KINDS)
+    given = proposed["id"] if "id" in proposed.columns else pd.Series(None, index=proposed.index)
+    labels = [i if isinstance(i, str) and i else f"row {k + 1}" for k, i in enumerate(given)]
+    rows = proposed.assign(id=labels).loc[(proposed["status"] == "released").to_numpy()]
+    areas = frames["hazardous_areas"]
+    kept = areas.loc[~areas["id"].isin(rows["id"])] if len(areas) else None
+    merged = rows if kept is None or kept.empty else pd.concat([kept, rows], ignore_index=True)
+    model = pattern_settings(snap.settings)
+    index = patterns.EvidenceIndex(
+        hazardous_areas=gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326"),
+        activities=frames["activities"],
+        finds=frames["finds"],
+        records=frames["minefield_records"],
+        settings=model,
+        crs=analysis.metric_crs_for(frames, snap.settings),
+    )
+    checked = (_area_result(index, str(i), model) for i in rows["id"])
+    return [_finding(area, area.area) for area in checked if area.flagged]

@@ -40,6 +40,7 @@ from mineaction.store.reports import (
     save_report_if,
     save_report_personal,
 )
+from mineaction.workflows.patterns import proposed_release_findings
 from mineaction.workflows.results import JsonResult, frame_rows, to_jsonable
 from mineaction.workflows.snapshot import settings_for_store
 
@@ -214,7 +215,10 @@ def check_report_records(
         raise ValidationError(f"{label}: {checked.summary()}", checked)
     issues = checked.to_frame()
     warnings = issues[issues["severity"] == "warning"]
-    return checked.frame, personal, _findings(schema, checked.frame, warnings, settings)
+    findings = _findings(schema, checked.frame, warnings, settings)
+    if kind == "hazardous_areas":  # an area proposed for release: do its finds or records imply mines left?
+        findings += proposed_release_findings(store, checked.frame, settings=settings)
+    return checked.frame, personal, findings
 
 
 def encode_records(
