@@ -24,7 +24,7 @@ import pytest
 import shapely
 from api_live import LiveServer
 
-from mineaction.access import Principal, add_organisation, add_user, issue_token
+from mineaction.access import Principal, add_organisation, add_user, issue_token, read_audit, verify_audit
 from mineaction.domain.validate import validate_frame
 from mineaction.store import init_store, open_store
 from mineaction.workflows import submit_report
@@ -161,7 +161,7 @@ def _prepare(url: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
 @pytest.fixture(scope="module", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
 def matrix(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[dict[str, httpx.Client], dict[str, dict[str, Any]]]]:
+) -> Iterator[tuple[dict[str, httpx.Client], dict[str, dict[str, Any]], str]]:
     database = None
     if request.param == "gpkg":
         url = str(tmp_path_factory.mktemp("matrix") / "matrix.gpkg")
@@ -178,7 +178,7 @@ def matrix(
         )
         for role in ROLES
     }
-    yield clients, ids
+    yield clients, ids, url
     for client in clients.values():
         client.close()
     server.stop()
@@ -198,9 +198,9 @@ def _database(request: pytest.FixtureRequest) -> tuple[str, str]:
 
 @pytest.mark.parametrize("cell", CELLS, ids=[c.name for c in CELLS])
 def test_every_role_gets_what_the_rules_say(
-    cell: Cell, matrix: tuple[dict[str, httpx.Client], dict[str, dict[str, Any]]]
+    cell: Cell, matrix: tuple[dict[str, httpx.Client], dict[str, dict[str, Any]], str]
 ) -> None:
-    clients, ids = matrix
+    clients, ids, _ = matrix
     wrong = {}
     for role in ROLES:
         wanted = cell.expected[role]
@@ -211,3 +211,20 @@ def test_every_role_gets_what_the_rules_say(
         if answer.status_code != wanted:
             wrong[role] = (answer.status_code, wanted, answer.text[:160])
     assert not wrong, f"{cell.method} {cell.path}: (got, wanted) by role: {wrong}"
+
+
+def test_the_matrix_writes_are_audited_with_who_and_from_where(
+    matrix: tuple[dict[str, httpx.Client], dict[str, dict[str, Any]], str],
+) -> None:
+    clients, _, url = matrix
+    feature = {**_feature("admin", {}), "geometry": _point(99)}
+    made = clients["admin"].post("/collections/finds/items", json=feature)
+    assert made.status_code == 201, made.text
+    gone = clients["verifier"].delete(made.headers["location"].replace(str(clients["admin"].base_url), ""))
+    assert gone.status_code == 204, gone.text
+    with open_store(url) as store:
+        entries = [e for e in read_audit(store, limit=None) if e.origin == "api 127.0.0.1"]
+        writers = {(e.action, e.actor, e.organisation) for e in entries if e.action in ("write", "delete")}
+        assert {("write", "ada", "ANAMA"), ("delete", "vera", "ANAMA")} <= writers
+        assert {e.actor for e in entries if e.action in ("write", "delete")} <= {"ada", "vera"}
+        assert verify_audit(store).ok

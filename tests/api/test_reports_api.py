@@ -117,3 +117,13 @@ def test_the_public_and_bad_bodies_are_refused(clients: dict[str | None, httpx.C
     assert typed.status_code == 415
     assert olga.get("/reports", params={"status": "lost"}).status_code == 400
     assert olga.get("/reports/RP-999999").status_code == 404
+
+
+def test_every_answer_carries_the_security_headers(clients: dict[str | None, httpx.Client]) -> None:
+    for client, private in ((clients["olga"], True), (clients[None], False)):
+        for path in ("/reports", "/conformance", "/collections/nothing"):
+            headers = client.get(path).headers
+            assert headers["x-content-type-options"] == "nosniff", path
+            assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
+            assert ("no-store" in headers.get("cache-control", "")) is private, path
+            assert "access-control-allow-origin" not in headers  # CORS closed

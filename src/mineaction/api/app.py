@@ -168,6 +168,42 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+#: Headers every response carries unless its handler set them (the dashboard sets its own CSP): no MIME
+#: sniffing, no framing, no referrer leaving the server.
+BASE_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeaders:
+    """ASGI middleware: the ``BASE_HEADERS`` on every response, and ``Cache-Control: no-store`` on answers
+    to requests that carried credentials (a shared cache must never keep a user's data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = {name for name, _ in scope.get("headers") or []}
+        private = b"authorization" in sent or b"cookie" in sent
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in BASE_HEADERS if k not in present]
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def create_app(
     settings: Settings | None = None, *, store_url: str | None = None, pool: StorePool | None = None
 ) -> FastAPI:
@@ -207,6 +243,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _request_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodyLimit, limit=settings.server_max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

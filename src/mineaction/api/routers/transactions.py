@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from mineaction.access import Principal, acting_as
 from mineaction.api.app import Conflict, PreconditionFailed, UnsupportedMediaType
 from mineaction.api.auth import require_write
 from mineaction.api.crs import OgcCrs
@@ -88,6 +89,12 @@ def _properties(schema: EntitySchema, body: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def _acting(request: Request, who: Principal) -> Any:
+    """Act as the caller for the store: its audit entries name them, their organisation and address, and
+    its wall refuses what their write rules do not allow."""
+    return acting_as(who, address=request.client.host if request.client else None, channel="api")
+
+
 def _write(
     state: ServerState,
     store: Store,
@@ -139,7 +146,8 @@ async def create(
     geometry = _geometry(state, body.get("geometry"), _content_crs(state, request))
 
     def run() -> Response:
-        new_id = _write(state, store, collection_id, values, geometry, who.name, "added through the API")
+        with _acting(request, who):
+            new_id = _write(state, store, collection_id, values, geometry, who.name, "added through the API")
         return _done(root, collection_id, store, new_id, 201)
 
     return await run_in_threadpool(run)
@@ -164,7 +172,7 @@ async def replace(
     geometry = _geometry(state, body.get("geometry"), _content_crs(state, request))
 
     def run() -> Response:
-        with store.transaction():
+        with _acting(request, who), store.transaction():
             _check_etag(request, store, collection_id, feature_id)
             stored = store.get(collection_id, feature_id, include_personal=True)
             kept = {f.name: stored.get(f.name) for f in schema.fields if f.personal}
@@ -196,7 +204,7 @@ async def update(
     )
 
     def run() -> Response:
-        with store.transaction():
+        with _acting(request, who), store.transaction():
             _check_etag(request, store, collection_id, feature_id)
             stored = store.get(collection_id, feature_id, include_personal=True)
             geometry = new_geometry if "geometry" in body else stored.get("geometry")
@@ -214,7 +222,7 @@ def delete(
 ) -> Response:
     state.schema(collection_id)
     require_write(who, collection_id)
-    with store.transaction():
+    with _acting(request, who), store.transaction():
         _check_etag(request, store, collection_id, feature_id)
         try:
             store.delete(
