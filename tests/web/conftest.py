@@ -13,13 +13,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
 from api_live import LiveServer  # noqa: E402
-from dashboard_accounts import Accounts, add_dashboard_accounts  # noqa: E402
+from dashboard_accounts import Accounts, add_dashboard_accounts, submit_operator_report  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def dashboard_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Accounts]:
     """The tiny simulated scenario (seed 0) in a GeoPackage store marked simulated, with a saved plan of
-    three years and the accounts."""
+    three years, the accounts and an operator's report waiting for approval."""
     from mineaction.io import import_file
     from mineaction.simulate import simulate
     from mineaction.simulate.writer import IMPORTS, write_scenario
@@ -34,7 +34,9 @@ def dashboard_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Acc
         for kind, name in IMPORTS:
             import_file(store, out / name, kind=kind, author="test", reason="SIMULATED", skip_invalid=True)
         plan_clearance(store, years=3, time_limit_s=5)  # a saved plan for the plan view and the briefing
-    return path, add_dashboard_accounts(path)
+    accounts = add_dashboard_accounts(path)
+    accounts.report = submit_operator_report(path)
+    return path, accounts
 
 
 @pytest.fixture(scope="session")

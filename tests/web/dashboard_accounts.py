@@ -14,6 +14,7 @@ class Accounts:
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
+        self.report = ""  # the operator's report waiting for approval, once submitted
         self.used = int(time.time() // 30)  # the enrolment used the current step
 
     def code(self) -> str:
@@ -41,3 +42,31 @@ def add_dashboard_accounts(store_path: Path) -> Accounts:
         grant(store, "vera", "read_personal")
         add_user(store, "ana", role="viewer", organisation="ANAMA", password=PASSWORD)
     return Accounts(enrolment.secret)
+
+
+def submit_operator_report(store_path: Path) -> str:
+    """An operator's report of one anti-personnel find in the middle of the districts, submitted (not yet
+    approved): the id of the report, for a verifier to approve in the dashboard."""
+    from datetime import date
+
+    import geopandas as gpd
+    import shapely
+
+    from mineaction.access import Principal, add_organisation, add_user
+    from mineaction.store import open_store
+    from mineaction.workflows import submit_report
+
+    with open_store(store_path) as store:
+        add_organisation(store, "OPA", kind="operator", name="SIMULATED operator A")
+        add_user(store, "olga", role="operator", organisation="OPA", password=PASSWORD)
+        west, south, east, north = store.read("admin_areas").total_bounds
+        find = gpd.GeoDataFrame(
+            {"category": ["AP"], "found_on": [date(2025, 6, 1)], "depth_cm": [5.0]},
+            geometry=[shapely.Point((west + east) / 2 + 0.0123, (south + north) / 2 + 0.0071)],
+            crs=4326,
+        )
+        olga = Principal("olga", "operator", "OPA", via="session")
+        sent = submit_report(
+            store, olga, "finds", find, source_ref="SIMULATED field report 1", reason="weekly"
+        )
+    return sent.report_id

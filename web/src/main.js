@@ -9,9 +9,10 @@ import { NEEDS, VIEWS } from "./views.js";
 
 const ORDER = ["map", "briefing", "accuracy", "outside", "alerts", "release", "casualties", "funding", "plan", "quality", "approvals"];
 
+/** The view named in the address (#/briefing) and what follows it (#/map/HA-000012: the record to show). */
 function currentView() {
-  const name = window.location.hash.replace(/^#\/?/, "");
-  return ORDER.includes(name) ? name : "map";
+  const [name, ...rest] = window.location.hash.replace(/^#\/?/, "").split("/");
+  return ORDER.includes(name) ? [name, decodeURIComponent(rest.join("/"))] : ["map", ""];
 }
 
 function languageSwitch() {
@@ -85,7 +86,7 @@ let drawing = 0;
 async function render() {
   const ticket = ++drawing;
   document.body.dataset.ready = "false";
-  const name = currentView();
+  const [name, detail] = currentView();
   document.title = `${t(`view.${name}`)} · ${t("app.title")}`;
   leaveMap();
   disposeCharts();
@@ -97,7 +98,7 @@ async function render() {
   main.append(status);
   try {
     if (NEEDS[name] && !session.user) throw new ApiError(401);
-    if (name === "map") await renderMap(main);
+    if (name === "map") await renderMap(main, detail);
     else await VIEWS[name](main);
   } catch (error) {
     if (ticket !== drawing) return;

@@ -224,7 +224,16 @@ function shown(field, value) {
   return String(value);
 }
 
-async function showRecord(kind, id) {
+/** Zoom the map to a feature's geometry (GeoJSON, CRS84), no closer than zoom 14. */
+function flyTo(geometry) {
+  const coords = geometry ? [geometry.coordinates].flat(4) : [];
+  if (!state.map || coords.length < 2) return;
+  const xs = coords.filter((_, i) => i % 2 === 0);
+  const ys = coords.filter((_, i) => i % 2 === 1);
+  state.map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { maxZoom: 14, padding: 60, duration: 0 });
+}
+
+async function showRecord(kind, id, { fly = false } = {}) {
   const panel = state.panel;
   panel.replaceChildren(el("p", { "aria-live": "polite" }, t("app.loading")));
   const query = state.asOf ? `?as_of=${state.asOf}` : "";
@@ -234,6 +243,7 @@ async function showRecord(kind, id) {
       getJSON(`/collections/${kind}/items/${encodeURIComponent(id)}/history`),
     ]);
     const properties = feature.properties || {};
+    if (fly) flyTo(feature.geometry);
     const rows = [{ field: "id", value: id }, { field: "kind", value: vocab("kind", kind) }];
     for (const field of SHOWN_FIELDS) if (field in properties) rows.push({ field, value: shown(field, properties[field]) });
     const revisions = history.revisions.map((r) => ({ ...r, what: t(`op.${r.op}`) }));
@@ -270,13 +280,13 @@ function findRecord() {
     onsubmit: (event) => {
       event.preventDefault();
       const id = input.value.trim().toUpperCase();
-      const kind = PREFIXES[id.split("-")[0]];
+      const kind = recordKind(id);
       note.textContent = "";
-      if (!kind || !readable(kind)) {
+      if (!kind) {
         note.textContent = t("map.not_found", { id });
         return;
       }
-      showRecord(kind, id);
+      showRecord(kind, id, { fly: true });
     },
   }, el("label", { for: "find-record" }, t("map.find_label")), input, el("button", { type: "submit" }, t("map.find")), note);
   return form;
@@ -320,7 +330,13 @@ async function addAlerts(map) {
   map.getSource("alerts").setData({ type: "FeatureCollection", features });
 }
 
-export async function renderMap(main) {
+/** The record an address names (#/map/EO-000123): its kind, when the user may read it. */
+function recordKind(id) {
+  const kind = PREFIXES[id.split("-")[0]];
+  return kind && readable(kind) ? kind : null;
+}
+
+export async function renderMap(main, record = "") {
   const [span, assessment, districts] = await Promise.all([
     getJSON("/history-span").catch(() => null),
     can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null,
@@ -360,6 +376,8 @@ export async function renderMap(main) {
   map.on("load", () => {
     districtLabels(districts);
     addAlerts(map);
+    const kind = record && recordKind(record.toUpperCase());
+    if (kind) showRecord(kind, record.toUpperCase(), { fly: true });
   });
   map.once("idle", () => {
     window.mineactionFirstIdle = performance.now();

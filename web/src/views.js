@@ -3,7 +3,7 @@
 import { can, getJSON, send, session } from "./api.js";
 import { barChart } from "./charts.js";
 import { card, el, section, table } from "./dom.js";
-import { date, district, has, number, percent, share, t, vocab } from "./i18n.js";
+import { date, district, has, moment, number, percent, share, t, vocab } from "./i18n.js";
 
 const ha = (m2) => (typeof m2 === "number" ? m2 / 10000 : m2);
 const haText = (m2) => t("unit.ha", { value: number(ha(m2)) });
@@ -323,6 +323,54 @@ async function quality(main) {
   );
 }
 
+function reportRow(report, decide) {
+  const reason = `reason-${report.id}`;
+  const button = (decision) => el("button", { type: "button", "data-decision": decision, "data-report": report.id, onclick: () => decide(report, decision) }, t(`approvals.${decision}`));
+  return el("div", { class: "actions" },
+    button("approve"),
+    el("label", { for: reason }, t("approvals.reason")),
+    el("input", { id: reason, type: "text", maxlength: 500 }),
+    button("return"),
+    button("flag"));
+}
+
+async function approvalList(holder, status) {
+  const [waiting, flagged] = await Promise.all([getJSON("/reports?status=submitted"), getJSON("/reports?status=flagged")]);
+  const rows = [...waiting.reports, ...flagged.reports];
+  if (!rows.length) {
+    holder.replaceChildren(el("p", { class: "empty" }, t("approvals.none")));
+    return;
+  }
+  const decide = async (report, decision) => {
+    const reason = document.getElementById(`reason-${report.id}`)?.value.trim() || "";
+    if (decision !== "approve" && !reason) {
+      status.textContent = t("approvals.reason_needed");
+      document.getElementById(`reason-${report.id}`)?.focus();
+      return;
+    }
+    try {
+      const done = await send("POST", `/reports/${encodeURIComponent(report.id)}/${decision}`, reason ? { reason } : {});
+      const inserted = [...(done.inserted || []), ...(done.updated || [])];
+      status.replaceChildren(t("approvals.done", { id: report.id, status: vocab("report_status", done.status) }),
+        ...inserted.slice(0, 20).flatMap((id) => [" ", el("a", { href: `#/map/${id}` }, t("approvals.show", { id }))]));
+    } catch (error) {
+      status.textContent = t("app.error", { status: error.status ?? "" });
+    }
+    await approvalList(holder, status);
+  };
+  holder.replaceChildren(table(t("view.approvals"), [
+    { key: "id", label: t("field.id") },
+    { key: "kind", label: t("field.kind"), render: (r) => vocab("kind", r.kind) },
+    { key: "author", label: t("field.author") },
+    { key: "organisation", label: t("field.organisation") },
+    { key: "submitted_at", label: t("field.submitted_at"), render: (r) => moment(r.submitted_at) },
+    { key: "n_records", label: t("field.n_records"), numeric: true, render: (r) => number(r.n_records) },
+    { key: "n_findings", label: t("field.n_findings"), numeric: true, render: (r) => number(r.n_findings) },
+    { key: "status", label: t("field.status"), render: (r) => vocab("report_status", r.status) },
+    { key: "actions", label: t("approvals.decision"), render: (r) => reportRow(r, decide) },
+  ], rows));
+}
+
 async function approvals(main) {
   main.append(intro("approvals.intro"));
   if (!session.user) {
@@ -333,33 +381,14 @@ async function approvals(main) {
     main.append(el("p", { class: "empty" }, t("approvals.unavailable")));
     return;
   }
-  const reports = await getJSON("/reports?status=submitted");
-  const rows = reports.reports || [];
-  if (!rows.length) {
-    main.append(el("p", { class: "empty" }, t("approvals.none")));
+  if (!session.user.permissions?.approve) {
+    main.append(el("p", { class: "empty" }, t("approvals.verifiers")));
     return;
   }
-  const status = el("p", { role: "status" });
-  const decide = async (id, decision) => {
-    const comment = document.getElementById(`comment-${id}`)?.value || "";
-    const done = await send("POST", `/reports/${encodeURIComponent(id)}/${decision}`, decision === "return" ? { comment } : {});
-    status.textContent = t("approvals.done", { id, status: done?.status ?? decision });
-  };
-  main.append(status, table(t("view.approvals"), [
-    { key: "id", label: t("field.id") },
-    { key: "kind", label: t("field.kind"), render: (r) => vocab("kind", r.kind) },
-    { key: "submitted_by", label: t("field.author") },
-    { key: "status", label: t("field.status"), render: (r) => r.status },
-    {
-      key: "actions",
-      label: t("approvals.approve"),
-      render: (r) => el("div", { class: "actions" },
-        el("button", { type: "button", onclick: () => decide(r.id, "approve") }, t("approvals.approve")),
-        el("label", { for: `comment-${r.id}` }, t("approvals.comment")),
-        el("input", { id: `comment-${r.id}`, type: "text" }),
-        el("button", { type: "button", onclick: () => decide(r.id, "return") }, t("approvals.return"))),
-    },
-  ], rows));
+  const status = el("p", { role: "status", id: "approval-status" });
+  const holder = el("div", { id: "approval-list" });
+  main.append(status, holder);
+  await approvalList(holder, status);
 }
 
 export const VIEWS = {

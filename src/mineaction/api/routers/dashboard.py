@@ -97,15 +97,16 @@ def dashboard_asset(name: str, request: Request) -> Response:
 
 
 def _session_view(request: Request, who: Any, state: Any, csrf: str | None) -> dict[str, Any]:
+    from mineaction.api.routers import ROUTERS, reports  # the package imports this module: import late
+
     signed_in = who.role != "public"
-    paths = {getattr(route, "path", None) for route in request.app.routes}
     return {
         "user": who.to_dict() if signed_in else None,
         "csrf": csrf if signed_in else None,
         "simulated": state.simulated,
         "version": __version__,
-        # the approval workflow's endpoints, when this server has them (the queue view lists reports)
-        "approvals": "/reports" in paths,
+        # whether this server has the approval workflow's endpoints (the queue view lists its reports)
+        "approvals": reports.router in ROUTERS,
     }
 
 
