@@ -119,15 +119,17 @@ def _keep(store: Any, settings: Settings, job_id: str, path: Path, name: str) ->
 def _run_risk_surface(
     store: Any, settings: Settings, params: Mapping[str, Any], job_id: str
 ) -> dict[str, Any]:
-    from mineaction.io import write_risk_geotiff
-    from mineaction.workflows.risk import fit_risk_model, predict_risk_surface
+    from mineaction.io import RiskRasterWriter
+    from mineaction.workflows.risk import fit_risk_model, predict_risk_blocks
 
     fitted = fit_risk_model(store, settings=settings, cell_m=params.get("cell_m"), seed=params.get("seed"))
-    surface = predict_risk_surface(store, fitted.bundle, settings=settings)
+    surface = predict_risk_blocks(store, fitted.bundle, settings=settings)
     with tempfile.TemporaryDirectory(prefix="mineaction-job-") as folder:
-        path = write_risk_geotiff(
-            Path(folder) / "risk.tif", surface.grid, surface.surface, simulated=surface.simulated
-        )
+        path = Path(folder) / "risk.tif"
+        # written a block at a time: a grid larger than memory goes block by block (the plan says which)
+        with RiskRasterWriter.open(path, surface.grid, simulated=surface.simulated) as writer:
+            for window, block in surface.blocks():
+                writer.write(window.row0, window.col0, block)
         _keep(store, settings, job_id, path, "risk.tif")
     return {**surface.to_dict(), "model": fitted.to_dict(), "files": ["risk.tif"]}
 
