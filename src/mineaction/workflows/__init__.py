@@ -82,6 +82,7 @@ from mineaction.workflows.review import (
     show_report,
 )
 from mineaction.workflows.risk import (
+    RiskBlocks,
     RiskEvaluation,
     RiskFit,
     RiskSurface,
@@ -92,7 +93,9 @@ from mineaction.workflows.risk import (
     find_survey_candidates,
     fit_risk_model,
     fit_risk_table,
+    grid_plan,
     load_risk_model,
+    predict_risk_blocks,
     predict_risk_surface,
     save_risk_model,
 )
@@ -127,6 +130,7 @@ __all__ = [
     "ReportList",
     "ReportSubmitted",
     "ReportView",
+    "RiskBlocks",
     "RiskEducationResult",
     "RiskEvaluation",
     "RiskFit",
@@ -156,6 +160,7 @@ __all__ = [
     "format_share",
     "frame_rows",
     "funding_figures",
+    "grid_plan",
     "import_form_export",
     "is_simulated",
     "land_release",
@@ -165,6 +170,7 @@ __all__ = [
     "pattern_settings",
     "people_results",
     "plan_clearance",
+    "predict_risk_blocks",
     "predict_risk_surface",
     "raise_alerts",
     "report_data",
