@@ -245,3 +245,31 @@ def test_repeated_rows_are_warned_about_and_kept_as_records(tmp_path: Path, stor
     assert (again.counts["finds"].inserted, again.counts["finds"].unchanged) == (0, 5)
     assert result.ids["finds"] == tuple(f"EO-{n:06d}" for n in range(1, 6))
     assert [w.row for w in result.report.warnings] == [4, 5]
+
+
+OPERATOR_CSV = """id,source,category,model,found_on,condition,lon,lat
+OP-ABC-17,Operator ABC,AP,PMN-2,2022-05-01,armed,46.93,39.99
+OP-ABC-18,Operator ABC,AT,TM-62M,2022-05-02,armed,47.15,39.60
+OP-ABC-19,Operator ABC,UXO,,2022-05-03,unknown,46.55,39.64
+"""
+
+
+def test_operator_ids_are_kept_and_a_later_report_updates_its_record(store, tmp_path: Path) -> None:
+    store.set_setting("aoi", list(AZERBAIJAN))
+    source = write_csv(tmp_path, OPERATOR_CSV, "operator_finds.csv")
+    first = import_file(store, source, kind="finds", **WHO)
+    assert first.counts["finds"].inserted == 3
+    stored = store.read("finds")
+    assert stored["id"].tolist() == ["EO-000001", "EO-000002", "EO-000003"]  # our readable ids stay ours
+    assert stored["source_ref"].tolist() == ["OP-ABC-17", "OP-ABC-18", "OP-ABC-19"]
+    before_change = store.history("finds")["changed_at"].max()
+    write_csv(tmp_path, OPERATOR_CSV.replace("2022-05-02,armed", "2022-05-02,damaged"), source.name)
+    second = import_file(store, source, kind="finds", **WHO)
+    assert (second.counts["finds"].updated, second.counts["finds"].unchanged) == (1, 2)
+    history = store.history("finds", "EO-000002")
+    assert history["op"].tolist() == ["insert", "update"]
+    assert history["condition"].tolist() == ["armed", "damaged"]
+    assert store.read("finds", as_of=before_change)["condition"].tolist()[1] == "armed"
+    assert store.read("finds")["condition"].tolist()[1] == "damaged"
+    third = import_file(store, source, kind="finds", **WHO)
+    assert third.total("inserted") == third.total("updated") == 0 and store.counts()["finds"] == 3

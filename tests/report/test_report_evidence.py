@@ -56,7 +56,7 @@ def _frames() -> dict[str, pd.DataFrame]:
     )
     frames["hazardous_areas"] = frame(
         "hazardous_areas",
-        [{"id": "HA-000001", "status": "open", "reported_on": date(2021, 1, 1)}],
+        [{"id": "HA-000001", "hazard_kind": "SHA", "status": "open", "reported_on": date(2021, 1, 1)}],
         [box(-100, -100, 800, 200)],
     )
     frames["funding"] = frame(

@@ -98,7 +98,9 @@ def test_a_failed_postgis_restore_leaves_the_database_as_it_was(
     backup_store(postgis_url, archive)
     target = empty_database()
     restore_store(archive, target)
-    later = gpd.GeoDataFrame({"category": ["UXO"]}, geometry=[Point(46.6, 39.6)], crs=4326)
+    later = gpd.GeoDataFrame(
+        {"category": ["UXO"], "found_on": ["2023-02-01"]}, geometry=[Point(46.6, 39.6)], crs=4326
+    )
     with open_store(target) as store:
         store.write("finds", later, author="b", reason="later work")
         before = store_checksums(store)  # type: ignore[arg-type]

@@ -15,10 +15,10 @@ from mineaction.errors import InputError
 from mineaction.store.codec import decode_columns, encode_frame, format_instant, parse_cutoff
 
 
-def test_values_are_normalised() -> None:
+def test_values_are_read_by_the_domain_parsers() -> None:
     frame = pd.DataFrame(
         {
-            "name": [" ANAMA", ""],
+            "name": pd.Series([" ANAMA", ""], dtype=object),
             "operator_kind": ["national_agency", None],
             "teams": ["12", np.nan],
             "deminers": [1200.0, 3],
@@ -26,7 +26,7 @@ def test_values_are_normalised() -> None:
         }
     )
     encoded = encode_frame(entity("operators"), frame)
-    assert encoded.columns["name"] == [" ANAMA", None]
+    assert encoded.columns["name"] == ["ANAMA", None]
     assert encoded.columns["teams"] == [12, None] and encoded.columns["deminers"] == [1200, 3]
     assert encoded.columns["recorded_at"] == ["2023-01-01T23:04:05.678Z", "2023-01-02T03:04:05.000Z"]
     assert encoded.columns["dogs"] == [None, None]
@@ -36,7 +36,7 @@ def test_bools_dates_and_json() -> None:
     frame = pd.DataFrame(
         {
             "occurred_on": ["2023-04-01", date(2023, 4, 2)],
-            "demining": ["Yes", "false"],
+            "demining": ["Sí", "false"],
             "location_known": [True, None],
         }
     )
@@ -45,26 +45,25 @@ def test_bools_dates_and_json() -> None:
     assert encoded.columns["occurred_on"] == ["2023-04-01", "2023-04-02"]
     areas = pd.DataFrame(
         {
-            "hazard_kind": ["SHA"] * 3,
-            "status": ["open"] * 3,
-            "evidence": ['[{"kind": "accident"}]', [{"kind": "accident"}], "seen by shepherd"],
+            "hazard_kind": ["SHA"] * 2,
+            "status": ["open"] * 2,
+            "evidence": ['[{"kind": "accident"}]', [{"kind": "accident"}]],
         }
     )
     encoded = encode_frame(
         entity("hazardous_areas"),
-        gpd.GeoDataFrame(areas, geometry=[Point(46, 39).buffer(0.01)] * 3, crs=4326),
+        gpd.GeoDataFrame(areas, geometry=[Point(46, 39).buffer(0.01)] * 2, crs=4326),
     )
-    assert encoded.columns["evidence"][:2] == ['[{"kind":"accident"}]'] * 2
-    assert encoded.columns["evidence"][2] == '"seen by shepherd"'
-    assert encoded.content_keys[0] == encoded.content_keys[1] != encoded.content_keys[2]
+    assert encoded.columns["evidence"] == ['[{"kind":"accident"}]'] * 2
+    assert encoded.content_keys[0] == encoded.content_keys[1]
 
 
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("manufacture_year", 1984.5, "row 1: field manufacture_year value 1984.5 is not a whole number"),
-        ("found_on", "yesterday", "row 1: field found_on value 'yesterday' is not a date"),
-        ("depth_cm", "ten", "row 1: field depth_cm value 'ten' is not a number"),
+        ("manufacture_year", 1984.5, "row 2: field manufacture_year value 1984.5 is not a whole number"),
+        ("found_on", "yesterday", "row 2: field found_on value 'yesterday' is not an ISO date"),
+        ("depth_cm", "ten", "row 2: field depth_cm value 'ten' is not a number"),
     ],
 )
 def test_bad_values_name_row_field_and_value(column: str, value: object, message: str) -> None:
@@ -72,11 +71,6 @@ def test_bad_values_name_row_field_and_value(column: str, value: object, message
     frame[column] = pd.Series([None, value], dtype=object)
     with pytest.raises(InputError, match=message):
         encode_frame(entity("finds"), frame)
-
-
-def test_unknown_columns_are_refused() -> None:
-    with pytest.raises(InputError, match=r"unknown columns \['colour'\]"):
-        encode_frame(entity("operators"), pd.DataFrame({"name": ["x"], "colour": ["red"]}))
 
 
 def test_decoded_dtypes() -> None:
@@ -142,9 +136,3 @@ def test_geometry_types_follow_the_kind() -> None:
         {"layer_kind": ["road"]}, geometry=[LineString([(46, 39), (46.1, 39)])], crs=4326
     )
     assert encode_frame(entity("context_layers"), layers).geometry is not None
-
-
-def test_text_in_the_geometry_column_is_refused() -> None:
-    frame = pd.DataFrame({"category": ["AP"], "found_on": ["2022-01-01"], "geometry": ["POINT (46 39)"]})
-    with pytest.raises(InputError, match="not geometries"):
-        encode_frame(entity("finds"), frame)

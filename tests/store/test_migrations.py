@@ -147,3 +147,45 @@ def test_a_version_1_store_gains_the_new_kinds_and_keeps_its_keys(
         )
         assert store.write("risk_education", session, author="t", reason="EORE").inserted == ("RE-000001",)
         assert store.get("victims", first.inserted[2])["date_of_birth"] is None  # personal: not unless asked
+
+
+# --- step 8: source references ----------------------------------------------------------------------------
+
+
+_SOURCE_REFS = next(m.version for m in migrations.MIGRATIONS if "source_ref" in m.description)
+
+
+def _before_source_refs(store) -> None:
+    """Turn a new store into one made before source references (the schema version before that step)."""
+    from mineaction.domain.schema import ENTITIES
+
+    for kind in ENTITIES:
+        store.execute(f"DROP INDEX {kind}_source_ref")
+        for table in (kind, f"{kind}_history"):
+            store.execute(f"ALTER TABLE {table} DROP COLUMN source_ref")
+    store.execute(f"DELETE FROM mineaction_schema_version WHERE version >= {_SOURCE_REFS}")
+
+
+def test_a_store_made_before_source_references_gains_them_and_keeps_its_records(store_url: str) -> None:
+    import geopandas as gpd
+    import shapely
+
+    if store_url == "memory://":
+        pytest.skip("a memory store cannot be reopened")
+    finds = gpd.GeoDataFrame(
+        {"category": ["AP"], "found_on": ["2022-05-01"]}, geometry=[shapely.Point(46.5, 40.0)], crs=4326
+    )
+    with open_store(store_url) as store:
+        store.write("finds", finds, author="tester", reason="before the upgrade")
+        _before_source_refs(store)
+        assert schema_version(store) == _SOURCE_REFS - 1 and "source_ref" not in store.column_names("finds")
+        assert store.read("finds")["source_ref"].isna().all()  # read as missing until the step runs
+    with open_store(store_url) as store:  # opening applies the missing step
+        assert schema_version(store) == latest_version()
+        assert {"source_ref"} <= store.column_names("finds") & store.column_names("finds_history")
+        assert store.read("finds")["id"].tolist() == ["EO-000001"]
+        assert store.write("finds", finds, author="tester", reason="again").unchanged == 1  # keys kept
+        tagged = finds.assign(source="Operator ABC", source_ref="OP-ABC-17")
+        assert store.write("finds", tagged, author="tester", reason="with a reference").inserted
+        again = tagged.assign(condition="damaged")
+        assert store.write("finds", again, author="tester", reason="later report").updated == ("EO-000002",)

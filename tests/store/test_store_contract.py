@@ -19,6 +19,7 @@ from mineaction.store import open_store
 EXPECTED_FIND_DTYPES = {
     "id": "str",
     "source": "str",
+    "source_ref": "str",
     "source_doc": "str",
     "recorded_at": "datetime64[us, UTC]",
     "category": "str",
@@ -167,13 +168,22 @@ def test_failing_transaction_leaves_nothing(store) -> None:
 def test_invalid_frame_is_refused_whole(store) -> None:
     frame = _finds(3)
     frame["depth_cm"] = pd.Series([1.0, 2.0, "deep"], dtype=object)
-    with pytest.raises(InputError, match="row 2: field depth_cm"):
+    with pytest.raises(InputError, match="finds row 3, depth_cm = 'deep': not a finite number"):
         _write(store, "finds", frame)
     bad_ids = _finds(2)
     bad_ids["id"] = ["EO-000007", "EO-000007"]
     with pytest.raises(InputError, match="EO-000007"):
         _write(store, "finds", bad_ids)
     assert store.counts()["finds"] == 0
+
+
+def test_unknown_columns_and_text_geometries_are_refused(store) -> None:
+    with pytest.raises(InputError, match=r"unknown columns \['colour'\]"):
+        _write(store, "operators", pd.DataFrame({"name": ["x"], "colour": ["red"]}))
+    frame = pd.DataFrame({"category": ["AP"], "found_on": ["2022-01-01"], "geometry": ["POINT (46 39)"]})
+    with pytest.raises(InputError, match="not geometries"):
+        _write(store, "finds", frame)
+    assert store.counts()["operators"] == store.counts()["finds"] == 0
 
 
 def test_explicit_ids_are_kept_and_move_the_counter(store) -> None:
@@ -269,7 +279,7 @@ def test_geometry_round_trip(store) -> None:
     assert layers.geometry.iloc[0].equals_exact(lines.geometry.iloc[0], 0) and layers.geometry.iloc[1] is None
     acc = store.read("accidents")
     assert acc.geometry.iloc[1] is None and acc["location_known"].tolist() == [True, False]
-    with pytest.raises(InputError, match="geometry is missing"):
+    with pytest.raises(InputError, match="no geometry; a explosive ordnance find needs a point"):
         _write(
             store,
             "finds",
@@ -316,7 +326,7 @@ def test_large_writes_go_in_chunks_and_stay_one_write(store, monkeypatch: pytest
     frame["depth_cm"] = frame["depth_cm"].astype(object)
     bad = frame.copy()
     bad.loc[170, "depth_cm"] = "deep"
-    with pytest.raises(InputError, match="row 170: field depth_cm"):
+    with pytest.raises(InputError, match="finds row 171, depth_cm = 'deep'"):
         _write(store, "finds", bad)
     assert store.counts()["finds"] == 0
     result = _write(store, "finds", frame)

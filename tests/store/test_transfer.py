@@ -39,7 +39,11 @@ def test_dates_written_by_another_program_are_read_canonically_or_refused() -> N
     with open_store("memory://") as store:
         store.write(  # type: ignore[attr-defined]
             "finds",
-            gpd.GeoDataFrame({"category": ["AP", "AT"]}, geometry=[Point(46.5, 39.5)] * 2, crs=4326),
+            gpd.GeoDataFrame(
+                {"category": ["AP", "AT"], "found_on": ["2023-04-30"] * 2},
+                geometry=[Point(46.5, 39.5)] * 2,
+                crs=4326,
+            ),
             author="a",
             reason="r",
         )

@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mineaction.domain.seal import is_sealed, seal_frame
+
 __all__ = ["ISSUE_COLUMNS", "Issue", "IssueCollector", "ValidationReport"]
 
 ISSUE_COLUMNS = ("file", "kind", "row", "field", "value", "reason", "fix", "severity")
+MAX_VALUE_CHARS = 200  # longer values are shown cut, with their length: a 10 MB cell is not repeated
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ValidationReport:
         self._issues = issues if issues is not None else pd.DataFrame(columns=list(ISSUE_COLUMNS))
         self.frame: pd.DataFrame = frame if frame is not None else pd.DataFrame()  # empty for merged reports
         self.rows = rows  # 1-based file row of each row of ``frame``
+        self.seal_context: dict[str, Any] | None = None  # what validation checked ``frame`` with
 
     @classmethod
     def merge(cls, reports: Sequence[ValidationReport]) -> ValidationReport:
@@ -103,6 +107,19 @@ class ValidationReport:
             issues = issues[issues["kind"] == kind]
         return np.unique(issues["row"].to_numpy(dtype=np.int64))
 
+    def valid_frame(self) -> pd.DataFrame:
+        """The rows of ``frame`` without errors (the whole frame when there is none), sealed for a store's
+        write when ``frame`` is still exactly as validation left it."""
+        if self.ok:
+            return self.frame
+        rows = self.rows if self.rows is not None else np.arange(1, len(self.frame) + 1)
+        kept = self.frame[~np.isin(rows, self.error_rows())].reset_index(drop=True)
+        context = self.seal_context
+        kept.attrs.clear()
+        if context is not None and is_sealed(self.frame, **context, clean=False):
+            seal_frame(kept, **context)
+        return kept
+
     def to_frame(self) -> pd.DataFrame:
         """The issues as a table with columns ``ISSUE_COLUMNS``."""
         return self._issues.copy()
@@ -134,6 +151,12 @@ class IssueCollector:
         else:
             picked = pd.Series(np.asarray(values, dtype=object)[index], dtype=object)
         text = picked.astype(str).where(picked.notna(), "")
+        long = text.str.len() > MAX_VALUE_CHARS
+        if long.any():
+            text = text.where(
+                ~long,
+                text.str.slice(0, MAX_VALUE_CHARS) + "... (" + text.str.len().astype(str) + " characters)",
+            )
 
         def column(x: Any) -> Any:
             if isinstance(x, pd.Series):

@@ -83,6 +83,12 @@ class EntitySchema:
 COMMON_FIELDS: tuple[Field, ...] = (
     Field("id", "str", "readable id with the kind's prefix, e.g. HA-000145; assigned on import when empty"),
     Field("source", "str", "who reported the information (organisation or person)"),
+    Field(
+        "source_ref",
+        "str",
+        "the source system's own id of the record (an operator's or an older database's reference), "
+        "unique per source; a later report with the same source and source_ref updates the record",
+    ),
     Field("source_doc", "str", "the document, file or message the information came from"),
     Field("recorded_at", "datetime", "when the information was recorded (UTC); defaults to the import time"),
 )

@@ -46,6 +46,8 @@ def check_geometry(
         np.asarray(frame.geometry, dtype=object) if "geometry" in frame else np.full(n, None, dtype=object)
     )
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():  # an empty geometry is no geometry: kept as missing (never in the caller's frame)
+        geoms = np.where(missing, np.asarray(None, dtype=object), geoms)
     if schema.geometry_required:
         out.add(
             missing,

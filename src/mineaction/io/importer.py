@@ -29,6 +29,7 @@ from mineaction.domain.validate import validate_frame
 from mineaction.errors import InputError, MappingError, ValidationError
 from mineaction.io.mapping import ROW_COLUMN, ColumnMapping, apply_mapping, identity_mapping, load_mapping
 from mineaction.io.readers import list_layers, read_table
+from mineaction.io.refusals import refusal_message
 from mineaction.store.base import Store
 
 __all__ = ["ImportResult", "KindCounts", "import_file"]
@@ -193,14 +194,6 @@ def _default_rejects(path: Path) -> Path:
     return Path.cwd() / f"{path.stem}.rejects.csv"
 
 
-def _clean(report: ValidationReport, kind: str, skip_invalid: bool) -> pd.DataFrame:
-    frame = report.frame if report.frame is not None else pd.DataFrame()
-    if not skip_invalid:
-        return frame
-    rows = report.rows if report.rows is not None else np.arange(1, len(frame) + 1)
-    return frame[~np.isin(rows, report.error_rows(kind))]
-
-
 def import_file(
     store: Store,
     path: str | Path,
@@ -245,7 +238,8 @@ def import_file(
     Raises
     ------
     ValidationError
-        Some row has an error and ``skip_invalid`` is false; ``.report`` holds every issue; nothing is stored.
+        Some row has an error and ``skip_invalid`` is false, or every row has one; ``.report`` holds every
+        issue; nothing is stored. The message leads with the reason most rows share, when one does.
     InputError, MappingError
         The file or the mapping cannot be used at all.
     """
@@ -255,22 +249,26 @@ def import_file(
     sources = _read_sources(path, _resolve_mapping(mapping, kind), crs)
     stage("validate")
     reports = {source.label: _validate(source, store, today) for source in sources}
-    merged = ValidationReport.merge([r for per_kind in reports.values() for r in per_kind.values()])
+    pairs = [(kind, r) for per_kind in reports.values() for kind, r in per_kind.items()]
+    merged = ValidationReport.merge([r for _, r in pairs])
+    routed = sum(_routed_rows(reports[s.label]) for s in sources)
     if not merged.ok and not skip_invalid:
-        raise ValidationError(
-            f"{path.name}: import refused, nothing stored: {merged.summary()} (use "
-            "--skip-invalid to store the valid rows and write the rest to a rejects file)",
-            merged,
-        )
+        message = refusal_message(path.name, pairs, rows=routed, skip_invalid=False)
+        raise ValidationError(message, merged)
     written_rejects = None
     if skip_invalid and not merged.ok:
         written_rejects = Path(rejects_path) if rejects_path is not None else _default_rejects(path)
         _write_rejects(sources, reports, written_rejects)
-    unrouted = sum(len(s.frame) - _routed_rows(reports[s.label]) for s in sources)
+        if all(len(r.error_rows()) == len(r.frame) for _, r in pairs):  # every row rejected
+            rejects = str(written_rejects)
+            raise ValidationError(
+                refusal_message(path.name, pairs, rows=routed, skip_invalid=True, rejects=rejects), merged
+            )
+    unrouted = sum(len(s.frame) for s in sources) - routed
     sources.clear()  # the file as read is no longer needed: free it before the store encodes its copy
     pa.default_memory_pool().release_unused()
     stage("write")
-    counts, ids = _write_all(store, reports, skip_invalid, author=author, reason=reason, source_doc=path.name)
+    counts, ids = _write_all(store, reports, author=author, reason=reason, source_doc=path.name)
     return ImportResult(
         str(path), counts, merged, None if written_rejects is None else str(written_rejects), unrouted, ids
     )
@@ -284,7 +282,6 @@ def _routed_rows(per_kind: dict[str, ValidationReport]) -> int:
 def _write_all(
     store: Store,
     reports: dict[str, dict[str, ValidationReport]],
-    skip_invalid: bool,
     *,
     author: str,
     reason: str,
@@ -296,7 +293,7 @@ def _write_all(
         for per_kind in reports.values():
             for kind in [k for k in ENTITIES if k in per_kind]:
                 report = per_kind[kind]
-                frame = _clean(report, kind, skip_invalid)
+                frame = report.valid_frame()  # sealed: the store does not check it a second time
                 read = len(report.frame) if report.frame is not None else 0
                 rejected = read - len(frame)
                 if len(frame) == 0:

@@ -86,12 +86,16 @@ class Store(ABC):
     def write(
         self, kind: str, frame: pd.DataFrame, *, author: str, reason: str, source_doc: str | None = None
     ) -> WriteResult:
-        """Insert or update records from a validated frame with the schema's columns.
+        """Insert or update records from a frame with the schema's columns.
 
-        Rows with an ``id`` that exists and whose content differs become a new revision (update); the same
-        content changes nothing. Rows with an unknown ``id`` are inserted under it. Rows with no ``id`` are
-        matched by content key (a hash of their fields and geometry): already stored content is skipped, new
-        content gets the next readable id. A row's ``recorded_at`` (else the write time) dates the revision.
+        The frame is validated first with the store's settings (``mineaction.store.guard``; a frame sealed
+        by validation with the same settings is not checked twice): any error raises ``ValidationError``
+        and nothing is written. A row whose ``source`` and ``source_ref`` belong to a live record is that
+        record. Rows with an ``id`` that exists and whose content differs become a new revision (update);
+        the same content changes nothing. Rows with an unknown ``id`` are inserted under it. Rows with no
+        ``id`` are matched by content key (a hash of their fields and geometry): already stored content is
+        skipped, new content gets the next readable id. A row's ``recorded_at`` (else the write time) dates
+        the revision.
         """
 
     @abstractmethod

@@ -1,22 +1,12 @@
 """Turn record frames into database parameter columns and back, identically for every back end.
 
-Writing: ``encode_frame`` normalises a frame of one kind into plain Python column lists (str, int, float,
+Writing: ``encode_frame`` turns a validated frame of one kind into plain Python column lists (str, int, float,
 bool, ISO text for dates, canonical JSON text), the geometry as ISO WKB and a **content key** per row.
-Reading:
-``decode_columns`` turns fetched columns back into a frame with the same pandas dtypes whatever the back end:
-
-=========  ==========================================================
-field      pandas dtype of ``Store.read``
-=========  ==========================================================
-str        ``str`` (missing: NaN)
-int        ``Int64``
-float      ``float64``
-bool       ``boolean``
-date       ``datetime64[us]`` (naive, midnight)
-datetime   ``datetime64[us, UTC]``
-json       ``object`` holding parsed lists/dicts (missing: None)
-geometry   GeoSeries in EPSG:4326 (missing or empty: None)
-=========  ==========================================================
+Reading: ``decode_columns`` turns fetched columns back into a frame. Both read values with the one parser of
+each field type (``mineaction.domain.fields.parse_values``), so what a store returns has exactly the dtypes
+validation gives (``FIELD_DTYPES``: ``str``, ``Int64``, ``float64``, ``boolean``, ``datetime64[us]`` for
+dates, ``datetime64[us, UTC]`` for instants, ``object`` for JSON; geometry a GeoSeries in EPSG:4326, missing
+or empty as None), whatever the back end: a frame written and read back is equal to the frame validated.
 
 Dates travel as ``YYYY-MM-DD`` text and instants as ``YYYY-MM-DDTHH:MM:SS.sssZ`` text (UTC, millisecond
 precision), the GeoPackage DATE/DATETIME encodings; PostGIS stores proper ``date``/``timestamptz`` and selects
@@ -37,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from mineaction.domain.fields import TEXT, empty_column, parse_values
 from mineaction.domain.schema import EntitySchema, Field
 from mineaction.errors import InputError
 from mineaction.store.keys import CONTENT_KEY_EXCLUDED, content_keys
@@ -48,9 +39,6 @@ __all__ = [
     "format_instant",
     "parse_cutoff",
 ]
-
-DATE_FORMAT = "%Y-%m-%d"
-INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 @dataclass
@@ -99,15 +87,6 @@ def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> list[Any]:
     return list(out.tolist())
 
 
-def _bad(kind: str, field: Field, series: pd.Series, mask: np.ndarray, what: str) -> InputError:
-    position = int(np.flatnonzero(mask)[0])
-    row, value = series.index[position], series.iloc[position]
-    return InputError(
-        f"{kind} row {row}: field {field.name} value {value!r} is not {what}; "
-        f"fix the value or map the right column to {field.name}"
-    )
-
-
 def _shared(values: Any, to_text: Any = None) -> list[Any]:
     """``values`` as Python text, missing (and empty) as None, each distinct text one shared object.
 
@@ -121,107 +100,58 @@ def _shared(values: Any, to_text: Any = None) -> list[Any]:
     return list(lookup[codes].tolist())
 
 
-def _encode_str(series: pd.Series) -> list[Any]:
-    return _shared(series.astype("str"))
+def _instant_text(moments: Any) -> np.ndarray:
+    return np.char.add(np.datetime_as_string(np.asarray(moments, dtype="datetime64[ms]"), unit="ms"), "Z")
 
 
-def _encode_number(kind: str, field: Field, series: pd.Series) -> list[Any]:
-    numbers = pd.to_numeric(series, errors="coerce")
-    values = numbers.to_numpy(dtype=float, na_value=np.nan)
-    missing = np.isnan(values)
-    bad = missing & series.notna().to_numpy()
-    if bad.any():  # only text that is not blank is wrong; blanks are missing values
-        bad[bad] = (series[bad].astype("str").str.strip() != "").to_numpy()
-    if bad.any():
-        raise _bad(kind, field, series, bad, f"a number ({field.type})")
-    if field.type == "float":
-        return _missing_to_none(values, missing)
-    fractional = ~missing & (values != np.round(values))
-    if fractional.any():
-        raise _bad(kind, field, series, fractional, "a whole number")
-    return _missing_to_none(np.where(missing, 0, values).astype(np.int64), missing)
-
-
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
-
-
-def _encode_bool(kind: str, field: Field, series: pd.Series) -> list[Any]:
-    if pd.api.types.is_bool_dtype(series.dtype):
-        flags = series.astype("boolean")
-        return _missing_to_none(flags.to_numpy(dtype=object, na_value=False), flags.isna().to_numpy())
-    text = series.astype("str").str.strip().str.lower()
-    true, false = text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()
-    missing = text.isna().to_numpy() | (text.fillna("") == "").to_numpy()
-    bad = ~(true | false | missing)
-    if bad.any():
-        raise _bad(kind, field, series, bad, "true or false")
-    return _missing_to_none(true, missing)
-
-
-def _to_datetimes(kind: str, field: Field, series: pd.Series, *, utc: bool) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        stamps = series
-        if utc and stamps.dt.tz is None:
-            stamps = stamps.dt.tz_localize("UTC")
-        elif utc:
-            stamps = stamps.dt.tz_convert("UTC")
-        elif stamps.dt.tz is not None:
-            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        return stamps
-    clean = series.where(series.notna() & (series.astype("str").str.strip() != ""), None).astype(object)
-    try:
-        stamps = pd.to_datetime(clean, utc=True, format="ISO8601")
-    except (ValueError, TypeError, OverflowError):
-        try:
-            stamps = pd.to_datetime(clean, utc=True, format="mixed")
-        except (ValueError, TypeError, OverflowError):
-            bad = pd.to_datetime(clean, utc=True, format="mixed", errors="coerce").isna() & clean.notna()
-            raise _bad(kind, field, series, bad.to_numpy(), "a date (use YYYY-MM-DD)") from None
-    return stamps if utc else stamps.dt.tz_localize(None)
-
-
-def _encode_date(kind: str, field: Field, series: pd.Series) -> list[Any]:
-    stamps = _to_datetimes(kind, field, series, utc=False)
-    values = stamps.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    return _shared(values, lambda days: np.datetime_as_string(np.asarray(days, dtype="datetime64[D]")))
-
-
-def _encode_instant(kind: str, field: Field, series: pd.Series) -> list[Any]:
-    stamps = _to_datetimes(kind, field, series, utc=True)
-    values = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[ms]")
-
-    def to_text(moments: Any) -> np.ndarray:
-        return np.char.add(np.datetime_as_string(np.asarray(moments, dtype="datetime64[ms]"), unit="ms"), "Z")
-
-    return _shared(values, to_text)
+def _day_text(days: Any) -> np.ndarray:
+    return np.datetime_as_string(np.asarray(days, dtype="datetime64[D]"))
 
 
 def _canonical_json(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and value != value):
         return None
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        with contextlib.suppress(ValueError):  # plain text is kept as a JSON string
-            value = json.loads(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+_WHAT = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "an ISO date (YYYY-MM-DD)",
+    "datetime": "an ISO date-time",
+    "json": "JSON",
+}
+
+
 def _encode_field(kind: str, field: Field, series: pd.Series) -> list[Any]:
+    """One column as database parameters, read by the domain's parser of the field's type (a no-op for a
+    validated frame, whose columns already have the canonical dtypes)."""
+    if field.type == "str" and series.dtype == TEXT:  # validated text: trimmed already
+        return _shared(series)
+    parsed = parse_values(field.type, series)
+    if parsed.bad.any():
+        position = int(np.flatnonzero(parsed.bad)[0])
+        raise InputError(
+            f"{kind} row {position + 1}: field {field.name} value {series.iloc[position]!r} is not "
+            f"{_WHAT[field.type]}; fix the value or map the right column to {field.name}"
+        )
+    values = parsed.values
+    missing = values.isna().to_numpy()
     if field.type == "str":
-        return _encode_str(series)
-    if field.type in ("int", "float"):
-        return _encode_number(kind, field, series)
+        return _shared(values)
+    if field.type == "int":
+        return _missing_to_none(values.to_numpy(dtype=np.int64, na_value=0), missing)
+    if field.type == "float":
+        return _missing_to_none(values.to_numpy(dtype=np.float64), missing)
     if field.type == "bool":
-        return _encode_bool(kind, field, series)
+        return _missing_to_none(values.to_numpy(dtype=bool, na_value=False), missing)
     if field.type == "date":
-        return _encode_date(kind, field, series)
+        return _shared(values.to_numpy(dtype="datetime64[us]").astype("datetime64[D]"), _day_text)
     if field.type == "datetime":
-        return _encode_instant(kind, field, series)
-    return [_canonical_json(v) for v in series.tolist()]
+        naive = values.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").astype("datetime64[ms]")
+        return _shared(naive, _instant_text)
+    return [_canonical_json(v) for v in values.tolist()]
 
 
 _GEOMETRY_TYPES = {"point": (0,), "line": (1, 5), "polygon": (3, 6)}  # shapely type ids; "any" takes all
@@ -252,14 +182,7 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
     else:
         geoms = np.full(len(frame), None, dtype=object)
     geoms = geoms.copy()
-    try:
-        geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
-    except TypeError:
-        raise InputError(
-            f"{schema.kind}: the geometry column holds values that are not geometries (e.g. "
-            f"{next(g for g in geoms if g is not None)!r}); parse them first, e.g. with "
-            "geopandas.GeoSeries.from_wkt"
-        ) from None
+    geoms[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = None
     _check_geometry_types(schema, geoms, frame.index)
     if schema.geometry_required and (missing := shapely.is_missing(geoms)).any():
         row = frame.index[int(np.flatnonzero(missing)[0])]
@@ -272,21 +195,15 @@ def _encode_geometry(schema: EntitySchema, frame: pd.DataFrame) -> tuple[np.ndar
 
 
 def encode_frame(schema: EntitySchema, frame: pd.DataFrame, *, first_row: int = 0) -> EncodedFrame:
-    """Normalise ``frame`` (columns named as ``schema``'s fields, plus ``geometry``) into parameter columns.
+    """Turn ``frame`` (columns named as ``schema``'s fields, plus ``geometry``; validated by the store's
+    guard) into parameter columns.
 
-    Missing fields become None; columns the schema does not know raise InputError. Geometries are reprojected
-    to EPSG:4326 when the frame declares another CRS; empty geometries count as missing.
+    Missing fields become None; other columns are ignored. Geometries are reprojected to EPSG:4326 when the
+    frame declares another CRS; empty geometries count as missing.
     """
     active = getattr(frame, "_geometry_column_name", None)
     if isinstance(frame, gpd.GeoDataFrame) and active not in (None, "geometry"):
         frame = frame.rename_geometry("geometry")  # the active geometry is the geometry, whatever its name
-    known = set(schema.field_names) | ({"geometry"} if schema.geometry else set())
-    unknown = [c for c in frame.columns if c not in known]
-    if unknown:
-        raise InputError(
-            f"{schema.kind}: unknown columns {unknown}; rename them to fields of "
-            f"{schema.kind} ({', '.join(schema.field_names)}) or drop them"
-        )
     frame = frame.reset_index(drop=True)
     if first_row:  # a slice of a larger frame: messages name rows of the whole frame
         frame.index = pd.RangeIndex(first_row, first_row + len(frame))
@@ -305,45 +222,13 @@ def encode_frame(schema: EntitySchema, frame: pd.DataFrame, *, first_row: int = 
 # --- decoding ----------------------------------------------------------------------------------------------
 
 
-def _decode_dates(values: Sequence[Any] | np.ndarray, *, utc: bool) -> pd.Series:
-    series = pd.Series(values, dtype=object)
-    fmt = INSTANT_FORMAT if utc else DATE_FORMAT
-    try:
-        stamps = pd.to_datetime(series, format=fmt, utc=utc)
-    except ValueError:  # edited by another program: accept any ISO 8601 text
-        stamps = pd.to_datetime(series, format="ISO8601", utc=utc)
-    return stamps.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
-
-
-_MISSING_DTYPES = {
-    "str": "str",
-    "int": "Int64",
-    "float": "float64",
-    "bool": "boolean",
-    "date": "datetime64[us]",
-    "datetime": "datetime64[us, UTC]",
-}
-
-
 def _decode_field(field: Field, values: Sequence[Any] | np.ndarray | None, n: int) -> Any:
     if values is None:  # not fetched: missing everywhere
-        if field.type == "json":
-            return np.full(n, None, dtype=object)
-        missing = pd.NA if field.type in ("int", "bool") else None
-        return pd.Series(missing, index=pd.RangeIndex(n), dtype=_MISSING_DTYPES[field.type]).array
-    if field.type == "str":
-        return pd.array(np.asarray(values, dtype=object), dtype="str")
-    if field.type == "int":
-        return pd.array(np.asarray(values, dtype=object), dtype="Int64")
-    if field.type == "float":
-        return np.array(values, dtype=float)
-    if field.type == "bool":
-        return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
-    if field.type in ("date", "datetime"):
-        return _decode_dates(values, utc=field.type == "datetime").array
-    parsed = np.empty(len(values), dtype=object)
-    parsed[:] = [None if v is None else json.loads(v) for v in values]
-    return parsed
+        return empty_column(field.type, n).array
+    if field.type == "float":  # the database gives floats or None: nothing to parse
+        with contextlib.suppress(TypeError, ValueError):
+            return np.array(values, dtype=float)
+    return parse_values(field.type, np.asarray(values, dtype=object)).values.array
 
 
 def decode_columns(

@@ -1,8 +1,9 @@
 """Content keys: a stable hash of a record's normalised field values and geometry, computed for whole columns.
 
-A content key tells whether two rows say the same thing. It covers every field except those that say where and
-when the information arrived (``id``, ``recorded_at``, ``source_doc``) plus the geometry's ISO WKB, so writing
-the same file twice, or a frame read back from the store, changes nothing.
+A content key tells whether two rows say the same thing. It covers every field except those that say where,
+when and under which reference the information arrived (``id``, ``source_ref``, ``recorded_at``,
+``source_doc``) plus the geometry's ISO WKB, so writing the same file twice, or a frame read back from the
+store, changes nothing.
 
 The hash input of a row is its values turned into text column by column with Arrow (text as is, integers and
 booleans in decimal, floats as the integer of their IEEE-754 bits, so no float formatting is involved),
@@ -25,7 +26,7 @@ from mineaction.domain.schema import Field
 __all__ = ["CONTENT_KEY_EXCLUDED", "KeySet", "RepeatNumbers", "content_keys"]
 
 # Fields that say where and when information arrived, not what it is: they do not make content different.
-CONTENT_KEY_EXCLUDED = frozenset({"id", "recorded_at", "source_doc"})
+CONTENT_KEY_EXCLUDED = frozenset({"id", "source_ref", "recorded_at", "source_doc"})
 
 _MISSING = "\u2400"
 _SEPARATOR = "\u001f"

@@ -129,6 +129,10 @@ def _people(store: SQLStore) -> None:
     add_fields(store, "victims", ("date_of_birth",))
 
 
+def _source_refs(store: SQLStore) -> None:
+    store.add_source_refs()  # excluded from content keys: the stored keys stay as they are
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "current-state and history tables for every kind; settings, documents, id counters", _initial
@@ -147,6 +151,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "files kept with the data (attachments of field reports, results of server jobs)", _files),
     Migration(6, "request counters for the server's rate limits", _request_counts),
     Migration(7, "personal fields moved to restricted K_personal and K_personal_history tables", _personal),
+    Migration(
+        8,
+        "source_ref on every kind (the source system's own id), unique per source among live records",
+        _source_refs,
+    ),
 )
 
 

@@ -33,6 +33,7 @@ from mineaction.store.audit import audit_change, audit_personal_read
 from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.files import StoredFiles
+from mineaction.store.guard import checked_frame
 from mineaction.store.keys import KeySet, RepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.ownership import confine_delete, confine_write
@@ -46,7 +47,7 @@ from mineaction.store.personal import (
     stored_fields,
     write_personal,
 )
-from mineaction.store.writes import IdLog, KnownRecords, WritePlan, check_unique_ids, plan_write
+from mineaction.store.writes import IdLog, KnownRecords, WritePlan, plan_write
 
 __all__ = ["REVISION_FIELDS", "SQLStore"]
 
@@ -283,6 +284,17 @@ class SQLStore(StoredFiles, Store):
             [(kind, 1) for kind in ENTITIES],
         )
 
+    def add_source_refs(self) -> None:
+        """A ``source_ref`` column on every kind's tables (kept where it exists, as in a store made by this
+        code), and a unique index of (source, source_ref) over the live records that have one."""
+        for schema in ENTITIES.values():
+            k = schema.table
+            self.add_field_columns(schema, ["source_ref"])
+            self.execute(
+                f"CREATE UNIQUE INDEX IF NOT EXISTS {k}_source_ref ON {k} "
+                "((COALESCE(source, '')), source_ref) WHERE source_ref IS NOT NULL"
+            )
+
     # --- reading -----------------------------------------------------------------------------------------
 
     def _select_list(
@@ -302,11 +314,19 @@ class SQLStore(StoredFiles, Store):
             exprs.append(self.geometry_select())
         return ", ".join(exprs), fetched
 
+    def _absent_columns(self, table: str, schema: EntitySchema) -> frozenset[str]:
+        """Fields of ``schema`` without a column in ``table`` (read as missing: a store between two steps of
+        its migration, when a step reads records before a later step adds a field)."""
+        existing = self.column_names(table)
+        return frozenset(f.name for f in stored_fields(schema) if f.name not in existing)
+
     def _empty_columns(self, table: str, schema: EntitySchema) -> frozenset[str]:
-        """Fields with no value in any row of ``table``: one cheap scan saves fetching them row by row."""
-        fields = stored_fields(schema)
+        """Fields with no value in any row of ``table`` (or no column): one cheap scan saves fetching them row
+        by row."""
+        absent = self._absent_columns(table, schema)
+        fields = [f for f in stored_fields(schema) if f.name not in absent]
         counts = self.query(f"SELECT {', '.join(f'COUNT({f.name})' for f in fields)} FROM {table}")[0]
-        return frozenset(
+        return absent | frozenset(
             f.name for f, count in zip(fields, counts, strict=True) if not count and f.name != "id"
         )
 
@@ -326,7 +346,9 @@ class SQLStore(StoredFiles, Store):
         self, schema: EntitySchema, *, as_of: Any, include_personal: bool, record_id: str | None
     ) -> pd.DataFrame:
         table = schema.table if as_of is None else f"{schema.table}_history"
-        empty = self._empty_columns(table, schema) if record_id is None else frozenset()
+        empty = (
+            self._empty_columns(table, schema) if record_id is None else self._absent_columns(table, schema)
+        )
         select, fetched = self._select_list(
             schema.fields, schema, include_personal=include_personal, empty=empty
         )
@@ -386,7 +408,8 @@ class SQLStore(StoredFiles, Store):
     ) -> pd.DataFrame:
         schema = entity(kind)
         fields = [*_REVISION_LEAD, *schema.fields]
-        select, fetched = self._select_list(fields, schema, include_personal=include_personal)
+        absent = self._absent_columns(f"{schema.table}_history", schema)
+        select, fetched = self._select_list(fields, schema, include_personal=include_personal, empty=absent)
         where, params = ("WHERE id = ?", [record_id]) if record_id is not None else ("", [])
         personal = include_personal and bool(personal_fields(schema))
         source = f"{personal_source(schema, history=True)} h" if personal else f"{schema.table}_history"
@@ -410,13 +433,15 @@ class SQLStore(StoredFiles, Store):
     def _known(self, schema: EntitySchema, encoded: EncodedFrame, live_keys: KeySet | None) -> KnownRecords:
         """Live records a chunk may touch: those with its ids, and the live content keys (``live_keys`` when a
         large write keeps them all in memory, else those among the chunk's keys)."""
-        select = (
-            f"SELECT id, content_key, {self.field_select(schema.field('recorded_at'))} FROM {schema.table}"
-        )
+        recorded = self.field_select(schema.field("recorded_at"))
+        select = f"SELECT id, content_key, {recorded}, source, source_ref FROM {schema.table}"
         ids = [i for i in encoded.columns["id"] if i is not None]
         rows = self._query_in(select, "id", ids)
+        rows += self._query_in(
+            select, "source_ref", [r for r in encoded.columns["source_ref"] if r is not None]
+        )
         if live_keys is not None:
-            return KnownRecords({r[0]: (r[1], r[2]) for r in rows}, live_keys)
+            return KnownRecords.from_rows(rows, live_keys)
         rows += self._query_in(select, "content_key", encoded.content_keys)
         return KnownRecords.from_rows(rows)
 
@@ -434,11 +459,9 @@ class SQLStore(StoredFiles, Store):
         self, kind: str, frame: pd.DataFrame, *, author: str, reason: str, source_doc: str | None = None
     ) -> WriteResult:
         schema = entity(kind)
-        frame = frame.reset_index(drop=True)
-        if "id" in frame.columns:
-            check_unique_ids(kind, frame["id"])
         if frame.empty:
             return WriteResult(kind)
+        frame = checked_frame(self, schema, frame).reset_index(drop=True)
         now = format_instant(datetime.now(UTC))
         with self.transaction():
             frame = confine_write(self, schema, frame)
@@ -466,7 +489,7 @@ class SQLStore(StoredFiles, Store):
             repeats = RepeatNumbers()  # identical rows of one frame are distinct records
             for start in range(0, len(frame), CHUNK_ROWS):
                 encoded = encode_frame(schema, frame.iloc[start : start + CHUNK_ROWS], first_row=start)
-                encoded.content_keys = repeats.number(encoded.content_keys)
+                encoded.content_keys = _numbered_repeats(repeats, encoded)
                 known = self._known(schema, encoded, live_keys)
                 plan = plan_write(
                     schema, encoded, known, self._next_number(kind), now=now, source_doc=source_doc
@@ -597,6 +620,19 @@ class SQLStore(StoredFiles, Store):
             self.executemany(f"DELETE FROM {kind} WHERE id = ?", [(i,) for i in wanted])
             audit_change(self, kind, (), (), wanted, author, reason, source_doc)
         return len(wanted)
+
+
+def _numbered_repeats(repeats: RepeatNumbers, encoded: EncodedFrame) -> list[str]:
+    """Content keys with the repeats of identical content numbered, except on rows with a source reference:
+    those are told apart by it, whatever their order."""
+    refs = encoded.columns["source_ref"]
+    plain = [i for i, ref in enumerate(refs) if ref is None]
+    if len(plain) == len(refs):
+        return repeats.number(encoded.content_keys)
+    keys = list(encoded.content_keys)
+    for i, key in zip(plain, repeats.number([keys[i] for i in plain]), strict=True):
+        keys[i] = key
+    return keys
 
 
 def _take(columns: Sequence[list[Any]], index: Sequence[int]) -> list[list[Any]]:

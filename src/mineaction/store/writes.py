@@ -1,17 +1,20 @@
 """Decide what a write does, row by row but vectorised: insert, update (new revision) or nothing.
 
-The rules (``Store.write``): a row whose ``id`` is live and whose content key differs is an update; the same
-content changes nothing; an unknown ``id`` is inserted under it. A row without ``id`` is matched by
-content key against live records and the rest of the frame: known content is skipped, new content gets the
-kind's next readable id. ``recorded_at`` dates the revision; when it is missing (or, for an update, the same
-as the stored one: a correction made now) the write time is used and stored.
+The rules (``Store.write``): a row whose ``source`` and ``source_ref`` (the source system's own id) belong
+to a live record is that record; a row whose ``id`` is live and whose content key (or ``source_ref``)
+differs is an update; the same content changes nothing; an unknown ``id`` is inserted under it. A row
+without ``id`` or ``source_ref`` is matched by content key against live records and the rest of the frame:
+known content is skipped, new content gets the kind's next readable id; a row with an unknown
+``source_ref`` is a new record.
+``recorded_at`` dates the revision; when it is missing (or, for an update, the same as the stored one: a
+correction made now) the write time is used and stored.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,25 +25,30 @@ from mineaction.errors import InputError
 from mineaction.store.codec import EncodedFrame
 from mineaction.store.keys import KeySet
 
-__all__ = ["IdLog", "KnownRecords", "WritePlan", "check_unique_ids", "plan_write"]
+__all__ = ["IdLog", "KnownRecords", "WritePlan", "adopt_referenced_ids", "check_unique_ids", "plan_write"]
 
 _SEPARATOR = "\u001f"
 
 
 @dataclass
 class KnownRecords:
-    """Live records a write may touch: id -> (content key, recorded_at text), and live content keys.
+    """Live records a write may touch: id -> (content key, recorded_at text, source_ref), (source,
+    source_ref) -> id, and live content keys.
 
     A large write loads the live keys once and keeps them current across its chunks with ``remember``.
     """
 
-    by_id: dict[str, tuple[str, str | None]]
+    by_id: dict[str, tuple[str, str | None, str | None]]
     keys: KeySet
+    by_ref: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[Any, ...]]) -> KnownRecords:
-        """From rows of (id, content key, recorded_at text)."""
-        return cls({r[0]: (r[1], r[2]) for r in rows}, KeySet(r[1] for r in rows))
+    def from_rows(cls, rows: list[tuple[Any, ...]], keys: KeySet | None = None) -> KnownRecords:
+        """From rows of (id, content key, recorded_at text, source, source_ref); ``keys`` are the live
+        content keys when known (else those of ``rows``)."""
+        by_id = {r[0]: (r[1], r[2], r[4]) for r in rows}
+        by_ref = {(r[3] or "", r[4]): r[0] for r in rows if r[4] is not None}
+        return cls(by_id, keys if keys is not None else KeySet(r[1] for r in rows), by_ref)
 
     def remember(self, encoded: EncodedFrame, plan: WritePlan) -> None:
         """Add the keys ``plan`` wrote (a replaced key may stay: at worst a later row repeating content that
@@ -117,33 +125,51 @@ def _fresh_ids(prefix: str, first: int, count: int) -> np.ndarray:
     return np.asarray((prefix + "-" + numbers).to_numpy(dtype=object), dtype=object)
 
 
-def _stored_values(ids: np.ndarray, has_id: np.ndarray, known: KnownRecords) -> tuple[np.ndarray, np.ndarray]:
-    """Stored content key and recorded_at text of each row's id (None where the id is not live)."""
+def _stored_values(ids: np.ndarray, has_id: np.ndarray, known: KnownRecords) -> list[np.ndarray]:
+    """Stored content key, recorded_at text and source_ref of each row's id (None where the id is not
+    live)."""
     with_id = np.flatnonzero(has_id)
-    missing: tuple[None, None] = (None, None)
+    missing: tuple[None, None, None] = (None, None, None)
     found = [known.by_id.get(i, missing) for i in ids[with_id]]
-    stored_key = np.full(len(ids), None, dtype=object)
-    stored_recorded = np.full(len(ids), None, dtype=object)
-    if found:
-        stored_key[with_id] = [f[0] for f in found]
-        stored_recorded[with_id] = [f[1] for f in found]
-    return stored_key, stored_recorded
+    stored = [np.full(len(ids), None, dtype=object) for _ in range(3)]
+    for j, column in enumerate(stored):
+        if found:
+            column[with_id] = [f[j] for f in found]
+    return stored
 
 
-def _classify(ids: pd.Series, keys: pd.Series, known: KnownRecords) -> dict[str, np.ndarray]:
-    """Boolean masks over the rows: ``update``, ``insert_with_id``, ``new`` (no id, unseen content), and
-    ``stored_recorded`` (the stored recorded_at of live ids)."""
-    has_id = ids.notna().to_numpy()
-    stored_key, stored_recorded = _stored_values(ids.to_numpy(), has_id, known)
+def adopt_referenced_ids(
+    kind: str, ids: np.ndarray, sources: list[Any], refs: list[Any], known: KnownRecords
+) -> None:
+    """Give each row whose (source, source_ref) belongs to a live record that record's id, in ``ids``;
+    raise InputError where a row's own id names another record."""
+    for row in np.flatnonzero(pd.notna(np.asarray(refs, dtype=object))).tolist():
+        owner = known.by_ref.get((sources[row] or "", refs[row]))
+        if owner is None:
+            continue
+        if ids[row] is not None and ids[row] != owner:
+            raise InputError(
+                f"{kind} row {row + 1}: source_ref {refs[row]!r} (source {sources[row]!r}) belongs to "
+                f"{owner}, but the row's id is {ids[row]}; give that record's id, or another reference"
+            )
+        ids[row] = owner
+
+
+def _classify(ids: pd.Series, keys: pd.Series, refs: pd.Series, known: KnownRecords) -> dict[str, np.ndarray]:
+    """Boolean masks over the rows: ``update``, ``insert_with_id``, ``new`` (no id: unseen content, or a
+    reference not yet stored), and ``stored_recorded`` (the stored recorded_at of live ids)."""
+    has_id, has_ref = ids.notna().to_numpy(), refs.notna().to_numpy()
+    stored_key, stored_recorded, stored_ref = _stored_values(ids.to_numpy(), has_id, known)
     live = has_id & pd.notna(stored_key)
     in_store = known.keys.contains(keys.tolist())
     if has_id.any():  # content given under an id elsewhere in the frame
         in_store |= keys.isin(set(keys[has_id])).to_numpy()
     duplicate = in_store | keys.where(~has_id).duplicated().to_numpy()
+    new_reference = has_ref & (stored_ref != refs.to_numpy())
     return {
-        "update": live & (stored_key != keys.to_numpy()),
+        "update": live & ((stored_key != keys.to_numpy()) | new_reference),
         "insert_with_id": has_id & ~live,
-        "new": ~has_id & ~duplicate,
+        "new": ~has_id & (~duplicate | has_ref),  # a row under its own reference is never matched by content
         "stored_recorded": stored_recorded,
     }
 
@@ -162,14 +188,18 @@ def plan_write(
     Fills, in ``encoded``, the ids of new records, missing ``recorded_at`` (``now``) and missing
     ``source_doc`` (the write's ``source_doc``).
     """
-    ids = pd.Series(encoded.columns["id"], dtype=object)
+    id_values = np.asarray(encoded.columns["id"], dtype=object)
+    refs = encoded.columns["source_ref"]
+    adopt_referenced_ids(schema.kind, id_values, encoded.columns["source"], refs, known)
+    encoded.columns["id"] = id_values.tolist()
+    ids = pd.Series(id_values, dtype=object)
     check_unique_ids(schema.kind, ids)
-    rows = _classify(ids, pd.Series(encoded.content_keys, dtype=object), known)
+    keys = pd.Series(encoded.content_keys, dtype=object)
+    rows = _classify(ids, keys, pd.Series(refs, dtype=object), known)
     update, insert_with_id, new = rows["update"], rows["insert_with_id"], rows["new"]
 
     first = max(next_number, _highest_number(schema.prefix, ids[insert_with_id]) + 1)
     fresh = _fresh_ids(schema.prefix, first, int(new.sum()))
-    id_values = np.asarray(encoded.columns["id"], dtype=object)
     id_values[new] = fresh
     encoded.columns["id"] = id_values.tolist()
 
