@@ -198,9 +198,13 @@ def _context(land: Landscape) -> gpd.GeoDataFrame:
 
 def _worked_now(acts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Activities whose worked polygon is the land worked by 30 June 2025 (cut along the lanes for work still
-    in progress)."""
+    in progress). An activity tasked but not begun by then (it starts later) keeps its task polygon: cut at
+    nothing worked, it would be an empty polygon or a sliver of its edge, which no register accepts."""
     share = np.where(acts["ended_on"].notna().to_numpy(), 1.0, elapsed_share(acts))
-    return acts.set_geometry(gpd.GeoSeries(worked_part(acts, share), index=acts.index, crs=acts.crs))
+    worked = worked_part(acts, share)
+    not_begun = share <= 0.0
+    worked[not_begun] = acts.geometry.to_numpy()[not_begun]
+    return acts.set_geometry(gpd.GeoSeries(worked, index=acts.index, crs=acts.crs))
 
 
 def _true_rows(rows: pd.DataFrame) -> pd.DataFrame:
