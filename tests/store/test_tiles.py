@@ -137,6 +137,20 @@ def test_points_on_one_tile_unit_are_drawn_once_at_low_zoom(store: object, tmp_p
     assert sorted(near["id"]) == ["EO-000001", "EO-000002"]
 
 
+def test_finds_a_few_pixels_apart_are_drawn_once_at_the_national_view(store: object, tmp_path: Path) -> None:
+    _write(
+        store,
+        "finds",
+        {"id": ["EO-000001", "EO-000002"], "category": ["AP", "AT"], "found_on": ["2022-01-01"] * 2},
+        [shapely.Point(46.9512, 39.5512), shapely.Point(46.9522, 39.5517)],  # about 100 m apart
+    )
+    far, near = _tile_of(46.95, 39.55, 8), _tile_of(46.95, 39.55, 12)
+    national = _read(tmp_path, read_tile(store, TileQuery("finds", 8, *far)), 8, *far, "finds")
+    assert national["id"].tolist() == ["EO-000001"]
+    close = _read(tmp_path, read_tile(store, TileQuery("finds", 12, *near)), 12, *near, "finds")
+    assert sorted(close["id"]) == ["EO-000001", "EO-000002"]
+
+
 def test_empty_tiles_and_impossible_ones(store: object) -> None:
     _finds(store)
     assert read_tile(store, TileQuery("finds", ZOOM, 0, 0)) == b""

@@ -6,8 +6,10 @@ in it). The PostGIS store makes it in the database with ``ST_AsMVTGeom`` and ``S
 chooses the rows); the GeoPackage and memory stores read the rows in the tile's box through the R-tree and
 encode them with ``store.mvt``. Both give the same features: the record's numeric id as the feature id, its
 readable ``id`` and the few properties the map styles need (``TILE_PROPERTIES``; never a personal field),
-geometries clipped to the tile with a buffer of ``BUFFER`` units. Points that fall on the same tile unit
-below zoom ``THIN_BELOW_ZOOM`` are drawn once (100,000 finds make a light tile at low zoom).
+geometries clipped to the tile with a buffer of ``BUFFER`` units. Below zoom ``THIN_BELOW_ZOOM`` points are
+thinned: of the points in one cell of the tile only the first (by id) is drawn, at its own position; the cell
+is one tile unit, and ``COARSE_CELL`` units (4 screen pixels, about the size of a find's circle there) below
+zoom ``COARSE_BELOW_ZOOM``, so 100,000 finds make a light tile at the national view.
 
 Tiles read the current table, or the history rebuilt at ``as_of`` (as ``store.features`` does), so an
 approved edit is in the next tile asked for.
@@ -32,6 +34,8 @@ from mineaction.store.mvt import EXTENT, encode_layer
 
 __all__ = [
     "BUFFER",
+    "COARSE_BELOW_ZOOM",
+    "COARSE_CELL",
     "MAX_ZOOM",
     "THIN_BELOW_ZOOM",
     "TILE_PROPERTIES",
@@ -44,6 +48,8 @@ __all__ = [
 BUFFER = 64  # tile units drawn beyond each edge, so lines and fills join across tiles
 MAX_ZOOM = 20
 THIN_BELOW_ZOOM = 14
+COARSE_BELOW_ZOOM = 12
+COARSE_CELL = 32  # tile units (a tile of 4,096 units is drawn 512 pixels wide)
 _HALF_WORLD_M = 20037508.342789244
 
 #: Properties each kind's tiles carry besides ``id`` (what the styles colour and the labels show).
@@ -138,7 +144,9 @@ def _postgis_tile(store: Any, schema: EntitySchema, query: TileQuery) -> bytes:
     columns = ", ".join(_pg_column(schema, name) for name in TILE_PROPERTIES[query.kind])
     point = schema.geometry == "point"
     thin = point and query.z < THIN_BELOW_ZOOM
-    distinct = "DISTINCT ON (ST_AsBinary(g)) " if thin else ""
+    cell = _thinning_cell(query.z)
+    cell_of = f"ST_AsBinary(ST_SnapToGrid(g, {cell}))" if cell > 1 else "ST_AsBinary(g)"
+    distinct = f"DISTINCT ON ({cell_of}) " if thin else ""
     live = " AND rn = 1 AND op <> 'delete'" if query.as_of is not None else ""
     sql = (
         "WITH tile AS (SELECT ST_TileEnvelope(?, ?, ?) AS env, "
@@ -146,7 +154,7 @@ def _postgis_tile(store: Any, schema: EntitySchema, query: TileQuery) -> bytes:
         f"rows AS (SELECT {distinct}* FROM (SELECT CAST(substring(id from '[0-9]+$') AS bigint) AS fid, id, "
         f"{columns}, ST_AsMVTGeom(ST_Transform(geom, 3857), tile.env, {EXTENT}, {BUFFER}, true) AS g "
         f"FROM {source}, tile WHERE geom && tile.box{live}) clipped WHERE g IS NOT NULL"
-        f"{' ORDER BY ST_AsBinary(g), id' if thin else ''}) "
+        f"{f' ORDER BY {cell_of}, id' if thin else ''}) "
         f"SELECT ST_AsMVT(rows, ?, {EXTENT}, 'g', 'fid') FROM rows"
     )
     z, x, y = query.z, query.x, query.y
@@ -206,7 +214,7 @@ def _python_tile(store: Any, schema: EntitySchema, query: TileQuery) -> bytes:
     tiled = shapely.clip_by_rect(tiled, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
     keep = ~(shapely.is_missing(tiled) | shapely.is_empty(tiled))
     if schema.geometry == "point":
-        keep &= _first_per_unit(tiled, keep) if query.z < THIN_BELOW_ZOOM else keep
+        keep &= _first_per_unit(tiled, keep, _thinning_cell(query.z)) if query.z < THIN_BELOW_ZOOM else keep
     index = np.flatnonzero(keep)
     if not index.size:
         return b""
@@ -218,12 +226,18 @@ def _python_tile(store: Any, schema: EntitySchema, query: TileQuery) -> bytes:
     return encode_layer(query.kind, list(tiled[index]), ids=_numeric_ids(ids).tolist(), properties=properties)
 
 
-def _first_per_unit(points: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """True for the first point (rows come in id order) on each tile unit; the rest would draw nothing new."""
+def _thinning_cell(z: int) -> int:
+    """The side of a thinning cell at zoom ``z``, tile units."""
+    return COARSE_CELL if z < COARSE_BELOW_ZOOM else 1
+
+
+def _first_per_unit(points: np.ndarray, keep: np.ndarray, cell: int = 1) -> np.ndarray:
+    """True for the first point (rows come in id order) in each cell of ``cell`` tile units; the rest would
+    draw little or nothing new."""
     xy = np.full((len(points), 2), np.iinfo(np.int64).min, dtype=np.int64)
     coords = shapely.get_coordinates(points[keep])
     if len(coords) == int(keep.sum()):  # single points (multi-points are kept whole)
-        xy[keep] = np.rint(coords).astype(np.int64)
+        xy[keep] = np.rint(np.rint(coords) / cell).astype(np.int64)  # as ST_SnapToGrid rounds
     else:
         return keep
     first = np.zeros(len(points), dtype=bool)
