@@ -147,3 +147,26 @@ def test_errors_are_one_line_and_non_zero(store: Path, tmp_path: Path, args: lis
     done = run(*filled)
     assert done.returncode != 0
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_skip_invalid_with_every_row_rejected_exits_non_zero(store: Path, tmp_path: Path) -> None:
+    source = tmp_path / "elsewhere.csv"
+    source.write_text("category,found_on,lon,lat\nAP,2022-05-01,-74.1,4.6\nAT,2022-05-02,-75.5,6.2\n")
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    done = run(
+        "import",
+        str(store),
+        str(source),
+        "--kind",
+        "finds",
+        "--skip-invalid",
+        "--rejects",
+        str(tmp_path / "r.csv"),
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith(
+        "error: elsewhere.csv: nothing stored: every one of the 2 rows"
+    )
+    assert "mineaction init STORE --aoi W,S,E,N" in line
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before

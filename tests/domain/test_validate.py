@@ -183,3 +183,44 @@ def test_many_points_validate_as_columns(n: int) -> None:
     report = check(frame)
     assert report.error_rows().tolist() == [18, 100_000]
     assert report.frame["category"].value_counts().sum() == n - 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [("finds", "found_on"), ("hazardous_areas", "reported_on"), ("activities", "started_on")],
+)
+def test_far_past_dates_are_refused_never_stored_as_another_date(kind: str, field: str) -> None:
+    square = shapely.box(46.0, 40.0, 46.01, 40.01)
+    base = {
+        "finds": {"category": "AP", "found_on": "2022-05-01"},
+        "hazardous_areas": {"hazard_kind": "SHA", "status": "open", "reported_on": "2022-05-01"},
+        "activities": {"activity_kind": "TS", "started_on": "2022-05-01"},
+    }[kind]
+    geometry = shapely.Point(46.5, 40.0) if kind == "finds" else square
+    values = ["0001-01-01", "-2021-01-01", "1899-12-31", "1900-01-01"]
+    frame = gpd.GeoDataFrame(
+        [{**base, field: v} for v in values], geometry=[geometry] * len(values), crs="EPSG:4326"
+    )
+    report = check(frame, kind)
+    assert [(i.row, i.field) for i in report.errors] == [(1, field), (2, field), (3, field)]
+    assert all("lies before 1900-01-01" in i.reason for i in report.errors)
+    assert report.frame[field].isna().tolist() == [True, True, True, False]  # never another date
+
+
+def test_every_geometry_gets_the_area_of_interest_check_and_huge_polygons_a_warning() -> None:
+    world = shapely.box(-180, -90, 180, 90)
+    district = shapely.box(46.0, 39.5, 46.5, 40.0)  # about 2,400 km2: inside, but far larger than a hazard
+    crossing = shapely.box(50.5, 40.0, 51.5, 40.1)
+    frame = gpd.GeoDataFrame(
+        {"hazard_kind": ["SHA"] * 3, "status": ["open"] * 3}, geometry=[world, district, crossing], crs=4326
+    )
+    report = check(frame, "hazardous_areas")
+    assert [(i.row, i.field) for i in report.errors] == [(1, "geometry"), (3, "geometry")]
+    assert all("reaches outside the area of interest" in i.reason for i in report.errors)
+    warned = {i.row: i.reason for i in report.warnings}
+    assert sorted(warned) == [1, 2] and "km2, far larger than any plausible hazardous area" in warned[2]
+    assert 2_000 < float(warned[2].split()[1].replace(",", "")) < 3_000
+    lines = gpd.GeoDataFrame(
+        {"layer_kind": ["river"]}, geometry=[shapely.LineString([(45.0, 39.0), (52.0, 39.5)])], crs=4326
+    )
+    assert check(lines, "context_layers").ok  # reference lines may run beyond the area

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -21,6 +21,9 @@ from mineaction.cli._common import (
 from mineaction.domain.schema import ENTITIES
 from mineaction.errors import ConfigError, ValidationError
 from mineaction.settings import load_settings
+
+if TYPE_CHECKING:
+    from mineaction.io.importer import ImportResult
 
 __all__ = ["COMMANDS", "export_command", "import_command", "init_command", "stats_command"]
 
@@ -97,6 +100,10 @@ def _counts_table(result: object) -> Table:
     "--crs",
     help="CRS of the file's coordinates, e.g. EPSG:32638 (default: as the file declares, EPSG:4326 for CSV)",
 )
+@click.option(
+    "--encoding",
+    help="encoding of the file's text, e.g. windows-1251 (default: UTF-8, or the one detected, with a note)",
+)
 @click.option("--author", help="who imports (kept in the history; default: the author setting or your login)")
 @click.option("--reason", default="import", show_default=True, help="why (kept in the history)")
 @click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
@@ -109,6 +116,7 @@ def import_command(
     rejects: Path | None,
     issues: Path | None,
     crs: str | None,
+    encoding: str | None,
     author: str | None,
     reason: str,
     as_json: bool,
@@ -129,6 +137,7 @@ def import_command(
                 skip_invalid=skip_invalid,
                 rejects_path=rejects,
                 crs=crs,
+                encoding=encoding,
                 author=who,
                 reason=reason,
                 on_stage=lambda _: advance(),
@@ -139,6 +148,12 @@ def import_command(
             raise
     if issues is not None:
         result.report.to_frame().to_csv(issues, index=False)
+    _print_import(result, file, as_json=as_json)
+
+
+def _print_import(result: ImportResult, file: Path, *, as_json: bool) -> None:
+    for note in result.notes:  # what reading assumed (an encoding, a CRS): worth a look, on stderr
+        click.echo(f"note: {note}", err=True)
     if as_json:
         echo_json(result.to_dict())
         return

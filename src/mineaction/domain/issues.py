@@ -107,6 +107,24 @@ class ValidationReport:
             issues = issues[issues["kind"] == kind]
         return np.unique(issues["row"].to_numpy(dtype=np.int64))
 
+    def with_issues(self, issues: pd.DataFrame) -> ValidationReport:
+        """This report with ``issues`` (columns ``ISSUE_COLUMNS``) in place of its own on the same rows and
+        fields (rows a reader could not read whole: their reason, not the missing value it left); the frame
+        is the same, sealed again for what the report now says."""
+        if issues.empty:
+            return self
+        given = pd.MultiIndex.from_frame(issues[["row", "field"]])
+        own = self._issues[~pd.MultiIndex.from_frame(self._issues[["row", "field"]]).isin(given)]
+        merged = pd.concat([own, issues[list(ISSUE_COLUMNS)]], ignore_index=True)
+        report = ValidationReport(
+            merged.sort_values("row", kind="stable", ignore_index=True), self.frame, self.rows
+        )
+        context = self.seal_context
+        if context is not None and is_sealed(self.frame, **context, clean=self.ok):
+            seal_frame(self.frame, **context, clean=report.ok)
+            report.seal_context = context
+        return report
+
     def valid_frame(self) -> pd.DataFrame:
         """The rows of ``frame`` without errors (the whole frame when there is none), sealed for a store's
         write when ``frame`` is still exactly as validation left it."""

@@ -15,9 +15,12 @@ import shapely
 from mineaction.domain.issues import IssueCollector
 from mineaction.domain.schema import EntitySchema
 
-__all__ = ["AREA_TOLERANCE", "check_geometry", "check_worked_area"]
+__all__ = ["AREA_TOLERANCE", "MAX_PLAUSIBLE_AREA_KM2", "check_geometry", "check_worked_area"]
 
 AREA_TOLERANCE = 0.05  # share by which cancelled + reduced + cleared may exceed the worked polygon's area
+MAX_PLAUSIBLE_AREA_KM2 = 1_000.0  # a hazard, record or worked polygon larger than this is a warning
+_HAZARD_KINDS = frozenset({"hazardous_areas", "minefield_records", "activities"})
+_REFERENCE_KINDS = frozenset({"context_layers"})  # rivers, roads, a front line: they may run beyond the area
 _GEOMETRY_TYPES = {"point": {0}, "line": {1, 5}, "polygon": {3, 6}}
 _TYPE_NAMES = {
     0: "Point",
@@ -80,7 +83,8 @@ def check_geometry(
         "fill in both lon and lat with numbers",
     )
     usable &= ~nonfinite
-    _check_ranges(geoms, usable, out, aoi)
+    _check_ranges(geoms, usable, out, aoi, within=schema.kind not in _REFERENCE_KINDS)
+    _check_sizes(schema, geoms, usable, out)
     invalid = usable & ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = np.full(n, "", dtype=object)
@@ -103,8 +107,10 @@ def _wkt(geoms: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _check_ranges(
-    geoms: np.ndarray, usable: np.ndarray, out: IssueCollector, aoi: Sequence[float] | None
+    geoms: np.ndarray, usable: np.ndarray, out: IssueCollector, aoi: Sequence[float] | None, *, within: bool
 ) -> None:
+    """Coordinates within WGS84's ranges and inside the area of interest (wholly, with ``within``; points,
+    lines and polygons alike), with a hint when swapped or negated coordinates would be inside."""
     bounds = shapely.bounds(geoms)
     west, south, east, north = (bounds[:, i] for i in range(4))
     off_world = usable & ((west < -180) | (east > 180) | (south < -90) | (north > 90))
@@ -147,6 +153,44 @@ def _check_ranges(
             f"outside the area of interest (lon {w:g} to {e:g}, lat {s:g} to {n:g})",
             fix,
         )
+    if not within:
+        return
+    across = usable & ~off_world & ~outside & ((west < w) | (east > e) | (south < s) | (north > n))
+    out.add(
+        across,
+        "geometry",
+        _wkt(geoms, across),
+        f"reaches outside the area of interest (lon {w:g} to {e:g}, lat {s:g} to {n:g})",
+        "check the coordinates (a record lies inside the store's area of interest)",
+    )
+
+
+def _check_sizes(schema: EntitySchema, geoms: np.ndarray, usable: np.ndarray, out: IssueCollector) -> None:
+    """Warn about polygons far larger than any plausible hazard (area in km2, EPSG:6933 equal-area)."""
+    if schema.kind not in _HAZARD_KINDS:
+        return
+    bounds = shapely.bounds(geoms)
+    box_deg2 = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
+    candidates = usable & np.isin(shapely.get_type_id(geoms), [3, 6]) & (np.nan_to_num(box_deg2) > 0.05)
+    if not candidates.any():
+        return
+    import geopandas as gpd
+
+    # edges followed as drawn (lines of constant lon or lat), measured in an equal-area projection (EPSG:6933)
+    drawn = gpd.GeoSeries(geoms[candidates], crs="EPSG:4326").segmentize(0.1)
+    area_km2 = np.zeros(len(geoms))
+    area_km2[candidates] = drawn.to_crs("EPSG:6933").area.to_numpy() / 1e6
+    huge = candidates & (area_km2 > MAX_PLAUSIBLE_AREA_KM2)
+    out.add(
+        huge,
+        "geometry",
+        _wkt(geoms, huge),
+        pd.Series(area_km2).map(
+            lambda a: f"covers {a:,.0f} km2, far larger than any plausible {schema.label}"
+        ),
+        "check the coordinates and the polygon (a whole district is rarely one area)",
+        severity="warning",
+    )
 
 
 def check_worked_area(

@@ -28,7 +28,7 @@ from mineaction.domain.schema import ENTITIES, entity
 from mineaction.domain.validate import validate_frame
 from mineaction.errors import InputError, MappingError, ValidationError
 from mineaction.io.mapping import ROW_COLUMN, ColumnMapping, apply_mapping, identity_mapping, load_mapping
-from mineaction.io.readers import list_layers, read_table
+from mineaction.io.readers import NOTES_ATTR, list_layers, read_problems, read_table
 from mineaction.io.refusals import refusal_message
 from mineaction.store.base import Store
 
@@ -56,6 +56,7 @@ class ImportResult:
     rejects_path: str | None = None
     unrouted: int = 0  # rows of the file that the mapping sent to no kind
     ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # ids inserted per kind
+    notes: tuple[str, ...] = ()  # what reading assumed (an encoding detected, a CRS taken as WGS84)
 
     def total(self, what: str) -> int:
         """Sum of one count (``"inserted"``, ``"rejected"`` ...) over the kinds."""
@@ -70,6 +71,7 @@ class ImportResult:
             "errors": self.report.n_errors,
             "warnings": self.report.n_warnings,
             "kinds": {k: vars(c) for k, c in self.counts.items()},
+            "notes": list(self.notes),
         }
 
 
@@ -78,6 +80,37 @@ class _Source:
     label: str  # file name as shown in issues (with the layer for multi-layer GeoPackages)
     frame: pd.DataFrame
     mapping: ColumnMapping
+    problems: list[Any] = field(
+        default_factory=list
+    )  # per row: (field, reason, fix) the reader found, or None
+    notes: list[str] = field(default_factory=list)  # what the reader assumed (an encoding, a CRS)
+
+
+def _source(label: str, frame: pd.DataFrame, mapping: ColumnMapping) -> _Source:
+    notes = list(frame.attrs.pop(NOTES_ATTR, []))
+    frame, problems = read_problems(frame)
+    if label.lower().endswith((".shp", ".zip")):
+        frame = _whole_field_names(frame, mapping, label, notes)
+    return _Source(label, frame, mapping, problems, notes)
+
+
+def _whole_field_names(
+    frame: pd.DataFrame, mapping: ColumnMapping, label: str, notes: list[str]
+) -> pd.DataFrame:
+    """A Shapefile cuts field names to 10 characters (``hazard_kind`` -> ``hazard_kin``): a column that is the
+    first 10 characters of exactly one field of the kinds imported is that field."""
+    fields = {name for kind in mapping.kind_names for name in entity(kind).field_names}
+    renamed = {}
+    for column in frame.columns:
+        matches = [f for f in fields if len(str(column)) == 10 and f.startswith(str(column)) and f != column]
+        if len(matches) == 1 and matches[0] not in frame.columns:
+            renamed[column] = matches[0]
+    if renamed:
+        listed = ", ".join(f"{a} -> {b}" for a, b in renamed.items())
+        notes.append(
+            f"{label}: field names the Shapefile format cut to 10 characters were read whole: {listed}"
+        )
+    return frame.rename(columns=renamed) if renamed else frame
 
 
 def _resolve_mapping(mapping: ColumnMapping | str | Path | None, kind: str | None) -> ColumnMapping | None:
@@ -101,7 +134,9 @@ def _needs_geometry(mapping: ColumnMapping) -> bool:
     return any(s.geometry is not None and s.geometry_required for s in schemas)
 
 
-def _read_sources(path: Path, mapping: ColumnMapping | None, crs: str | None) -> list[_Source]:
+def _read_sources(
+    path: Path, mapping: ColumnMapping | None, crs: str | None, encoding: str | None
+) -> list[_Source]:
     if mapping is None:
         if path.suffix.lower() != ".gpkg":
             raise InputError(
@@ -115,7 +150,11 @@ def _read_sources(path: Path, mapping: ColumnMapping | None, crs: str | None) ->
                 "layer in a mapping (layer:), or rename the layers"
             )
         return [
-            _Source(f"{path.name}:{layer}", read_table(path, layer=layer, crs=crs), identity_mapping(layer))
+            _source(
+                f"{path.name}:{layer}",
+                read_table(path, layer=layer, crs=crs, encoding=encoding),
+                identity_mapping(layer),
+            )
             for layer in layers
         ]
     frame = read_table(
@@ -126,9 +165,9 @@ def _read_sources(path: Path, mapping: ColumnMapping | None, crs: str | None) ->
         lat=mapping.lat,
         wkt=mapping.wkt,
         require_geometry=_needs_geometry(mapping),
-        encoding=mapping.encoding,
+        encoding=encoding or mapping.encoding,
     )
-    return [_Source(path.name, frame, mapping)]
+    return [_source(path.name, frame, mapping)]
 
 
 def _validate(source: _Source, store: Store, today: date | None) -> dict[str, ValidationReport]:
@@ -145,9 +184,18 @@ def _validate(source: _Source, store: Store, today: date | None) -> dict[str, Va
             aoi=aoi,
             today=today,
             metric_crs=metric,
-        )
+        ).with_issues(_problem_issues(source, kind, part[ROW_COLUMN].to_numpy()))
         for kind, part in routed.items()
     }
+
+
+def _problem_issues(source: _Source, kind: str, rows: np.ndarray) -> pd.DataFrame:
+    """Errors of the rows the reader could not read whole (a WKT that does not parse, a placemark again)."""
+    found = [
+        (int(r), *source.problems[r - 1]) for r in rows.tolist() if source.problems and source.problems[r - 1]
+    ]
+    table = pd.DataFrame(found, columns=["row", "field", "reason", "fix"])
+    return table.assign(file=source.label, kind=kind, value="", severity="error")
 
 
 def _original_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -205,6 +253,7 @@ def import_file(
     skip_invalid: bool = False,
     rejects_path: str | Path | None = None,
     crs: str | None = None,
+    encoding: str | None = None,
     today: date | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> ImportResult:
@@ -230,6 +279,9 @@ def import_file(
         ``skip_invalid``.
     crs : str, optional
         CRS of the file's coordinates, overriding the file and the mapping; reprojected to EPSG:4326.
+    encoding : str, optional
+        Encoding of the file's text, overriding the mapping's ``encoding:`` (default: UTF-8, or the one
+        detected when the file is not UTF-8; ``ImportResult.notes`` says which).
     today : date, optional
         Dates after this day are errors (default: today, UTC).
     on_stage : callable, optional
@@ -246,7 +298,8 @@ def import_file(
     path = Path(path)
     stage = on_stage or (lambda _: None)
     stage("read")
-    sources = _read_sources(path, _resolve_mapping(mapping, kind), crs)
+    sources = _read_sources(path, _resolve_mapping(mapping, kind), crs, encoding)
+    notes = tuple(note for source in sources for note in source.notes)
     stage("validate")
     reports = {source.label: _validate(source, store, today) for source in sources}
     pairs = [(kind, r) for per_kind in reports.values() for kind, r in per_kind.items()]
@@ -260,18 +313,17 @@ def import_file(
         written_rejects = Path(rejects_path) if rejects_path is not None else _default_rejects(path)
         _write_rejects(sources, reports, written_rejects)
         if all(len(r.error_rows()) == len(r.frame) for _, r in pairs):  # every row rejected
-            rejects = str(written_rejects)
+            where = str(written_rejects)
             raise ValidationError(
-                refusal_message(path.name, pairs, rows=routed, skip_invalid=True, rejects=rejects), merged
+                refusal_message(path.name, pairs, rows=routed, skip_invalid=True, rejects=where), merged
             )
     unrouted = sum(len(s.frame) for s in sources) - routed
     sources.clear()  # the file as read is no longer needed: free it before the store encodes its copy
     pa.default_memory_pool().release_unused()
     stage("write")
     counts, ids = _write_all(store, reports, author=author, reason=reason, source_doc=path.name)
-    return ImportResult(
-        str(path), counts, merged, None if written_rejects is None else str(written_rejects), unrouted, ids
-    )
+    rejects = None if written_rejects is None else str(written_rejects)
+    return ImportResult(str(path), counts, merged, rejects, unrouted, ids, notes)
 
 
 def _routed_rows(per_kind: dict[str, ValidationReport]) -> int:
