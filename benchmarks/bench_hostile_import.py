@@ -12,7 +12,7 @@ last line of its output).
 Usage::
 
     python benchmarks/bench_hostile_import.py [--out bench-out] [--seed 7] [--copies 3] [--workers 2]
-        [--timeout 120] [--keep]
+        [--timeout 120] [--keep] [--only MUTATION,...] [--kinds KIND,...]
 
 Expected: zero tracebacks, signals, hangs and changed stores.
 """
@@ -110,12 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=120.0, help="seconds before an import counts as a hang"
     )
     parser.add_argument("--keep", action="store_true", help="keep the corpus (its folder is printed)")
+    parser.add_argument("--only", default=None, help="comma-separated mutation names (default: all)")
+    parser.add_argument("--kinds", default=None, help="comma-separated kinds of record (default: all)")
     args = parser.parse_args(argv)
     mineaction = shutil.which("mineaction", path=str(Path(sys.executable).parent)) or "mineaction"
     folder = Path(tempfile.mkdtemp(prefix="hostile_"))
     try:
         started = time.perf_counter()
-        corpus = build_corpus(folder / "corpus", seed=args.seed, copies=args.copies)
+        corpus = build_corpus(
+            folder / "corpus",
+            seed=args.seed,
+            copies=args.copies,
+            only=set(args.only.split(",")) if args.only else None,
+            kinds=tuple(args.kinds.split(",")) if args.kinds else None,
+        )
         built = time.perf_counter() - started
         print(f"corpus: {len(corpus):,} files in {built:.0f} s ({folder / 'corpus'})", flush=True)
         template, work = folder / "template.gpkg", folder / "work"
