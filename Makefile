@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 DEMO_OUT ?= demo-out
 
-.PHONY: install lock demo test check bench web clean
+.PHONY: install lock demo test check bench web field clean
 
 install: $(VENV)/.installed
 
@@ -47,5 +47,10 @@ bench: install
 web:
 	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
+# Rebuild the field page's bundle from web/field/ (npm ci from its package-lock.json, then esbuild: ODK Web
+# Forms and Vue) into src/mineaction/web/field/, which is committed like the dashboard's.
+field:
+	cd web/field && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) bench-out .pytest_cache .mypy_cache .ruff_cache web/node_modules
+	rm -rf $(VENV) $(DEMO_OUT) bench-out .pytest_cache .mypy_cache .ruff_cache web/node_modules web/field/node_modules

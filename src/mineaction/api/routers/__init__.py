@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from mineaction.api.routers import (
     collections,
     dashboard,
+    field,
     items,
     landing,
     maps,
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     reports.router,
     openrosa.router,
+    field.router,
 )

@@ -1,0 +1,140 @@
+"""The field page in headless Chromium (Debian's, never a downloaded browser) against a real server: an EO
+spot report filled with the network cut is kept in the browser, sent when the network is back, arrives as
+one submitted report with its photo, and once approved is a find in the record with its history."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.api_live import LiveServer
+from mineaction.access import add_organisation, add_user, authenticate_token, issue_token
+from mineaction.store import init_store, open_store
+from mineaction.workflows import FORM_FILES, FORM_SUBMISSIONS, approve_form_submission, show_report
+
+from .filled import LAT, LON
+
+pytestmark = pytest.mark.slow  # a server start and a browser (about a minute on a loaded 2-core machine)
+
+PASSWORD = "field-team-passphrase-7Qx!"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _chromium_or_skip() -> str:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reason = "the playwright package is not installed (make install installs it)"
+    else:
+        if CHROMIUM:
+            return CHROMIUM
+        reason = "no chromium binary (Debian package chromium; .ci/run installs it)"
+    if os.environ.get("MINEACTION_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser test required but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path, str]]:
+    path = tmp_path_factory.mktemp("field-page") / "field.gpkg"
+    with init_store(path) as store:
+        add_organisation(store, "ANAMA", kind="authority")
+        add_organisation(store, "HALO", kind="operator")
+        add_user(store, "field1", role="data_entry", organisation="HALO", password=PASSWORD)
+        add_user(store, "officer", role="verifier", organisation="ANAMA")
+        officer = issue_token(store, "officer", days=1).token
+    server = LiveServer(str(path))
+    yield server, path, officer
+    server.stop()
+
+
+def _photo() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (180, 120, 40)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _until(page: Any, script: str, *, timeout_s: float = 60) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = page.evaluate(f"() => {{ {script} }}")
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"the page never satisfied: {script}")
+
+
+def _fill_spot_report(page: Any, tmp_path: Path) -> None:
+    page.click("button[data-form=eo_spot_report]")
+    page.get_by_role("button", name="Get location").click()
+    page.get_by_role("button", name="Save location").click()
+    page.click("label.value-option:has-text('anti-personnel mine')")
+    page.get_by_label("Device model, e.g. PMN-2, TM-62M, PMN-E").fill("PMN-2")
+    date = page.locator(".question-container:has-text('Date found') input").first
+    date.fill("05/02/2024")
+    date.press("Enter")
+    photo = tmp_path / "pmn2.jpg"
+    photo.write_bytes(_photo())
+    question = ".question-container:has-text('Photo of the item')"
+    page.locator(f"{question} input[type=file]").set_input_files(photo)
+    page.wait_for_selector(f"{question} img", timeout=30_000)  # the photo is read and reduced before Send
+
+
+def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(
+    served: tuple[LiveServer, Path, str], tmp_path: Path
+) -> None:
+    executable = _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    server, path, officer_token = served
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(
+            geolocation={"latitude": LAT, "longitude": LON, "accuracy": 5}, permissions=["geolocation"]
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{server.url}/field/")
+            page.fill("input[name=name]", "field1")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("text=Sign in")
+            page.wait_for_selector("button[data-form=eo_spot_report]", timeout=60_000)
+            context.set_offline(True)
+            _fill_spot_report(page, tmp_path)
+            page.get_by_role("button", name="Send").click()
+            _until(page, "return document.body.textContent.includes('offline; 1 waiting to be sent');")
+            with open_store(path) as store:
+                assert store.list_documents(FORM_SUBMISSIONS) == []  # nothing reached the server
+            context.set_offline(False)
+            _until(page, "return document.body.textContent.includes('; 0 waiting to be sent');", timeout_s=90)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "field.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert not errors
+    with open_store(path) as store:
+        [instance] = store.list_documents(FORM_SUBMISSIONS)
+        kept = store.load_document(FORM_SUBMISSIONS, instance)
+        [photo_key] = store.list_files(FORM_FILES)
+        assert store.load_file(FORM_FILES, photo_key).size > 0
+        officer = authenticate_token(store, officer_token)
+        report = show_report(store, officer, kept["report_id"]).report
+        assert (report["status"], report["author"], report["kind"]) == ("submitted", "field1", "finds")
+        [find_id] = approve_form_submission(store, officer, instance)["applied"]["finds"]
+        find = store.get("finds", find_id)
+        history = store.history("finds", find_id)
+    assert (find["category"], find["model"]) == ("AP", "PMN-2")
+    assert (round(find["geometry"].x, 4), round(find["geometry"].y, 4)) == (LON, LAT)
+    assert list(history["author"]) == ["field1"]
