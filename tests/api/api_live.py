@@ -74,14 +74,19 @@ class LiveServer:
 
 
 def add_accounts(url: str) -> dict[str, str]:
-    """An authority with a viewer and a verifier in the store at ``url``; their API tokens by user name."""
-    from mineaction.access import add_organisation, add_user, issue_token
+    """An authority with a viewer and a verifier in the store at ``url``; their API tokens by user name.
+
+    A store that has them already (a session fixture set up again for another back end's turn) gets new
+    tokens only.
+    """
+    from mineaction.access import add_organisation, add_user, issue_token, list_users
     from mineaction.store import open_store
 
     with open_store(url) as store:
-        add_organisation(store, "ANAMA", kind="authority", name="National mine action agency")
-        add_user(store, "analyst", role="viewer", organisation="ANAMA")
-        add_user(store, "officer", role="verifier", organisation="ANAMA")
+        if "analyst" not in {user.name for user in list_users(store)}:
+            add_organisation(store, "ANAMA", kind="authority", name="National mine action agency")
+            add_user(store, "analyst", role="viewer", organisation="ANAMA")
+            add_user(store, "officer", role="verifier", organisation="ANAMA")
         return {user: issue_token(store, user, days=1).token for user in ("analyst", "officer")}
 
 

@@ -330,6 +330,7 @@ def _document(state: Any, writes: bool) -> dict[str, Any]:
         extra = build(state)
         components["schemas"].update(extra.pop("x-schemas", {}))
         paths.update(extra)
+    _document_write_limit(paths)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -351,3 +352,12 @@ def openapi_document(state: Any, root: str) -> dict[str, Any]:
     document = dict(_document(state, True))
     document["servers"] = [{"url": root}]
     return document
+
+
+def _document_write_limit(paths: dict[str, Any]) -> None:
+    """Every write operation may answer 429: each one spends the caller's writes a minute (``api.deps``)."""
+    too_many = error_responses("429")
+    for operations in paths.values():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch", "delete"):
+                operation["responses"] = {**too_many, **operation["responses"]}
