@@ -8,22 +8,20 @@ import io
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.api_live import LiveServer
-from mineaction.access import add_organisation, add_user, authenticate_token, issue_token
-from mineaction.store import init_store, open_store
+from mineaction.access import authenticate_token
+from mineaction.store import open_store
 from mineaction.workflows import FORM_FILES, FORM_SUBMISSIONS, approve_form_submission, show_report
 
+from .conftest import PASSWORD, Field
 from .filled import LAT, LON
 
-pytestmark = pytest.mark.slow  # a server start and a browser (about a minute on a loaded 2-core machine)
+pytestmark = pytest.mark.slow  # a browser, and the forms' server (conftest.py)
 
-PASSWORD = "field-team-passphrase-7Qx!"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -39,20 +37,6 @@ def _chromium_or_skip() -> str:
     if os.environ.get("MINEACTION_REQUIRE_BROWSER") == "1":
         pytest.fail(f"browser test required but {reason}")
     pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path, str]]:
-    path = tmp_path_factory.mktemp("field-page") / "field.gpkg"
-    with init_store(path) as store:
-        add_organisation(store, "ANAMA", kind="authority")
-        add_organisation(store, "HALO", kind="operator")
-        add_user(store, "field1", role="data_entry", organisation="HALO", password=PASSWORD)
-        add_user(store, "officer", role="verifier", organisation="ANAMA")
-        officer = issue_token(store, "officer", days=1).token
-    server = LiveServer(str(path))
-    yield server, path, officer
-    server.stop()
 
 
 def _photo() -> bytes:
@@ -89,13 +73,13 @@ def _fill_spot_report(page: Any, tmp_path: Path) -> None:
     page.wait_for_selector(f"{question} img", timeout=30_000)  # the photo is read and reduced before Send
 
 
-def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(
-    served: tuple[LiveServer, Path, str], tmp_path: Path
-) -> None:
+def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(field: Field, tmp_path: Path) -> None:
     executable = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
-    server, path, officer_token = served
+    server, path, officer_token = field.server, field.store, field.tokens["officer"]
+    with open_store(path) as store:
+        forms_before, files_before = store.list_documents(FORM_SUBMISSIONS), store.list_files(FORM_FILES)
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
         context = browser.new_context(
@@ -115,7 +99,7 @@ def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(
             page.get_by_role("button", name="Send").click()
             _until(page, "return document.body.textContent.includes('offline; 1 waiting to be sent');")
             with open_store(path) as store:
-                assert store.list_documents(FORM_SUBMISSIONS) == []  # nothing reached the server
+                assert store.list_documents(FORM_SUBMISSIONS) == forms_before  # nothing reached the server
             context.set_offline(False)
             _until(page, "return document.body.textContent.includes('; 0 waiting to be sent');", timeout_s=90)
         except Exception:
@@ -125,9 +109,9 @@ def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(
             browser.close()
     assert not errors
     with open_store(path) as store:
-        [instance] = store.list_documents(FORM_SUBMISSIONS)
+        [instance] = [k for k in store.list_documents(FORM_SUBMISSIONS) if k not in forms_before]
         kept = store.load_document(FORM_SUBMISSIONS, instance)
-        [photo_key] = store.list_files(FORM_FILES)
+        [photo_key] = [k for k in store.list_files(FORM_FILES) if k not in files_before]
         assert store.load_file(FORM_FILES, photo_key).size > 0
         officer = authenticate_token(store, officer_token)
         report = show_report(store, officer, kept["report_id"]).report
