@@ -200,6 +200,16 @@ def store_of() -> Iterator[Any]:
 def people_store(tmp_path: Path) -> str:
     """A GeoPackage store holding the example risk education report and victim assistance register
     (examples/, illustrative), two settlements they name, two accidents and their two survivors."""
+    return _people_store(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_people_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``people_store`` shared by the tests of one module."""
+    return _people_store(tmp_path_factory.mktemp("people"))
+
+
+def _people_store(tmp_path: Path) -> str:
     import geopandas as gpd
     import pandas as pd
     import shapely
