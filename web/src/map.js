@@ -337,9 +337,10 @@ function recordKind(id) {
 }
 
 export async function renderMap(main, record = "") {
-  const [span, assessment, districts] = await Promise.all([
+  // The records' measured accuracy colours them when it comes; the map does not wait for it.
+  const assessment = can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null;
+  const [span, districts] = await Promise.all([
     getJSON("/history-span").catch(() => null),
-    can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null,
     getJSON("/collections/admin_areas/items?limit=1000&level=district").catch(() => ({ features: [] })),
   ]);
   if (!main.isConnected) return; // another view was chosen while the data came
@@ -355,7 +356,7 @@ export async function renderMap(main, record = "") {
   const bounds = districts.features?.length ? featureBounds(districts.features) : [[46.0, 39.0], [47.5, 40.4]];
   const map = new maplibregl.Map({
     container: mapBox,
-    style: mapStyle(accuracyColour(assessment?.records || [])),
+    style: mapStyle(accuracyColour([])),
     bounds,
     fitBoundsOptions: { padding: 20 },
     attributionControl: false,
@@ -379,6 +380,7 @@ export async function renderMap(main, record = "") {
     const kind = record && recordKind(record.toUpperCase());
     if (kind) showRecord(kind, record.toUpperCase(), { fly: true });
   });
+  colourRecords(map, assessment);
   map.once("idle", () => {
     window.mineactionFirstIdle = performance.now();
   });
@@ -386,6 +388,20 @@ export async function renderMap(main, record = "") {
     map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
     map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
   }
+}
+
+/** Colour the minefield records by their measured accuracy once the assessment has come. */
+async function colourRecords(map, pending) {
+  const assessment = await pending;
+  if (!assessment || state.map !== map) return;
+  const colour = accuracyColour(assessment.records || []);
+  const apply = () => {
+    if (state.map !== map || !map.getLayer("minefield_records-fill")) return;
+    map.setPaintProperty("minefield_records-fill", "fill-color", colour);
+    map.setPaintProperty("minefield_records-line", "line-color", colour);
+  };
+  if (map.isStyleLoaded()) apply();
+  else map.once("load", apply);
 }
 
 function featureBounds(features) {
