@@ -57,7 +57,9 @@ def _outcome(done: subprocess.CompletedProcess[str] | None, changed: bool) -> st
 
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str] | None:
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(  # a hostile file's bytes may reach the output: never stop on them
+            command, capture_output=True, text=True, errors="replace", timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         return None
 
