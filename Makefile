@@ -32,7 +32,7 @@ demo: install
 	@echo "Anonymous clients see the public collections; for the rest make an account and a token (docs/server.md)."
 
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadscope --durations=25
 
 check: install
 	$(BIN)/ruff format --check src tests benchmarks
