@@ -7,13 +7,14 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, w
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { keepOffline } from "./offline.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "src", "mineaction", "web", "static");
 const tests = join(here, "..", "tests", "web");
 
 export function inputs() {
-  const files = ["package.json", "package-lock.json", "build.mjs"];
+  const files = ["package.json", "package-lock.json", "build.mjs", "offline.mjs"];
   for (const folder of ["src", "messages"]) {
     for (const name of readdirSync(join(here, folder)).sort()) {
       if (statSync(join(here, folder, name)).isFile()) files.push(`${folder}/${name}`);
@@ -34,6 +35,12 @@ await esbuild.build({
   outfile: join(out, "dashboard.js"),
   logLevel: "warning",
 });
+keepOffline(join(out, "dashboard.js"), [
+  ["https://maplibre.org/", "#"], // the logo's and the attribution's link
+  ["https://maplibre.invalid/", "http://127.0.0.1/"], // only a base for parsing relative links
+  ["https://wiki.openstreetmap.org/wiki/This_map_requires_WebGL", "the browser's WebGL2 settings"],
+  ["https://github.com/mapbox/mapbox-gl-js/issues/2907", "mapbox-gl-js issue 2907"],
+]);
 await esbuild.build({
   entryPoints: [join(here, "src", "dashboard.css")],
   bundle: true,
@@ -43,6 +50,10 @@ await esbuild.build({
 });
 const maplibre = join(here, "node_modules", "maplibre-gl", "dist");
 copyFileSync(join(maplibre, "maplibre-gl-worker.mjs"), join(out, "maplibre-gl-worker.mjs"));
+keepOffline(join(out, "maplibre-gl-worker.mjs"), [
+  ["https://github.com/maplibre/maplibre-gl-js/blob/v6.17.0/LICENSE.txt", "LICENSE.maplibre-gl.txt beside this file"],
+  ["https://github.com/mapbox/mapbox-gl-js/issues/2907", "mapbox-gl-js issue 2907"],
+]);
 copyFileSync(join(here, "node_modules", "maplibre-gl", "LICENSE.txt"), join(out, "LICENSE.maplibre-gl.txt"));
 copyFileSync(join(here, "node_modules", "echarts", "LICENSE"), join(out, "LICENSE.echarts.txt"));
 copyFileSync(join(here, "src", "index.html"), join(out, "index.html"));
