@@ -137,8 +137,8 @@ def _prepare(url: str) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         tokens = {role: issue_token(store, name, days=1).token for role, (name, _) in USERS.items()}
         written = store.write("finds", _finds(1 + 2 * len(ROLES), 0), author="bob", reason="OPB's finds")
         found = list(written.inserted)
-        area = gpd.GeoDataFrame({"hazard_kind": ["SHA"], "status": ["open"]}, geometry=[shapely.box(46.5, 39.5, 46.6,
-                                39.6)], crs=4326)  # fmt: skip
+        box = shapely.box(46.5, 39.5, 46.6, 39.6)
+        area = gpd.GeoDataFrame({"hazard_kind": ["SHA"], "status": ["open"]}, geometry=[box], crs=4326)
         store.write("hazardous_areas", validate_frame(area, "hazardous_areas").frame, author="t", reason="t")
         reports = [
             submit_report(store, OTHER, "finds", _finds(1, 100 + i), source_ref=f"opb-{i}").report_id
