@@ -266,3 +266,21 @@ def tiny_twin() -> Any:
     from mineaction.simulate import simulate
 
     return simulate(scale="tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium for the Playwright tests (never a downloaded browser); the tests skip without it,
+    or fail when MINEACTION_REQUIRE_BROWSER=1 (as in CI)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reason = "the playwright package is not installed (make install installs it)"
+    else:
+        found = shutil.which("chromium") or shutil.which("chromium-browser")
+        if found:
+            return found
+        reason = "no chromium binary (Debian package chromium; .ci/run installs it)"
+    if os.environ.get("MINEACTION_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser test required but {reason}")
+    pytest.skip(reason)

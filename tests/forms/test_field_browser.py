@@ -5,8 +5,6 @@ one submitted report with its photo, and once approved is a find in the record w
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -21,22 +19,6 @@ from .conftest import PASSWORD, Field
 from .filled import LAT, LON
 
 pytestmark = pytest.mark.slow  # a browser, and the forms' server (conftest.py)
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _chromium_or_skip() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reason = "the playwright package is not installed (make install installs it)"
-    else:
-        if CHROMIUM:
-            return CHROMIUM
-        reason = "no chromium binary (Debian package chromium; .ci/run installs it)"
-    if os.environ.get("MINEACTION_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser test required but {reason}")
-    pytest.skip(reason)
 
 
 def _photo() -> bytes:
@@ -73,8 +55,10 @@ def _fill_spot_report(page: Any, tmp_path: Path) -> None:
     page.wait_for_selector(f"{question} img", timeout=30_000)  # the photo is read and reduced before Send
 
 
-def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(field: Field, tmp_path: Path) -> None:
-    executable = _chromium_or_skip()
+def test_a_spot_report_filled_offline_is_sent_when_the_network_is_back(
+    field: Field, tmp_path: Path, chromium: str
+) -> None:
+    executable = chromium
     from playwright.sync_api import sync_playwright
 
     server, path, officer_token = field.server, field.store, field.tokens["officer"]

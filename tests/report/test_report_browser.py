@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # A fresh profile and no background services: the page alone decides what is requested.
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -21,20 +18,6 @@ BROWSER_ARGS = [
 ]
 
 
-def _browser_or_skip() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reason = "the playwright package is not installed (make install installs it)"
-    else:
-        if CHROMIUM:
-            return CHROMIUM
-        reason = "no chromium binary (Debian package chromium; .ci/run installs it)"
-    if os.environ.get("MINEACTION_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser test required but {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mineaction.demo import run_demo
@@ -45,8 +28,8 @@ def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_report_renders_every_figure_offline(report_page: Path, tmp_path: Path) -> None:
-    executable = _browser_or_skip()
+def test_report_renders_every_figure_offline(report_page: Path, tmp_path: Path, chromium: str) -> None:
+    executable = chromium
     from playwright.sync_api import sync_playwright
 
     requested: list[str] = []

@@ -6,8 +6,6 @@ history, and in Azerbaijani or Russian no English string of the interface is lef
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +32,6 @@ VIEWS = (
     "quality",
     "approvals",
 )
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # A fresh profile and no background services: the page alone decides what is requested. SwiftShader draws
 # the map's WebGL without a GPU.
 BROWSER_ARGS = [
@@ -48,20 +45,6 @@ BROWSER_ARGS = [
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
-
-
-def _browser_or_skip() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reason = "the playwright package is not installed (make install installs it)"
-    else:
-        if CHROMIUM:
-            return CHROMIUM
-        reason = "no chromium binary (Debian package chromium; .ci/run installs it)"
-    if os.environ.get("MINEACTION_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser test required but {reason}")
-    pytest.skip(reason)
 
 
 class Watched:
@@ -120,8 +103,8 @@ class Watched:
 
 
 @pytest.fixture(scope="module")
-def browser(dashboard: tuple[Any, Accounts]) -> Iterator[tuple[Any, str, Accounts]]:
-    executable = _browser_or_skip()
+def browser(dashboard: tuple[Any, Accounts], chromium: str) -> Iterator[tuple[Any, str, Accounts]]:
+    executable = chromium
     from playwright.sync_api import sync_playwright
 
     server, accounts = dashboard
