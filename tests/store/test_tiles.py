@@ -1,6 +1,6 @@
 """Vector tiles of the store (``store.tiles``) on every back end, read back by GDAL's MVT driver: the right
 records, properties and positions, polygons with holes, the record as known on a past date, thinning of
-points at low zoom, and clear errors for tiles that cannot exist."""
+points at low zoom, cached tiles made again after a write, and clear errors for tiles that cannot exist."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ import shapely
 
 from mineaction.errors import InputError, NotFoundError
 from mineaction.store.mvt import encode_layer
-from mineaction.store.tiles import TileQuery, history_span, read_tile, tile_bounds_lonlat
+from mineaction.store.tiles import (
+    TileCache,
+    TileQuery,
+    cached_tile,
+    history_span,
+    read_tile,
+    tile_bounds_lonlat,
+)
 
 ZOOM = 10
 
@@ -149,6 +156,37 @@ def test_finds_a_few_pixels_apart_are_drawn_once_at_the_national_view(store: obj
     assert national["id"].tolist() == ["EO-000001"]
     close = _read(tmp_path, read_tile(store, TileQuery("finds", 12, *near)), 12, *near, "finds")
     assert sorted(close["id"]) == ["EO-000001", "EO-000002"]
+
+
+def test_a_cached_tile_is_made_again_after_a_write(store: object, tmp_path: Path) -> None:
+    _finds(store)
+    x, y = _tile_of(46.95, 39.53, ZOOM)
+    query = TileQuery("finds", ZOOM, x, y)
+    cache = TileCache()
+    first = cached_tile(store, query, cache, scope="viewer")
+    if store.last_change("finds") is not None:  # type: ignore[attr-defined]  # (None: PostGIS mid-write)
+        assert cached_tile(store, query, cache, scope="viewer") is first
+        assert cache.hits == 1
+    _write(
+        store,
+        "finds",
+        {
+            "id": ["EO-000002"],
+            "category": ["AP"],
+            "found_on": ["2022-07-15"],
+            "recorded_at": ["2024-01-02T00:00:00Z"],
+        },
+        [shapely.Point(46.97, 39.52)],
+    )
+    moved = _read(tmp_path, cached_tile(store, query, cache, scope="viewer").body, ZOOM, x, y, "finds")
+    where = moved.set_index("id").geometry.set_crs("EPSG:3857", allow_override=True).to_crs("EPSG:4326")
+    assert where["EO-000002"].distance(shapely.Point(46.97, 39.52)) < 1e-3
+    assert moved.set_index("id")["category"]["EO-000002"] == "AP"
+    store.delete("finds", ["EO-000003"], author="test", reason="SIMULATED tiles test")  # type: ignore[attr-defined]
+    left = _read(
+        tmp_path / "after", cached_tile(store, query, cache, scope="viewer").body, ZOOM, x, y, "finds"
+    )
+    assert sorted(left["id"]) == ["EO-000001", "EO-000002"]
 
 
 def test_empty_tiles_and_impossible_ones(store: object) -> None:

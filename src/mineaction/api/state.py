@@ -1,5 +1,7 @@
 """What one server process holds: its settings, the store pool, the CRSs it offers and the collections it
-publishes. Nothing here changes while the process runs; sessions, jobs and limits live in the store.
+publishes, and its cache of made vector tiles (keyed by the store's last change, so it never holds a tile
+older than the record). Nothing else here changes while the process runs; sessions, jobs and limits live in
+the store.
 
 Collections are an explicit allowlist: the domain's kinds of record (``mineaction.domain.schema.ENTITIES``),
 never raw tables (no history, settings, documents, accounts or tokens). Personal fields are never part of a
@@ -8,7 +10,7 @@ feature; who may read which collection is the access rules' decision (``mineacti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -17,6 +19,7 @@ from mineaction.domain.schema import ENTITIES, EntitySchema
 from mineaction.errors import NotFoundError
 from mineaction.settings import Settings
 from mineaction.store.pool import StorePool
+from mineaction.store.tiles import TileCache
 
 __all__ = ["COLLECTION_TITLES", "ServerState"]
 
@@ -69,6 +72,7 @@ class ServerState:
     pool: StorePool
     crs: CrsSet
     simulated: bool = False
+    tiles: TileCache = field(default_factory=TileCache)
 
     @classmethod
     def start(cls, settings: Settings, pool: StorePool) -> ServerState:

@@ -72,6 +72,15 @@ class Store(ABC):
     def counts(self) -> dict[str, int]:
         """Number of live records of every kind, all kinds listed (0 when empty)."""
 
+    def last_change(self, kind: str) -> int | None:
+        """A number that grows with every change to the records of ``kind`` (an insert, update or delete),
+        for caches of what is made from them; None when it cannot be told now (then cache nothing).
+
+        Read it before what it keys: a change landing in between then leaves a newer entry under an older
+        number, never an older entry under a newer one.
+        """
+        return None
+
     @abstractmethod
     def history(
         self, kind: str, record_id: str | None = None, *, include_personal: bool = False

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import shapely
 
-from mineaction.domain.schema import EntitySchema, Field
+from mineaction.domain.schema import EntitySchema, Field, entity
 from mineaction.errors import StoreError
 from mineaction.store.codec import EncodedFrame
 from mineaction.store.sql import SQLStore
@@ -99,6 +99,21 @@ class PostGISStore(SQLStore):
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION mineaction_append_only()"
         )
+
+    def last_change(self, kind: str) -> int | None:
+        """The latest revision of the kind's history, or None while any transaction that may write is open.
+
+        Revisions are numbered when written, not when committed: a transaction numbered 7 may commit after
+        one numbered 8, and the latest revision would not change with it. With no transaction holding an id
+        (``pg_current_snapshot()`` lists none in progress), every revision numbered so far is settled and
+        the next change gets a higher number.
+        """
+        table = entity(kind).table
+        row = self.query(
+            f"SELECT COALESCE(MAX(revision), 0), "
+            f"NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot())) FROM {table}_history"
+        )[0]
+        return int(row[0]) if row[1] else None
 
     def instant_placeholder(self) -> str:
         return "CAST(? AS TIMESTAMPTZ)"

@@ -549,6 +549,12 @@ class SQLStore(StoredFiles, Store):
                 "UPDATE mineaction_counters SET next_number = ? WHERE kind = ?", (plan.next_number, k)
             )
 
+    def last_change(self, kind: str) -> int | None:
+        """The latest revision of the kind's history (append-only, one revision per change; the key's
+        index answers without a scan)."""
+        table = entity(kind).table
+        return int(self.query(f"SELECT COALESCE(MAX(revision), 0) FROM {table}_history")[0][0])
+
     def _last_revision(self, schema: EntitySchema) -> int | None:
         """The latest revision of a kind with personal fields (None for the other kinds)."""
         if not personal_fields(schema):

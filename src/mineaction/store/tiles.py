@@ -12,12 +12,18 @@ is one tile unit, and ``COARSE_CELL`` units (4 screen pixels, about the size of 
 zoom ``COARSE_BELOW_ZOOM``, so 100,000 finds make a light tile at the national view.
 
 Tiles read the current table, or the history rebuilt at ``as_of`` (as ``store.features`` does), so an
-approved edit is in the next tile asked for.
+approved edit is in the next tile asked for. ``cached_tile`` keeps made tiles in a ``TileCache`` keyed by the
+tile, ``as_of``, the caller's scope and the kind's last change (``Store.last_change``): a tile asked for again
+costs a dictionary look-up, and any change to the kind's records makes a new key, so the next tile is made
+afresh from the changed record.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
@@ -39,7 +45,10 @@ __all__ = [
     "MAX_ZOOM",
     "THIN_BELOW_ZOOM",
     "TILE_PROPERTIES",
+    "MadeTile",
+    "TileCache",
     "TileQuery",
+    "cached_tile",
     "history_span",
     "read_tile",
     "tile_bounds_lonlat",
@@ -125,6 +134,70 @@ def read_tile(store: Any, query: TileQuery) -> bytes:
     if isinstance(store, PostGISStore):
         return _postgis_tile(store, schema, query)
     return _python_tile(store, schema, query)
+
+
+@dataclass(frozen=True)
+class MadeTile:
+    """A tile's bytes (b"" when no record lies in it) and its entity tag (a quoted hash of the bytes)."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> MadeTile:
+        return cls(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+class TileCache:
+    """Made tiles, the least recently used dropped first past ``budget_bytes``; safe across threads."""
+
+    def __init__(self, *, budget_bytes: int = 64 * 2**20) -> None:
+        self.budget_bytes = budget_bytes
+        self.size_bytes = 0
+        self.hits = 0
+        self.misses = 0
+        self._tiles: OrderedDict[tuple[Any, ...], MadeTile] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> MadeTile | None:
+        with self._lock:
+            tile = self._tiles.get(key)
+            if tile is None:
+                self.misses += 1
+                return None
+            self._tiles.move_to_end(key)
+            self.hits += 1
+            return tile
+
+    def put(self, key: tuple[Any, ...], tile: MadeTile) -> None:
+        with self._lock:
+            old = self._tiles.pop(key, None)
+            self.size_bytes += len(tile.body) - (len(old.body) if old else 0)
+            self._tiles[key] = tile
+            while self.size_bytes > self.budget_bytes and self._tiles:
+                _, dropped = self._tiles.popitem(last=False)
+                self.size_bytes -= len(dropped.body)
+
+
+def cached_tile(store: Any, query: TileQuery, cache: TileCache, *, scope: str = "") -> MadeTile:
+    """The tile of ``query`` from ``cache``, or made by ``read_tile`` and kept there.
+
+    The key holds ``scope`` (who may see what: the caller's role, so that no tile made for one kind of
+    caller is given to another) and the kind's ``Store.last_change``, read before the tile is made: a change
+    landing while the tile is made can only leave the newer tile under the older number, which nobody asks
+    for again. Nothing is cached while the store cannot tell its last change (None).
+    """
+    query.check()
+    change = store.last_change(query.kind)
+    if change is None:
+        return MadeTile.of(read_tile(store, query))
+    as_of = None if query.as_of is None else query.as_of.isoformat()
+    key = (query.kind, query.z, query.x, query.y, as_of, change, scope)
+    tile = cache.get(key)
+    if tile is None:
+        tile = MadeTile.of(read_tile(store, query))
+        cache.put(key, tile)
+    return tile
 
 
 # --- PostGIS: ST_AsMVT -----------------------------------------------------------------------------------
