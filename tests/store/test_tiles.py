@@ -136,26 +136,55 @@ def test_points_on_one_tile_unit_are_drawn_once_at_low_zoom(store: object, tmp_p
         {"id": ["EO-000001", "EO-000002"], "category": ["AP", "AP"], "found_on": ["2022-01-01"] * 2},
         [shapely.Point(46.95, 39.55), shapely.Point(46.95001, 39.55001)],  # about 1.4 m apart
     )
-    low, high = _tile_of(46.95, 39.55, 8), _tile_of(46.95, 39.55, 16)
-    assert _read(tmp_path, read_tile(store, TileQuery("finds", 8, *low)), 8, *low, "finds")[
+    low, high = _tile_of(46.95, 39.55, 10), _tile_of(46.95, 39.55, 16)
+    assert _read(tmp_path, read_tile(store, TileQuery("finds", 10, *low)), 10, *low, "finds")[
         "id"
     ].tolist() == ["EO-000001"]
     near = _read(tmp_path, read_tile(store, TileQuery("finds", 16, *high)), 16, *high, "finds")
     assert sorted(near["id"]) == ["EO-000001", "EO-000002"]
 
 
-def test_finds_a_few_pixels_apart_are_drawn_once_at_the_national_view(store: object, tmp_path: Path) -> None:
+def test_finds_a_few_pixels_apart_are_drawn_once_at_a_region_s_view(store: object, tmp_path: Path) -> None:
     _write(
         store,
         "finds",
         {"id": ["EO-000001", "EO-000002"], "category": ["AP", "AT"], "found_on": ["2022-01-01"] * 2},
-        [shapely.Point(46.9512, 39.5512), shapely.Point(46.9522, 39.5517)],  # about 100 m apart
+        [shapely.Point(46.9516, 39.5514), shapely.Point(46.9522, 39.5517)],  # about 60 m apart
     )
-    far, near = _tile_of(46.95, 39.55, 8), _tile_of(46.95, 39.55, 12)
-    national = _read(tmp_path, read_tile(store, TileQuery("finds", 8, *far)), 8, *far, "finds")
+    far, near = _tile_of(46.95, 39.55, 10), _tile_of(46.95, 39.55, 12)
+    national = _read(tmp_path, read_tile(store, TileQuery("finds", 10, *far)), 10, *far, "finds")
     assert national["id"].tolist() == ["EO-000001"]
     close = _read(tmp_path, read_tile(store, TileQuery("finds", 12, *near)), 12, *near, "finds")
     assert sorted(close["id"]) == ["EO-000001", "EO-000002"]
+
+
+def test_finds_at_the_national_view_are_counts_per_cell_that_sum_to_the_finds(
+    store: object, tmp_path: Path
+) -> None:
+    close = [
+        shapely.Point(46.9512, 39.5512),
+        shapely.Point(46.9522, 39.5517),
+        shapely.Point(46.9515, 39.5509),
+    ]
+    _write(
+        store,
+        "finds",
+        {
+            "id": [f"EO-00000{i}" for i in range(1, 6)],
+            "category": ["AT", "AP", "AP", "UXO", "AT"],
+            "found_on": ["2022-01-01"] * 5,
+        },
+        [*close, shapely.Point(46.60, 39.80), shapely.Point(46.99, 39.53)],
+    )
+    x, y = _tile_of(46.95, 39.55, 8)
+    cells = _read(tmp_path, read_tile(store, TileQuery("finds", 8, x, y)), 8, x, y, "finds")
+    assert "id" not in cells.columns  # no record's fields at this zoom, only how many lie where
+    assert cells["count"].sum() == 5
+    assert sorted(cells["count"]) == [1, 1, 3]
+    assert cells.loc[cells["count"] == 3, "category"].tolist() == ["AP"]  # the cell's most common category
+    at_ten = _tile_of(46.95, 39.55, 10)
+    finds = _read(tmp_path, read_tile(store, TileQuery("finds", 10, *at_ten)), 10, *at_ten, "finds")
+    assert "EO-000001" in finds["id"].tolist()  # from zoom 10 the records themselves
 
 
 def test_a_cached_tile_is_made_again_after_a_write(store: object, tmp_path: Path) -> None:

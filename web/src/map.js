@@ -56,6 +56,7 @@ function accuracyColour(records) {
 }
 
 function styleLayers(accuracy) {
+  const counted = ["interpolate", ["linear"], ["get", "count"], 1, 1.5, 10, 3, 100, 6, 1000, 10];
   const category = ["match", ["get", "category"], "AP", COLOURS.AP, "AT", COLOURS.AT, "UXO", COLOURS.UXO, COLOURS.other];
   const status = ["match", ["get", "status"], "open", COLOURS.open, "in_progress", COLOURS.in_progress, COLOURS.released];
   const context = ["match", ["get", "layer_kind"], "river", "#1f6fb2", "water", "#1f6fb2", "front_line", "#8b0000", "area_of_interest", "#444444", "#8a8a8a"];
@@ -82,7 +83,8 @@ function styleLayers(accuracy) {
       { id: "assets-circle", type: "circle", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#ffffff", "circle-stroke-color": "#333333", "circle-stroke-width": 1.5 } },
     ],
     finds: [
-      { id: "finds-circle", type: "circle", paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 1.5, 14, 4], "circle-color": category, "circle-opacity": 0.85 } },
+      // Below zoom 10 the tiles hold counts per cell (a "count" property): circles sized by how many finds.
+      { id: "finds-circle", type: "circle", paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, ["case", ["has", "count"], counted, 1.5], 14, ["case", ["has", "count"], counted, 4]], "circle-color": category, "circle-opacity": 0.85 } },
     ],
     accidents: [
       { id: "accidents-circle", type: "circle", paint: { "circle-radius": 6, "circle-color": "#111111", "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } },
@@ -164,6 +166,7 @@ function legend() {
       swatch("AP", vocab("device_category", "AP")),
       swatch("AT", vocab("device_category", "AT")),
       swatch("UXO", vocab("device_category", "UXO")),
+      el("li", { class: "note" }, `${t("layer.finds")}: ${t("legend.find_counts")}`),
       swatch("accident", t("layer.accidents")),
     ),
   );
@@ -298,7 +301,9 @@ function onClick(event) {
   const found = state.map.queryRenderedFeatures(box, { layers });
   if (!found.length) return;
   const feature = found[0];
-  showRecord(feature.sourceLayer, feature.properties.id);
+  // A cell of finds counted at the national view has no record of its own: zoom in to its finds.
+  if (!feature.properties.id) state.map.easeTo({ center: event.lngLat, zoom: Math.max(state.map.getZoom() + 2, 10) });
+  else showRecord(feature.sourceLayer, feature.properties.id);
 }
 
 function districtLabels(collection) {
@@ -337,21 +342,21 @@ function recordKind(id) {
 }
 
 export async function renderMap(main, record = "") {
-  // The records' measured accuracy colours them when it comes; the map does not wait for it.
+  maplibregl.prewarm(); // the map's workers load while the districts come
+  // The records' measured accuracy colours them when it comes, the time slider its span: the map waits for
+  // neither, only for the districts that frame its first view.
   const assessment = can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null;
-  const [span, districts] = await Promise.all([
-    getJSON("/history-span").catch(() => null),
-    getJSON("/collections/admin_areas/items?limit=1000&level=district").catch(() => ({ features: [] })),
-  ]);
+  const span = getJSON("/history-span").catch(() => null);
+  const districts = await getJSON("/collections/admin_areas/items?limit=1000&level=district").catch(() => ({ features: [] }));
   if (!main.isConnected) return; // another view was chosen while the data came
-  state.span = span;
+  const slider = el("div", { class: "slider" });
   const mapBox = el("div", { id: "map", class: "map", role: "region", "aria-label": t("map.label") });
   state.panel = el("aside", { class: "feature-panel", "aria-labelledby": "panel-title", "aria-live": "polite" },
     el("h2", { id: "panel-title", class: "visually-hidden" }, t("map.feature")),
     el("p", { class: "note" }, t("map.feature_hint")));
   main.append(el("div", { class: "map-layout" },
     el("div", { class: "map-side" }, findRecord(), layerControls(), legend()),
-    el("div", { class: "map-main" }, timeSlider(), mapBox),
+    el("div", { class: "map-main" }, slider, mapBox),
     state.panel));
   const bounds = districts.features?.length ? featureBounds(districts.features) : [[46.0, 39.0], [47.5, 40.4]];
   const map = new maplibregl.Map({
@@ -388,6 +393,8 @@ export async function renderMap(main, record = "") {
     map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
     map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
   }
+  state.span = await span;
+  if (state.map === map) slider.replaceWith(timeSlider());
 }
 
 /** Colour the minefield records by their measured accuracy once the assessment has come. */

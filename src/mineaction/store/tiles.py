@@ -9,7 +9,8 @@ readable ``id`` and the few properties the map styles need (``TILE_PROPERTIES``;
 geometries clipped to the tile with a buffer of ``BUFFER`` units. Below zoom ``THIN_BELOW_ZOOM`` points are
 thinned: of the points in one cell of the tile only the first (by id) is drawn, at its own position; the cell
 is one tile unit, and ``COARSE_CELL`` units (4 screen pixels, about the size of a find's circle there) below
-zoom ``COARSE_BELOW_ZOOM``, so 100,000 finds make a light tile at the national view.
+zoom ``COARSE_BELOW_ZOOM``; below ``store.tilecounts.COUNT_BELOW_ZOOM`` finds are counts per cell instead
+(``store.tilecounts``), so 100,000 finds make a light tile at the national view, made from their points alone.
 
 Tiles read the current table, or the history rebuilt at ``as_of`` (as ``store.features`` does), so an
 approved edit is in the next tile asked for. ``cached_tile`` keeps made tiles in a ``TileCache`` keyed by the
@@ -37,6 +38,7 @@ from mineaction.domain.schema import EntitySchema, entity
 from mineaction.errors import InputError, NotFoundError
 from mineaction.store.codec import parse_cutoff
 from mineaction.store.mvt import EXTENT, encode_layer
+from mineaction.store.tilecounts import COUNTED, counted, postgis_counts, python_counts
 
 __all__ = [
     "BUFFER",
@@ -131,9 +133,36 @@ def read_tile(store: Any, query: TileQuery) -> bytes:
     schema = query.check()
     if schema.geometry is None:
         return b""
+    if schema.geometry == "point" and counted(query.kind, query.z):
+        return _counts_tile(store, schema, query)
     if isinstance(store, PostGISStore):
         return _postgis_tile(store, schema, query)
     return _python_tile(store, schema, query)
+
+
+def _counts_tile(store: Any, schema: EntitySchema, query: TileQuery) -> bytes:
+    """Counts per cell (``store.tilecounts``) made in PostGIS, or from the points read here."""
+    from mineaction.store.gpkg import wkb_from_gpkg
+    from mineaction.store.postgis import PostGISStore
+
+    if isinstance(store, PostGISStore):
+        source, params = _source(schema, query.as_of)
+        return postgis_counts(store, query, source, params, BUFFER)
+    west, _, east, north = _mercator_bounds(query.z, query.x, query.y)
+    scale = EXTENT / (east - west)
+
+    def to_units(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mx, my = _TO_MERCATOR.transform(lon, lat)
+        return (np.asarray(mx) - west) * scale, (north - np.asarray(my)) * scale
+
+    rows = _python_rows(store, schema, query, ("geom", COUNTED[query.kind]))
+    return python_counts(
+        rows,
+        query.kind,
+        to_units,
+        buffer=BUFFER,
+        decode=lambda blobs: shapely.from_wkb([wkb_from_gpkg(b) for b in blobs]),
+    )
 
 
 @dataclass(frozen=True)
@@ -253,19 +282,24 @@ def _source(schema: EntitySchema, as_of: Any) -> tuple[str, tuple[Any, ...]]:
 _TO_MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 
 
-def _python_rows(store: Any, schema: EntitySchema, query: TileQuery) -> list[tuple[Any, ...]]:
+def _python_rows(
+    store: Any, schema: EntitySchema, query: TileQuery, columns: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Rows (``columns``, unordered, else the id, the tile's properties and the geometry, in id order) of the
+    records whose box meets the tile's, buffer included."""
     west, south, east, north = tile_bounds_lonlat(query.z, query.x, query.y, buffer=BUFFER)
     south, north = max(south, -85.06), min(north, 85.06)
-    names = ", ".join(("id", *TILE_PROPERTIES[query.kind], "geom"))
+    names = ", ".join(columns or ("id", *TILE_PROPERTIES[query.kind], "geom"))
+    order = "" if columns else " ORDER BY id"
     if query.as_of is None:
         # The R-tree holds float32 bounds rounded outwards, so the box test keeps every row that may touch.
         sql = (
             f"SELECT {names} FROM {schema.table} WHERE fid IN (SELECT id FROM rtree_{schema.table}_geom "
-            "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) ORDER BY id"
+            f"WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?){order}"
         )
         return list(store.query(sql, [east, west, north, south]))
     source, params = _source(schema, query.as_of)
-    sql = f"SELECT {names} FROM {source} WHERE rn = 1 AND op <> 'delete' AND geom IS NOT NULL ORDER BY id"
+    sql = f"SELECT {names} FROM {source} WHERE rn = 1 AND op <> 'delete' AND geom IS NOT NULL{order}"
     return list(store.query(sql, list(params)))
 
 
