@@ -4,7 +4,7 @@ import { ApiError, loadSession, session, signIn, signOut } from "./api.js";
 import { disposeCharts, mountCharts } from "./charts.js";
 import { el } from "./dom.js";
 import { LANGUAGES, initialLanguage, language, setLanguage, t } from "./i18n.js";
-import { leaveMap, renderMap } from "./map.js";
+import { leaveMap, prepareMap, renderMap } from "./map.js";
 import { NEEDS, VIEWS } from "./views.js";
 
 const ORDER = ["map", "briefing", "accuracy", "outside", "alerts", "release", "casualties", "funding", "plan", "quality", "approvals"];
@@ -115,6 +115,7 @@ async function render() {
 
 async function start() {
   setLanguage(initialLanguage());
+  if (currentView()[0] === "map") prepareMap(); // while the session comes
   await loadSession();
   window.addEventListener("hashchange", () => {
     render().then(() => document.getElementById("main")?.focus());

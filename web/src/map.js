@@ -35,7 +35,7 @@ const TOGGLES = [
 ];
 const CLICKABLE = ["hazardous_areas-fill", "minefield_records-fill", "finds-circle", "accidents-circle", "assets-circle", "activities-fill"];
 
-const state = { map: null, asOf: null, layers: new Map(), panel: null, labels: [], span: null };
+const state = { map: null, asOf: null, layers: new Map(), panel: null, labels: [], span: null, districts: null };
 
 function tileUrl(kind) {
   const query = state.asOf ? `?as_of=${state.asOf}` : "";
@@ -341,13 +341,22 @@ function recordKind(id) {
   return kind && readable(kind) ? kind : null;
 }
 
+const DISTRICTS = "/collections/admin_areas/items?limit=1000&level=district";
+
+/** Start what the map's first view needs (its workers, the districts that frame it) before the session is
+ * known: the page calls this at once when it opens on the map. */
+export function prepareMap() {
+  maplibregl.prewarm();
+  state.districts = getJSON(DISTRICTS).catch(() => ({ features: [] }));
+}
+
 export async function renderMap(main, record = "") {
   maplibregl.prewarm(); // the map's workers load while the districts come
-  // The records' measured accuracy colours them when it comes, the time slider its span: the map waits for
-  // neither, only for the districts that frame its first view.
-  const assessment = can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null;
+  // The time slider's span comes meanwhile: the map waits only for the districts that frame its first view.
   const span = getJSON("/history-span").catch(() => null);
-  const districts = await getJSON("/collections/admin_areas/items?limit=1000&level=district").catch(() => ({ features: [] }));
+  const early = state.districts;
+  state.districts = null;
+  const districts = await (early ?? getJSON(DISTRICTS).catch(() => ({ features: [] })));
   if (!main.isConnected) return; // another view was chosen while the data came
   const slider = el("div", { class: "slider" });
   const mapBox = el("div", { id: "map", class: "map", role: "region", "aria-label": t("map.label") });
@@ -381,13 +390,15 @@ export async function renderMap(main, record = "") {
   map.on("click", onClick);
   map.on("load", () => {
     districtLabels(districts);
-    addAlerts(map);
     const kind = record && recordKind(record.toUpperCase());
     if (kind) showRecord(kind, record.toUpperCase(), { fly: true });
   });
-  colourRecords(map, assessment);
   map.once("idle", () => {
     window.mineactionFirstIdle = performance.now();
+    // Asked for once the first view is drawn: the records' assessment and the alerts are analyses over
+    // every find, and the server makes the first view's tiles sooner without them.
+    addAlerts(map);
+    colourRecords(map, can("read", "minefield_records") ? getJSON("/records/assessment").catch(() => null) : null);
   });
   for (const id of CLICKABLE) {
     map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
