@@ -25,14 +25,18 @@ export function inputs() {
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// The map's first view loads dashboard.js alone (with MapLibre); the other views and ECharts are chunks
+// the page imports when one is first opened.
 await esbuild.build({
-  entryPoints: [join(here, "src", "main.js")],
+  entryPoints: { dashboard: join(here, "src", "main.js") },
   bundle: true,
+  splitting: true,
   format: "esm",
   minify: true,
   legalComments: "linked",
   target: ["es2022"],
-  outfile: join(out, "dashboard.js"),
+  outdir: out,
+  chunkNames: "[name]-[hash]",
   logLevel: "warning",
 });
 keepOffline(join(out, "dashboard.js"), [

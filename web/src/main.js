@@ -1,11 +1,11 @@
 // The dashboard's shell: header (simulated-data banner, language switch, sign-in), the list of views, and
-// the router that draws the view named in the address (#/map, #/briefing, ...).
+// the router that draws the view named in the address (#/map, #/briefing, ...). The views other than the map
+// and their charts (ECharts) are a separate file loaded when one is first opened: the map does not wait
+// for them.
 import { ApiError, loadSession, session, signIn, signOut } from "./api.js";
-import { disposeCharts, mountCharts } from "./charts.js";
 import { el } from "./dom.js";
 import { LANGUAGES, initialLanguage, language, setLanguage, t } from "./i18n.js";
 import { leaveMap, prepareMap, renderMap } from "./map.js";
-import { NEEDS, VIEWS } from "./views.js";
 
 const ORDER = ["map", "briefing", "accuracy", "outside", "alerts", "release", "casualties", "funding", "plan", "quality", "approvals"];
 
@@ -82,6 +82,7 @@ function navigation(active) {
 }
 
 let drawing = 0;
+let charts = null; // the charts module, once a view with charts has been opened
 
 async function render() {
   const ticket = ++drawing;
@@ -89,7 +90,7 @@ async function render() {
   const [name, detail] = currentView();
   document.title = `${t(`view.${name}`)} · ${t("app.title")}`;
   leaveMap();
-  disposeCharts();
+  charts?.disposeCharts();
   const main = el("main", { id: "main", tabindex: "-1" }, el("h1", {}, t(`view.${name}`)));
   if (session.simulated) main.append(el("p", { class: "simulated-view" }, t("app.simulated")));
   const footer = el("footer", {}, el("p", {}, t("app.footer", { version: session.version })), el("p", {}, t("app.source")));
@@ -97,9 +98,13 @@ async function render() {
   const status = el("p", { class: "loading", role: "status" }, t("app.loading"));
   main.append(status);
   try {
-    if (NEEDS[name] && !session.user) throw new ApiError(401);
     if (name === "map") await renderMap(main, detail);
-    else await VIEWS[name](main);
+    else {
+      const { NEEDS, VIEWS } = await import("./views.js");
+      charts = await import("./charts.js");
+      if (NEEDS[name] && !session.user) throw new ApiError(401);
+      await VIEWS[name](main);
+    }
   } catch (error) {
     if (ticket !== drawing) return;
     const denied = error instanceof ApiError && (error.status === 401 || error.status === 403);
@@ -108,7 +113,7 @@ async function render() {
   }
   if (ticket !== drawing) return;
   status.remove();
-  mountCharts();
+  charts?.mountCharts();
   document.body.dataset.view = name;
   document.body.dataset.ready = "true";
 }
