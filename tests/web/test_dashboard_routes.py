@@ -45,6 +45,11 @@ def test_page_and_assets_allow_this_origin_only(dashboard: tuple[object, Account
         f"{url}/dashboard/static/dashboard.js", headers={"If-None-Match": script.headers["etag"]}, timeout=30
     )
     assert again.status_code == 304
+    assert script.headers["content-encoding"] == "gzip"  # httpx accepts gzip and reads it back
+    static = Path(__file__).resolve().parents[2] / "src/mineaction/web/static"
+    chunk = next(p.name for p in static.glob("views-*.js"))  # a chunk named by its content's hash
+    kept = httpx.get(f"{url}/dashboard/static/{chunk}", timeout=30)
+    assert kept.status_code == 200 and "immutable" in kept.headers["cache-control"]
     worker = httpx.get(f"{url}/dashboard/static/maplibre-gl-worker.mjs", timeout=30)
     assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript")
     for sneaky in ("../api/app.py", "..%2F..%2Fsettings.py", "nothing.js"):

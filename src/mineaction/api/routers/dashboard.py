@@ -1,7 +1,9 @@
 """The dashboard: its page and bundled assets (``/dashboard/``), and browser sign-in (``/dashboard/session``).
 
 Everything the page loads comes from this server: the script, styles and map worker are built from npm
-packages into ``mineaction/web/static`` (docs/dashboard.md), and every response of the dashboard carries a
+packages into ``mineaction/web/static`` (docs/dashboard.md), sent gzipped to browsers that accept it (each
+file compressed once per process), the chunks named by their content's hash kept by the browser for a
+year, the rest revalidated by their ETag; and every response of the dashboard carries a
 Content-Security-Policy that allows this origin only, so a page could not reach another host even if it
 tried. Sign-in uses the access package's browser sessions: ``POST /dashboard/session`` checks the password
 (and the second factor of verifiers and administrators) and sets the ``__Host-`` session cookie
@@ -11,9 +13,12 @@ tried. Sign-in uses the access package's browser sessions: ``POST /dashboard/ses
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import json
 import mimetypes
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +53,10 @@ _MEDIA = {
     ".json": "application/json",
 }
 _LOGIN_FIELDS = {"name", "password", "code"}
+_COMPRESSIBLE = {".js", ".mjs", ".css", ".json", ".html", ".txt"}
+_HASHED_NAME = re.compile(
+    r"-[A-Z0-9]{8}\.js$"
+)  # the build's chunks: dashboard.js imports them by these names
 
 router = APIRouter()
 
@@ -84,15 +93,32 @@ def dashboard_page(query: Query) -> Response:
     return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
+@functools.lru_cache(maxsize=64)
+def _asset(path: Path, modified_ns: int) -> tuple[bytes, bytes | None, str]:
+    """A static file's bytes, their gzip (None when it would not be smaller) and its entity tag, read and
+    compressed once per file and version (``modified_ns``, the file's modification time)."""
+    body = path.read_bytes()
+    packed = gzip.compress(body, compresslevel=6, mtime=0) if path.suffix in _COMPRESSIBLE else None
+    if packed is not None and len(packed) >= len(body):
+        packed = None
+    return body, packed, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 @router.get("/dashboard/static/{name:path}", include_in_schema=False)
 def dashboard_asset(name: str, request: Request) -> Response:
     path = _static_file(name)
-    body = path.read_bytes()
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {**security_headers(), "ETag": tag, "Cache-Control": "no-cache"}
+    body, packed, tag = _asset(path, path.stat().st_mtime_ns)
+    zipped = packed is not None and "gzip" in request.headers.get("accept-encoding", "")
+    if zipped:
+        tag = tag[:-1] + '-gzip"'
+    # A chunk's name holds the hash of its content: it never changes, so the browser may keep it for a year.
+    lifetime = "public, max-age=31536000, immutable" if _HASHED_NAME.search(path.name) else "no-cache"
+    headers = {**security_headers(), "ETag": tag, "Cache-Control": lifetime, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
     media = _MEDIA.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if zipped:
+        return Response(packed, media_type=media, headers={**headers, "Content-Encoding": "gzip"})
     return Response(body, media_type=media, headers=headers)
 
 
