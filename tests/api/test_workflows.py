@@ -1,6 +1,6 @@
 """REST for the workflows on a live server: the evidence endpoints answer the workflows' own JSON, and long
 work runs as jobs kept in the store that a restarted server finishes; the patterns of the areas, and one area
-in full with its residual map."""
+in full with its residual map; the dashboard map's risk surface, candidates and hillshade."""
 
 from __future__ import annotations
 
@@ -245,3 +245,41 @@ def test_patterns_answer_the_workflows_json_and_one_area_its_map(
     assert client.get("/patterns", params={"status": "gone"}).status_code == 400
     assert client.get(f"/patterns/{flagged['area']}", params={"grid": "yes"}).status_code == 400
     assert anonymous.get("/patterns").status_code == 401
+
+
+def test_map_layers_risk_surface_candidates_and_hillshade(
+    served: LiveServer, client: httpx.Client, anonymous: httpx.Client
+) -> None:
+    """The dashboard's computed layers: the risk surface and candidates for readers of the finds only, kept
+    after the first request (the second is the same result, not computed again), the surface as a PNG of the
+    grid's size; the hillshade where the store's DEM can be found (the GeoPackage's folder holds it; the
+    PostGIS store names it by a path relative to a folder it does not have)."""
+    import struct
+
+    assert anonymous.get("/risk/layers").status_code == 401
+    assert anonymous.get("/risk/layers/surface.png").status_code == 401
+    first = client.get("/risk/layers")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["available"] and body["note"] == ""
+    surface = body["surface"]
+    assert surface["cell_m"] == 250 and len(surface["corners_lonlat"]) == 4
+    assert [c["to"] for c in surface["legend"]][-1] == 1.0 and "probability" in surface["unit"]
+    features = body["candidates_geojson"]["features"]
+    assert len(features) == body["candidates"]["n_candidates"] > 0
+    assert all(0 <= f["properties"]["mean_risk"] <= 1 for f in features)
+    again = client.get("/risk/layers").json()
+    if served.store.endswith(".gpkg"):  # PostGIS keeps nothing while another test's transaction is open
+        assert again["computed_at"] == body["computed_at"] and again == body  # kept, not computed again
+    assert again["candidates_geojson"] == body["candidates_geojson"]
+    image = client.get(surface["image"])
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", image.content[16:24]) == (surface["cols"], surface["rows"])
+    assert client.get("/risk/layers", params={"x": "1"}).status_code == 400
+    shade = anonymous.get("/basemap/hillshade").json()  # the basemap is public
+    assert shade["available"] is served.store.endswith(".gpkg")
+    picture = anonymous.get("/basemap/hillshade.png")
+    assert picture.status_code == (200 if shade["available"] else 404)
+    if shade["available"]:
+        assert struct.unpack(">II", picture.content[16:24]) == tuple(shade["shape"][::-1])

@@ -1,7 +1,9 @@
 """The dashboard in headless Chromium (Debian's, never a downloaded browser) against a real server: every
 view opens with no request leaving 127.0.0.1 (a route handler counts and blocks them) and no console error,
 axe-core finds no serious or critical accessibility violation, the map draws the record and shows a record's
-history, and in Azerbaijani or Russian no English string of the interface is left."""
+history, the risk surface and survey candidates switch on with their legend over the DEM's hillshade, an
+area's laying pattern shows with its residual map, and in Azerbaijani or Russian no English string of the
+interface is left (the computed layers and an area's pattern included)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ VIEWS = (
     "map",
     "briefing",
     "accuracy",
+    "patterns",
     "outside",
     "alerts",
     "release",
@@ -102,6 +105,37 @@ class Watched:
         return list(found)
 
 
+def _computed_layers(watched: Watched) -> str:
+    """Open the map, switch on the risk surface and the survey candidates and wait until both are drawn
+    (over the DEM's hillshade): the text of the risk panel."""
+    watched.open("map")
+    for layer in ("risk", "candidates"):
+        if not watched.page.is_checked(f"#layer-{layer}"):
+            watched.page.click(f"#layer-{layer}")
+    watched.until(
+        "const m = window.mineactionMap; return m.getLayer('risk-raster') && m.getLayer('hillshade-raster')"
+        " && m.getLayoutProperty('risk-raster', 'visibility') === 'visible' && m.loaded()"
+        " && m.queryRenderedFeatures({layers: ['candidates-fill']}).length > 0"
+        " && document.querySelectorAll('#risk-panel h3').length === 2;",
+        timeout_s=120,
+    )
+    return str(watched.page.inner_text("#risk-panel"))
+
+
+def _pattern_area(watched: Watched) -> str:
+    """From the list of areas' patterns, open the first flagged area: the text of its view once its residual
+    map is drawn."""
+    watched.open("patterns")
+    link = watched.page.locator("main table a[data-flagged='true']").first
+    link.click()
+    watched.until(
+        "const m = document.getElementById('pattern-map'); return m && m.dataset.drawn === 'true'"
+        " && document.body.dataset.ready === 'true';",
+        timeout_s=120,
+    )
+    return str(watched.page.inner_text("main"))
+
+
 @pytest.fixture(scope="module")
 def browser(dashboard: tuple[Any, Accounts], chromium: str) -> Iterator[tuple[Any, str, Accounts]]:
     executable = chromium
@@ -164,6 +198,16 @@ def test_every_view_offline_without_errors_and_accessible(
         assert "SIMULATED" in text, f"{view} does not say the data are simulated"
         if found := signed.axe(axe):
             problems[view] = found
+    panel = _computed_layers(signed)
+    assert "Risk surface" in panel and "probability" in panel and "SIMULATED" in panel and " ha" in panel
+    if found := signed.axe(axe):
+        problems["map with the risk layers"] = found
+    area = _pattern_area(signed)
+    for figure in ("Mines expected", "interval", "Release check", "Residual mines map", "per m²"):
+        assert figure in area, f"the pattern view lacks {figure!r}"
+    if found := signed.axe(axe):
+        problems["an area's pattern"] = found
+    assert signed.page.locator("#field-link").get_attribute("href") == "/field/"
     assert signed.page.locator("#signout").is_visible()
     assert not problems, f"axe-core: {problems}"
     for watched in (public, signed):
@@ -252,6 +296,12 @@ def test_no_english_left_in_azerbaijani_or_russian(
         watched.open(view)
         if found := _english_left(watched, code):
             left[view] = found
+    _computed_layers(watched)
+    if found := _english_left(watched, code):
+        left["map with the risk layers"] = found
+    _pattern_area(watched)
+    if found := _english_left(watched, code):
+        left["an area's pattern"] = found
     assert not left, f"English left in the {code} interface: {left}"
     watched.page.reload()  # the choice is remembered
     watched.until("return document.body.dataset.ready === 'true';")

@@ -6,8 +6,9 @@ import { ApiError, loadSession, session, signIn, signOut } from "./api.js";
 import { el } from "./dom.js";
 import { LANGUAGES, initialLanguage, language, setLanguage, t } from "./i18n.js";
 import { leaveMap, prepareMap, renderMap } from "./map.js";
+import { leavePatterns, patterns } from "./patterns.js"; // in the first file: it draws with MapLibre too
 
-const ORDER = ["map", "briefing", "accuracy", "outside", "alerts", "release", "casualties", "funding", "plan", "quality", "approvals"];
+const ORDER = ["map", "briefing", "accuracy", "patterns", "outside", "alerts", "release", "casualties", "funding", "plan", "quality", "approvals"];
 
 /** The view named in the address (#/briefing) and what follows it (#/map/HA-000012: the record to show). */
 function currentView() {
@@ -77,8 +78,11 @@ function header() {
 }
 
 function navigation(active) {
-  return el("nav", { "aria-label": t("app.nav") }, el("ul", {}, ORDER.map((name) =>
-    el("li", {}, el("a", { href: `#/${name}`, "aria-current": name === active ? "page" : null }, t(`view.${name}`))))));
+  const views = ORDER.map((name) =>
+    el("li", {}, el("a", { href: `#/${name}`, "aria-current": name === active ? "page" : null }, t(`view.${name}`))));
+  // the field forms are their own page on this server (they work offline and send when online)
+  const field = el("li", { class: "nav-other" }, el("a", { href: "/field/", id: "field-link" }, t("nav.field")));
+  return el("nav", { "aria-label": t("app.nav") }, el("ul", {}, views, field));
 }
 
 let drawing = 0;
@@ -90,6 +94,7 @@ async function render() {
   const [name, detail] = currentView();
   document.title = `${t(`view.${name}`)} · ${t("app.title")}`;
   leaveMap();
+  leavePatterns();
   charts?.disposeCharts();
   const main = el("main", { id: "main", tabindex: "-1" }, el("h1", {}, t(`view.${name}`)));
   if (session.simulated) main.append(el("p", { class: "simulated-view" }, t("app.simulated")));
@@ -103,7 +108,8 @@ async function render() {
       const { NEEDS, VIEWS } = await import("./views.js");
       charts = await import("./charts.js");
       if (NEEDS[name] && !session.user) throw new ApiError(401);
-      await VIEWS[name](main);
+      if (name === "patterns") await patterns(main, detail);
+      else await VIEWS[name](main);
     }
   } catch (error) {
     if (ticket !== drawing) return;

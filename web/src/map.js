@@ -5,6 +5,7 @@ import * as maplibregl from "maplibre-gl";
 import { can, getJSON, session } from "./api.js";
 import { el, table } from "./dom.js";
 import { date, district, language, moment, number, t, vocab } from "./i18n.js";
+import { addHillshade, candidateLayers, candidatePanel, forgetRiskLayers, loadRiskLayers, riskPanel } from "./layers.js";
 
 maplibregl.setWorkerUrl(new URL("/dashboard/static/maplibre-gl-worker.mjs", window.location.origin).href);
 
@@ -25,17 +26,19 @@ const PUBLIC_KINDS = new Set(["hazardous_areas", "admin_areas", "assets", "conte
 const TOGGLES = [
   { id: "admin_areas", kind: "admin_areas", on: true },
   { id: "context_layers", kind: "context_layers", on: true },
+  { id: "risk", kind: null, needs: "finds", on: false },
   { id: "activities", kind: "activities", on: false },
   { id: "hazardous_areas", kind: "hazardous_areas", on: true },
+  { id: "candidates", kind: null, needs: "finds", on: false },
   { id: "minefield_records", kind: "minefield_records", on: true },
   { id: "assets", kind: "assets", on: false },
   { id: "finds", kind: "finds", on: true },
   { id: "accidents", kind: "accidents", on: true },
-  { id: "alerts", kind: null, on: true },
+  { id: "alerts", kind: null, needs: "finds", on: true },
 ];
-const CLICKABLE = ["hazardous_areas-fill", "minefield_records-fill", "finds-circle", "accidents-circle", "assets-circle", "activities-fill"];
+const CLICKABLE = ["candidates-fill", "hazardous_areas-fill", "minefield_records-fill", "finds-circle", "accidents-circle", "assets-circle", "activities-fill"];
 
-const state = { map: null, asOf: null, layers: new Map(), panel: null, labels: [], span: null, districts: null };
+const state = { map: null, asOf: null, layers: new Map(), panel: null, labels: [], span: null, districts: null, risk: null, riskPanel: null, loaded: null };
 
 function tileUrl(kind) {
   const query = state.asOf ? `?as_of=${state.asOf}` : "";
@@ -44,6 +47,14 @@ function tileUrl(kind) {
 
 function readable(kind) {
   return PUBLIC_KINDS.has(kind) || can("read", kind);
+}
+
+function allowed(toggle) {
+  return readable(toggle.kind || toggle.needs);
+}
+
+function switchedOn(id) {
+  return state.layers.get(id) ?? TOGGLES.find((toggle) => toggle.id === id).on;
 }
 
 function accuracyColour(records) {
@@ -89,6 +100,7 @@ function styleLayers(accuracy) {
     accidents: [
       { id: "accidents-circle", type: "circle", paint: { "circle-radius": 6, "circle-color": "#111111", "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } },
     ],
+    candidates: candidateLayers(),
     alerts: [
       { id: "alerts-circle", type: "circle", paint: { "circle-radius": 14, "circle-color": "rgba(255,193,7,0.35)", "circle-stroke-color": "#b36b00", "circle-stroke-width": 3 } },
     ],
@@ -100,7 +112,7 @@ function mapStyle(accuracy) {
   const layers = [{ id: "background", type: "background", paint: { "background-color": "#dfe6e9" } }];
   const styles = styleLayers(accuracy);
   for (const toggle of TOGGLES) {
-    if (toggle.kind && !readable(toggle.kind)) continue;
+    if (!allowed(toggle) || toggle.id === "risk") continue; // the risk surface is added when it comes
     if (toggle.kind) {
       sources[toggle.id] = { type: "vector", tiles: [tileUrl(toggle.kind)], minzoom: 0, maxzoom: 16 };
     } else {
@@ -129,25 +141,50 @@ function setAsOf(day) {
 
 function layerControls() {
   const items = TOGGLES.map((toggle) => {
-    const allowed = !toggle.kind || readable(toggle.kind);
+    const permitted = allowed(toggle);
     const id = `layer-${toggle.id}`;
-    const checked = state.layers.get(toggle.id) ?? toggle.on;
     const input = el("input", {
       type: "checkbox",
       id,
-      checked: allowed && checked,
-      disabled: !allowed,
+      checked: permitted && switchedOn(toggle.id),
+      disabled: !permitted,
       onchange: (event) => {
         state.layers.set(toggle.id, event.target.checked);
-        for (const layer of state.map.getStyle().layers.filter((l) => l.source === toggle.id)) {
-          state.map.setLayoutProperty(layer.id, "visibility", event.target.checked ? "visible" : "none");
-        }
+        showLayers(toggle.id);
+        if (toggle.id === "risk" || toggle.id === "candidates") showRisk(state.map);
       },
     });
-    return el("li", {}, input, el("label", { for: id }, t(`layer.${toggle.id}`)), allowed ? null : el("span", { class: "note" }, ` ${t("map.no_access")}`));
+    return el("li", {}, input, el("label", { for: id }, t(`layer.${toggle.id}`)), permitted ? null : el("span", { class: "note" }, ` ${t("map.no_access")}`));
   });
-  items.push(el("li", { class: "note" }, t("layer.risk_none")));
-  return el("fieldset", { class: "layers" }, el("legend", {}, t("map.layers")), el("ul", {}, items));
+  state.riskPanel = el("div", { id: "risk-panel", class: "risk-panel", "aria-live": "polite" });
+  riskPanel(state.riskPanel, state.risk, { risk: false, candidates: false });
+  return el("div", {}, el("fieldset", { class: "layers" }, el("legend", {}, t("map.layers")), el("ul", {}, items)), state.riskPanel);
+}
+
+/** Show or hide the map layers drawn from the source ``id`` as its switch says. */
+function showLayers(id) {
+  const map = state.map;
+  if (!map || !map.getStyle()) return;
+  for (const layer of map.getStyle().layers.filter((l) => l.source === id)) {
+    map.setLayoutProperty(layer.id, "visibility", switchedOn(id) ? "visible" : "none");
+  }
+}
+
+/** The risk surface and candidates when either is switched on: fetched once, then shown as switched. */
+async function showRisk(map) {
+  const wanted = { risk: switchedOn("risk") && can("read", "finds"), candidates: switchedOn("candidates") && can("read", "finds") };
+  if (state.riskPanel) riskPanel(state.riskPanel, state.risk, wanted);
+  if ((!wanted.risk && !wanted.candidates) || state.loaded !== map) return; // the map's load shows them
+  try {
+    const layers = await loadRiskLayers(map);
+    if (state.map !== map) return;
+    state.risk = layers;
+    showLayers("risk");
+    showLayers("candidates");
+    riskPanel(state.riskPanel, layers, { risk: switchedOn("risk"), candidates: switchedOn("candidates") });
+  } catch (error) {
+    if (state.map === map) state.riskPanel.replaceChildren(el("p", { role: "alert" }, t("app.error", { status: error.status || "" })));
+  }
 }
 
 function legend() {
@@ -264,6 +301,9 @@ async function showRecord(kind, id, { fly = false } = {}) {
         { key: "reason", label: t("field.reason") },
         { key: "status", label: t("field.status"), render: (r) => ("status" in r ? vocab(VOCABULARY_OF.status, r.status) : t("value.none")) },
       ], revisions),
+      kind === "hazardous_areas" && can("read", "finds") && can("read", "minefield_records")
+        ? el("p", {}, el("a", { href: `#/patterns/${encodeURIComponent(id)}` }, t("patterns.open")))
+        : null,
       el("button", { type: "button", onclick: () => panel.replaceChildren(el("p", { class: "note" }, t("map.feature_hint"))) }, t("map.close")),
     );
     panel.querySelector("#feature-title").focus();
@@ -301,6 +341,11 @@ function onClick(event) {
   const found = state.map.queryRenderedFeatures(box, { layers });
   if (!found.length) return;
   const feature = found[0];
+  if (feature.source === "candidates") {
+    state.panel.replaceChildren(...candidatePanel(feature.properties));
+    state.panel.querySelector("#feature-title").focus();
+    return;
+  }
   // A cell of finds counted at the national view has no record of its own: zoom in to its finds.
   if (!feature.properties.id) state.map.easeTo({ center: event.lngLat, zoom: Math.max(state.map.getZoom() + 2, 10) });
   else showRecord(feature.sourceLayer, feature.properties.id);
@@ -389,7 +434,10 @@ export async function renderMap(main, record = "") {
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   map.on("click", onClick);
   map.on("load", () => {
+    state.loaded = map;
     districtLabels(districts);
+    addHillshade(map);
+    showRisk(map);
     const kind = record && recordKind(record.toUpperCase());
     if (kind) showRecord(kind, record.toUpperCase(), { fly: true });
   });
@@ -432,6 +480,10 @@ function featureBounds(features) {
 export function leaveMap() {
   if (state.map) state.map.remove();
   state.map = null;
+  state.risk = null;
+  state.riskPanel = null;
+  state.loaded = null;
+  forgetRiskLayers();
   state.labels = [];
   window.mineactionMap = null;
 }

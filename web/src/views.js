@@ -408,6 +408,7 @@ export const NEEDS = {
   accuracy: "minefield_records",
   outside: "minefield_records",
   alerts: "finds",
+  patterns: "finds",
   quality: "finds",
   plan: "activities",
 };

@@ -22,6 +22,7 @@ from mineaction.risk.surface import (
     prepare_cells,
 )
 from mineaction.risk.table import CellTable, cell_table, default_features, evaluate_table
+from mineaction.risk.terrain import hillshade
 from mineaction.risk.uncertainty import group_bootstrap_metrics
 from mineaction.risk.validation import (
     block_folds,
@@ -73,6 +74,7 @@ __all__ = [
     "grid_from_bounds",
     "group_bootstrap_metrics",
     "group_folds",
+    "hillshade",
     "plan_grid",
     "predict_surface",
     "prepare_cells",

@@ -39,6 +39,7 @@ from mineaction.workflows.figures import (
     funding_figures,
     land_release,
 )
+from mineaction.workflows.map_layers import Hillshade, RiskLayers, hillshade_layer, risk_layers
 from mineaction.workflows.patterns import AreaPatterns, PatternsResult, analyse_patterns, pattern_settings
 from mineaction.workflows.people import (
     EoreNeeds,
@@ -112,6 +113,7 @@ __all__ = [
     "FormImported",
     "FormSubmitted",
     "FundingFigures",
+    "Hillshade",
     "JsonResult",
     "LandRelease",
     "MAX_ATTACHMENT_BYTES",
@@ -134,6 +136,7 @@ __all__ = [
     "RiskEducationResult",
     "RiskEvaluation",
     "RiskFit",
+    "RiskLayers",
     "RiskResults",
     "RiskSurface",
     "StoreSnapshot",
@@ -161,6 +164,7 @@ __all__ = [
     "frame_rows",
     "funding_figures",
     "grid_plan",
+    "hillshade_layer",
     "import_form_export",
     "is_simulated",
     "land_release",
@@ -178,6 +182,7 @@ __all__ = [
     "resubmit_report",
     "return_report",
     "risk_education",
+    "risk_layers",
     "risk_results",
     "save_risk_model",
     "saved_plans",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from mineaction import __version__
 from mineaction.errors import ModelError
-from mineaction.io import atomic_path, read_dem_source
+from mineaction.io import DemSource, atomic_path, read_dem_source
 from mineaction.risk import (
     FeatureInputs,
     Grid,
@@ -58,6 +58,7 @@ __all__ = [
     "RiskSurface",
     "SurveyCandidates",
     "cells_from_frame",
+    "dem_source",
     "evaluate_risk",
     "evaluate_risk_table",
     "find_survey_candidates",
@@ -179,10 +180,9 @@ def _record_weights(snap: StoreSnapshot, cutoff: date | None) -> dict[str, float
     return record_weights_from_assessment(assessed)
 
 
-def _dem(snap: StoreSnapshot) -> DemSampler | None:
-    """The first DEM the context layers refer to (absolute, or relative to the store's folder), read once,
-    as a function resampling it onto any grid; None when there is none or it cannot be found (elevation and
-    slope are then left out)."""
+def dem_source(snap: StoreSnapshot) -> DemSource | None:
+    """The first DEM the context layers refer to (absolute, or relative to the store's folder), read into
+    memory; None when there is none or it cannot be found."""
     ctx = _layers(snap)["context_layers"]
     if ctx.empty or "raster_path" not in ctx.columns:
         return None
@@ -193,8 +193,15 @@ def _dem(snap: StoreSnapshot) -> DemSampler | None:
     folder = snap.folder
     for candidate in (raw, *(() if folder is None else (folder / raw,))):
         if candidate.exists():
-            return read_dem_source(candidate).sample
+            return read_dem_source(candidate)
     return None
+
+
+def _dem(snap: StoreSnapshot) -> DemSampler | None:
+    """The store's DEM (``dem_source``) as a function resampling it onto any grid; None when there is none
+    (elevation and slope are then left out)."""
+    source = dem_source(snap)
+    return None if source is None else source.sample
 
 
 def _grid(snap: StoreSnapshot, cell_m: float, crs: str | None = None) -> Grid:

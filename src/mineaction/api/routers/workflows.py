@@ -23,6 +23,7 @@ from mineaction.api.openapi import register_paths
 from mineaction.api.openapi_components import error_responses, ref
 from mineaction.api.params import reject_unknown
 from mineaction.api.render import json_response
+from mineaction.api.results_cache import kept
 from mineaction.errors import InputError, NotFoundError, PermissionDenied
 from mineaction.store.jobs import list_jobs, load_job, submit_job
 
@@ -55,8 +56,13 @@ def _evidence(path: str) -> Any:
 
         reject_unknown(query, ())
         require_read(who, kind)
-        result = getattr(workflows, name)(store, settings=state.settings)
-        return json_response(workflows.to_jsonable(result.to_dict()))
+        document = kept(
+            state,
+            store,
+            path,
+            lambda: workflows.to_jsonable(getattr(workflows, name)(store, settings=state.settings).to_dict()),
+        )
+        return json_response(document)
 
     endpoint.__name__ = name
     return endpoint
@@ -151,8 +157,13 @@ def patterns(query: Query, state: Server, store: LentStore, who: Caller) -> Resp
     if status is not None and status not in _AREA_STATUSES:
         raise InputError(f"status {status!r} must be one of {', '.join(_AREA_STATUSES)}")
     _readable_patterns(who)
-    result = analyse_patterns(store, settings=state.settings, status=status)
-    return json_response(to_jsonable(result.to_dict()))
+    document = kept(
+        state,
+        store,
+        f"/patterns?status={status}",
+        lambda: to_jsonable(analyse_patterns(store, settings=state.settings, status=status).to_dict()),
+    )
+    return json_response(document)
 
 
 def _density_grid(area: Any) -> list[list[float | None]]:
@@ -164,10 +175,21 @@ def _density_grid(area: Any) -> list[list[float | None]]:
     ]
 
 
+def _corners(m: Any) -> list[list[float]]:
+    """The residual map's corners in WGS84 (lon, lat): top left, top right, bottom right, bottom left."""
+    from pyproj import Transformer
+
+    rows, cols = m.density.shape
+    east, south = m.west + cols * m.cell_m, m.north - rows * m.cell_m
+    to_wgs84 = Transformer.from_crs(m.crs, "EPSG:4326", always_xy=True)
+    xs, ys = to_wgs84.transform([m.west, east, east, m.west], [m.north, m.north, south, south])
+    return [[round(float(x), 7), round(float(y), 7)] for x, y in zip(xs, ys, strict=True)]
+
+
 @router.get("/patterns/{area_id}")
 def area_patterns(area_id: str, query: Query, state: Server, store: LentStore, who: Caller) -> Response:
     """One hazardous area in full (``mineaction patterns --area ... --json``); ``grid=true`` adds the
-    residual map's probability of a mine per m2 on every cell."""
+    residual map's probability of a mine per m2 on every cell and the map's corners in WGS84."""
     from mineaction.workflows import analyse_patterns, to_jsonable
 
     reject_unknown(query, ("grid",))
@@ -182,7 +204,9 @@ def area_patterns(area_id: str, query: Query, state: Server, store: LentStore, w
     result = analyse_patterns(store, settings=state.settings, area=area_id)
     document = to_jsonable(result.to_dict())
     if grid == "true":
-        document["areas"][0]["residual"]["map"]["density_per_m2"] = _density_grid(result.areas[0])
+        shown = document["areas"][0]["residual"]["map"]
+        shown["density_per_m2"] = _density_grid(result.areas[0])
+        shown["corners_lonlat"] = _corners(result.areas[0].residual_map)
     return json_response(document)
 
 
