@@ -76,6 +76,18 @@ def test_import_stats_export(store: Path, tmp_path: Path) -> None:
     assert pyogrio.read_info(out)["features"] == 24
 
 
+def test_import_in_batches(store: Path) -> None:
+    runner = CliRunner()
+    args = ["import", str(store), str(EXAMPLES / "finds_illustrative.csv"), "--kind", "finds"]
+    done = runner.invoke(cli, [*args, "--batch-rows", "5", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["kinds"]["finds"]["inserted"] == 24
+    again = runner.invoke(cli, [*args, "--batch-rows", "7", "--json"])
+    assert json.loads(again.output)["kinds"]["finds"]["unchanged"] == 24
+    refused = runner.invoke(cli, [*args, "--batch-rows", "0"])
+    assert refused.exit_code != 0 and "--batch-rows" in refused.output
+
+
 def test_mapping_import_and_csv_export_folder(store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(

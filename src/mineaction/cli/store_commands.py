@@ -104,6 +104,11 @@ def _counts_table(result: object) -> Table:
     "--encoding",
     help="encoding of the file's text, e.g. windows-1251 (default: UTF-8, or the one detected, with a note)",
 )
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(min=1),
+    help="import in batches of this many rows (memory bounded by the batch; files over 50 MiB always are)",
+)
 @click.option("--author", help="who imports (kept in the history; default: the author setting or your login)")
 @click.option("--reason", default="import", show_default=True, help="why (kept in the history)")
 @click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
@@ -117,6 +122,7 @@ def import_command(
     issues: Path | None,
     crs: str | None,
     encoding: str | None,
+    batch_rows: int | None,
     author: str | None,
     reason: str,
     as_json: bool,
@@ -141,6 +147,7 @@ def import_command(
                 author=who,
                 reason=reason,
                 on_stage=lambda _: advance(),
+                batch_rows=batch_rows,
             )
         except ValidationError as exc:
             if issues is not None and exc.report is not None:

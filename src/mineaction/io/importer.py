@@ -170,10 +170,13 @@ def _read_sources(
     return [_source(path.name, frame, mapping)]
 
 
-def _validate(source: _Source, store: Store, today: date | None) -> dict[str, ValidationReport]:
+def _validate(
+    source: _Source, store: Store, today: date | None, *, first_row: int = 1
+) -> dict[str, ValidationReport]:
+    """Each kind's report of the rows of ``source``, whose first row is row ``first_row`` of the file."""
     aoi = store.get_setting("aoi")
     metric = store.get_setting("metric_crs") or "auto"
-    frame = source.frame.assign(**{ROW_COLUMN: np.arange(1, len(source.frame) + 1)})
+    frame = source.frame.assign(**{ROW_COLUMN: np.arange(first_row, first_row + len(source.frame))})
     routed = apply_mapping(frame, source.mapping, file=source.label)
     return {
         kind: validate_frame(
@@ -184,15 +187,18 @@ def _validate(source: _Source, store: Store, today: date | None) -> dict[str, Va
             aoi=aoi,
             today=today,
             metric_crs=metric,
-        ).with_issues(_problem_issues(source, kind, part[ROW_COLUMN].to_numpy()))
+        ).with_issues(_problem_issues(source, kind, part[ROW_COLUMN].to_numpy() - (first_row - 1), first_row))
         for kind, part in routed.items()
     }
 
 
-def _problem_issues(source: _Source, kind: str, rows: np.ndarray) -> pd.DataFrame:
-    """Errors of the rows the reader could not read whole (a WKT that does not parse, a placemark again)."""
+def _problem_issues(source: _Source, kind: str, rows: np.ndarray, first_row: int = 1) -> pd.DataFrame:
+    """Errors of the rows the reader could not read whole (a WKT that does not parse, a placemark again);
+    ``rows`` count from 1 in ``source``, whose first row is row ``first_row`` of the file."""
     found = [
-        (int(r), *source.problems[r - 1]) for r in rows.tolist() if source.problems and source.problems[r - 1]
+        (int(r) + first_row - 1, *source.problems[r - 1])
+        for r in rows.tolist()
+        if source.problems and source.problems[r - 1]
     ]
     table = pd.DataFrame(found, columns=["row", "field", "reason", "fix"])
     return table.assign(file=source.label, kind=kind, value="", severity="error")
@@ -212,6 +218,16 @@ def _original_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
 
 
 def _write_rejects(sources: list[_Source], reports: dict[str, dict[str, ValidationReport]], out: Path) -> int:
+    table = _rejects_table(sources, reports)
+    table.to_csv(out, index=False)
+    return len(table)
+
+
+def _rejects_table(
+    sources: list[_Source], reports: dict[str, dict[str, ValidationReport]], *, first_row: int = 1
+) -> pd.DataFrame:
+    """The rejected rows of ``sources`` as the file gave them, with ``row``, ``kind``, ``field``, ``reason``
+    and ``fix``; the sources' first rows are row ``first_row`` of the file."""
     parts = []
     for source in sources:
         merged = ValidationReport.merge(list(reports[source.label].values())).to_frame()
@@ -227,15 +243,13 @@ def _write_rejects(sources: list[_Source], reports: dict[str, dict[str, Validati
             )
             .reset_index()
         )
-        original = _original_rows(source.frame, why["row"].to_numpy(dtype=np.int64))
+        original = _original_rows(source.frame, why["row"].to_numpy(dtype=np.int64) - (first_row - 1))
         parts.append(pd.concat([original, why[["row", "kind", "field", "reason", "fix"]]], axis=1))
-    table = (
+    return (
         pd.concat(parts, ignore_index=True)
         if parts
         else pd.DataFrame(columns=["row", "kind", "field", "reason", "fix"])
     )
-    table.to_csv(out, index=False)
-    return len(table)
 
 
 def _default_rejects(path: Path) -> Path:
@@ -256,6 +270,8 @@ def import_file(
     encoding: str | None = None,
     today: date | None = None,
     on_stage: Callable[[str], None] | None = None,
+    batch_rows: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import one file into ``store``, validated, all kinds in one transaction.
 
@@ -286,6 +302,13 @@ def import_file(
         Dates after this day are errors (default: today, UTC).
     on_stage : callable, optional
         Called with "read", "validate", "write" as the import advances (progress display).
+    batch_rows : int, optional
+        Import in batches of this many rows (``mineaction.io.stream``): memory bounded by the batch, the
+        same guarantees. Files larger than ``mineaction.io.stream.STREAM_BYTES`` (50 MiB) are imported in
+        batches of ``BATCH_ROWS`` without asking; KML, zipped Shapefiles and GeoPackage exports imported
+        without a kind or mapping are always read whole.
+    on_batch : callable, optional
+        Called with the rows read so far after each batch of a batched import.
 
     Raises
     ------
@@ -297,8 +320,30 @@ def import_file(
     """
     path = Path(path)
     stage = on_stage or (lambda _: None)
+    resolved = _resolve_mapping(mapping, kind)
+    if resolved is not None and _batched(path, batch_rows):
+        from mineaction.io.stream import BATCH_ROWS, stream_import
+
+        stage("read")
+        result = stream_import(
+            store,
+            path,
+            resolved,
+            author=author,
+            reason=reason,
+            skip_invalid=skip_invalid,
+            rejects_path=Path(rejects_path) if rejects_path is not None else _default_rejects(path),
+            crs=crs,
+            encoding=encoding,
+            today=today,
+            batch_rows=batch_rows or BATCH_ROWS,
+            on_batch=on_batch,
+        )
+        stage("validate")
+        stage("write")
+        return result
     stage("read")
-    sources = _read_sources(path, _resolve_mapping(mapping, kind), crs, encoding)
+    sources = _read_sources(path, resolved, crs, encoding)
     notes = tuple(note for source in sources for note in source.notes)
     stage("validate")
     reports = {source.label: _validate(source, store, today) for source in sources}
@@ -324,6 +369,16 @@ def import_file(
     counts, ids = _write_all(store, reports, author=author, reason=reason, source_doc=path.name)
     rejects = None if written_rejects is None else str(written_rejects)
     return ImportResult(str(path), counts, merged, rejects, unrouted, ids, notes)
+
+
+def _batched(path: Path, batch_rows: int | None) -> bool:
+    """Whether ``path`` is imported in batches: asked, or larger than ``STREAM_BYTES``, and readable so."""
+    from mineaction.io.batches import can_batch
+    from mineaction.io.stream import STREAM_BYTES
+
+    if not can_batch(path) or not path.is_file():
+        return False
+    return batch_rows is not None or path.stat().st_size > STREAM_BYTES
 
 
 def _routed_rows(per_kind: dict[str, ValidationReport]) -> int:

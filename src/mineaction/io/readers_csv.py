@@ -34,7 +34,7 @@ from mineaction.io.encodings import (
     normalise_encoding,
 )
 
-__all__ = ["LAT_NAMES", "LON_NAMES", "NOTES_ATTR", "PROBLEM_COLUMN", "WKT_NAMES", "read_csv"]
+__all__ = ["LAT_NAMES", "LON_NAMES", "NOTES_ATTR", "PROBLEM_COLUMN", "WKT_NAMES", "csv_geometry", "read_csv"]
 
 LON_NAMES = ("lon", "longitude", "long", "lng", "x")
 LAT_NAMES = ("lat", "latitude", "y")
@@ -230,6 +230,21 @@ def read_csv(
     """
     path = Path(path)
     frame = _read_frame(path, encoding)
+    return csv_geometry(frame, path, crs=crs, lon=lon, lat=lat, wkt=wkt, require_geometry=require_geometry)
+
+
+def csv_geometry(
+    frame: pd.DataFrame,
+    path: Path,
+    *,
+    crs: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    require_geometry: bool = True,
+) -> pd.DataFrame:
+    """The geometry of a frame read from the CSV file ``path`` (all of it, or a batch of its rows), made as
+    ``read_csv`` makes it: points from lon/lat columns or geometries from WKT, in EPSG:4326."""
     columns = list(frame.columns)
     lon_col, lat_col = _find_column(columns, lon, LON_NAMES), _find_column(columns, lat, LAT_NAMES)
     wkt_col = _find_column(columns, wkt, WKT_NAMES) if (lon_col is None or lat_col is None) else None

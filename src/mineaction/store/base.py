@@ -118,6 +118,11 @@ class Store(ABC):
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Group writes: everything inside lands together or, on an exception, not at all."""
 
+    def batched_writes(self) -> contextlib.AbstractContextManager[None]:
+        """One write made of many ``write`` calls (an import in batches), in one transaction: it lands whole
+        or not at all, and identical rows are told apart across the calls as they are within one call."""
+        return self.transaction()
+
     # --- settings and documents ----------------------------------------------------------------------------
 
     @abstractmethod

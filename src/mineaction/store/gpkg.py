@@ -50,6 +50,10 @@ _WGS84_WKT = (
 )
 _CACHE_KIB = 65536  # page cache, KiB: holds the content-key index of a large store during updates
 _LOAD_CACHE_KIB = 16384  # page cache, KiB, while a load rebuilds the indexes (appends need few pages)
+# Boxes a write in batches holds for the R-tree (24 bytes each) to pack them at its end; past that they are
+# packed into it then and later ones appended (bounded memory; about 35 us a box on the development machine)
+DEFERRED_BOXES = 1_000_000
+_APPEND_SLICE = 65_536  # boxes appended to an R-tree per slice of Python rows
 _RTREE_EXTENSION = ("gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only")
 _TYPES = {
     "str": "TEXT",
@@ -186,6 +190,7 @@ class GeoPackageStore(SQLStore):
         conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         super().__init__(url or self.path, conn)
         self._bulk: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        self._deferred: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # per table, batched
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         try:
@@ -286,6 +291,7 @@ class GeoPackageStore(SQLStore):
         rebuild_keys = rows > existing
         if rebuild_keys:  # appends only: a small page cache keeps the peak memory down at no cost in time
             self.execute(f"DROP INDEX {table}_content_key")
+        if rebuild_keys or self._batched is not None:
             self._set_cache(_LOAD_CACHE_KIB)
         self._bulk[table] = ([], [])
         try:
@@ -297,11 +303,44 @@ class GeoPackageStore(SQLStore):
             all_boxes = np.concatenate([np.zeros((0, 4), np.float32), *boxes])
             fids.clear()
             boxes.clear()  # only the joined arrays are kept while the R-tree is filled
-            self._index_boxes(table, all_fids, all_boxes, repack=len(all_fids) * 10 >= existing)
+            if self._batched is not None:  # a write in batches: the R-tree is filled at its end
+                self._defer_boxes(table, all_fids, all_boxes)
+            else:
+                self._index_boxes(table, all_fids, all_boxes, repack=len(all_fids) * 10 >= existing)
             self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
         finally:
             self._bulk.pop(table, None)
-            self._set_cache(_CACHE_KIB)
+            self._set_cache(_LOAD_CACHE_KIB if self._batched is not None else _CACHE_KIB)
+
+    def _defer_boxes(self, table: str, fids: np.ndarray, boxes: np.ndarray) -> None:
+        """Hold the boxes of one write of a batched write for its end (or index them now, past
+        ``DEFERRED_BOXES``)."""
+        held = self._deferred.setdefault(table, ([], []))
+        held[0].append(fids)
+        held[1].append(boxes)
+        if sum(len(f) for f in held[0]) > DEFERRED_BOXES:
+            self._flush_boxes(table)
+
+    def _flush_boxes(self, table: str) -> None:
+        """Index the held boxes of ``table``: packed with the stored ones while those are few, else
+        appended."""
+        fids_held, boxes_held = self._deferred.get(table, ([], []))
+        if not fids_held:
+            return
+        fids, boxes = np.concatenate(fids_held), np.concatenate(boxes_held)
+        fids_held.clear()
+        boxes_held.clear()
+        stored = int(self.query(f"SELECT COUNT(*) FROM rtree_{table}_geom")[0][0])
+        self._index_boxes(table, fids, boxes, repack=stored <= DEFERRED_BOXES)
+
+    def finish_batched(self) -> None:
+        """Fill the R-trees with the boxes a write in batches held (inside its transaction)."""
+        for table in list(self._deferred):
+            self._flush_boxes(table)
+
+    def discard_batched(self) -> None:
+        self._deferred.clear()
+        self._set_cache(_CACHE_KIB)
 
     def _set_cache(self, kib: int) -> None:
         if self.path != ":memory:":  # an in-memory database is its page cache
@@ -331,8 +370,10 @@ class GeoPackageStore(SQLStore):
         anew with the old ones for large batches, else appended."""
         rtree = f"rtree_{table}_geom"
         if not repack:
-            rows = np.column_stack([fids.astype(float), boxes.astype(float)]).tolist()
-            self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
+            for start in range(0, len(fids), _APPEND_SLICE):
+                part = slice(start, start + _APPEND_SLICE)
+                rows = np.column_stack([fids[part].astype(float), boxes[part].astype(float)]).tolist()
+                self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
             return
         old = np.array(self.query(f"SELECT id, minx, maxx, miny, maxy FROM {rtree}"), dtype=np.float64)
         old = old.reshape(-1, 5)

@@ -22,8 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mineaction.domain.schema import Field
+from mineaction.store.spool import Spool
 
-__all__ = ["CONTENT_KEY_EXCLUDED", "KeySet", "RepeatNumbers", "content_keys"]
+__all__ = ["CONTENT_KEY_EXCLUDED", "KeySet", "RepeatNumbers", "SpooledRepeatNumbers", "content_keys"]
 
 # Fields that say where and when information arrived, not what it is: they do not make content different.
 CONTENT_KEY_EXCLUDED = frozenset({"id", "source_ref", "recorded_at", "source_doc"})
@@ -188,3 +189,30 @@ class RepeatNumbers:
         for i in np.flatnonzero(occurrence).tolist():  # only the repeats, usually few
             out[i] = hashlib.blake2b(f"{keys[i]}#{occurrence[i]}".encode(), digest_size=16).hexdigest()
         return out
+
+
+class SpooledRepeatNumbers(RepeatNumbers):
+    """``RepeatNumbers`` over a write made of many calls (an import in batches), with its counts on disk
+    (``mineaction.store.spool``): memory does not grow with the number of rows. Keys are compared by a 64-bit
+    mix of their 128 bits. Close it (or use it as a context) to delete its temporary file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spool = Spool()
+
+    def __enter__(self) -> SpooledRepeatNumbers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._spool.close()
+
+    @staticmethod
+    def _ints(bits: np.ndarray) -> np.ndarray:
+        halves = np.frombuffer(bits.tobytes(), dtype="<u8").reshape(-1, 2)
+        return (halves[:, 0] ^ (halves[:, 1] * np.uint64(0x9E3779B97F4A7C15))).view(np.int64)
+
+    def _seen_before(self, bits: np.ndarray) -> np.ndarray:
+        return self._spool.lookup(self._ints(bits))[0]
+
+    def _count(self, bits: np.ndarray) -> None:
+        self._spool.add(self._ints(bits))

@@ -34,7 +34,7 @@ from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.files import StoredFiles
 from mineaction.store.guard import checked_frame
-from mineaction.store.keys import KeySet, RepeatNumbers
+from mineaction.store.keys import KeySet, RepeatNumbers, SpooledRepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.ownership import confine_delete, confine_write
 from mineaction.store.personal import (
@@ -72,6 +72,7 @@ class SQLStore(StoredFiles, Store):
         self.url = url
         self._conn = connection
         self._depth = 0
+        self._batched: dict[str, SpooledRepeatNumbers] | None = None  # per kind, inside batched_writes()
 
     # --- dialect hooks -----------------------------------------------------------------------------------
 
@@ -102,6 +103,13 @@ class SQLStore(StoredFiles, Store):
     @abstractmethod
     def prepare_container(self) -> None:
         """Create what must exist before any table (GeoPackage core tables, the PostGIS extension)."""
+
+    def finish_batched(self) -> None:
+        """End a write in batches (``batched_writes``) inside its transaction: dialects complete what they
+        deferred to its end (a spatial index); default nothing."""
+
+    def discard_batched(self) -> None:
+        """Forget what a write in batches deferred (after its end, whether it landed or not)."""
 
     def register_table(self, table: str, schema: EntitySchema | None, *, history: bool = False) -> None:
         """Declare a new table to the container (GeoPackage contents, spatial index); default nothing."""
@@ -187,6 +195,24 @@ class SQLStore(StoredFiles, Store):
                 with contextlib.suppress(Exception):
                     self.execute("ROLLBACK")
                 raise
+
+    @contextlib.contextmanager
+    def batched_writes(self) -> Iterator[None]:
+        """One transaction over many writes; repeats of identical content are numbered across them (with
+        their counts on disk) and no write loads every live content key: memory stays bounded by a write."""
+        if self._batched is not None:  # nested: joins the outer one
+            yield
+            return
+        self._batched = {}
+        try:
+            with self.transaction():
+                yield
+                self.finish_batched()
+        finally:
+            for repeats in self._batched.values():
+                repeats.__exit__()
+            self._batched = None
+            self.discard_batched()
 
     def close(self) -> None:
         if self._conn is not None:
@@ -484,9 +510,9 @@ class SQLStore(StoredFiles, Store):
         with self.bulk_load(schema, len(frame)):
             # Large frames: the live content keys are loaded once and kept current across chunks.
             live_keys = None
-            if len(frame) > _LOOKUP_ROWS:
+            if len(frame) > _LOOKUP_ROWS and self._batched is None:
                 live_keys = self._live_keys(schema)
-            repeats = RepeatNumbers()  # identical rows of one frame are distinct records
+            repeats = self._repeats(kind)  # identical rows of one frame are distinct records
             for start in range(0, len(frame), CHUNK_ROWS):
                 encoded = encode_frame(schema, frame.iloc[start : start + CHUNK_ROWS], first_row=start)
                 encoded.content_keys = _numbered_repeats(repeats, encoded)
@@ -503,6 +529,14 @@ class SQLStore(StoredFiles, Store):
         return WriteResult(
             kind, inserted=inserted.to_tuple(), updated=updated.to_tuple(), unchanged=unchanged
         )
+
+    def _repeats(self, kind: str) -> RepeatNumbers:
+        """The repeat counter of a write: its own, or the one of the batched write it belongs to."""
+        if self._batched is None:
+            return RepeatNumbers()
+        if kind not in self._batched:
+            self._batched[kind] = SpooledRepeatNumbers()
+        return self._batched[kind]
 
     def _apply(
         self,

@@ -1,0 +1,214 @@
+"""Reading a large record file a batch of rows at a time, each batch as the whole-file reader makes a frame.
+
+``read_batches(path, batch_rows=50_000, ...)`` yields frames of at most ``batch_rows`` rows, in file order, in
+EPSG:4326, with the same columns, geometry and ``PROBLEM_COLUMN`` as ``mineaction.io.readers.read_table``
+gives for the same rows; only one batch (plus the reader's buffer) is in memory at a time.
+
+- CSV (``.csv``, ``.tsv``, ``.txt``): pyarrow's streaming CSV reader, same delimiter rule, same empty values
+  (pandas' defaults), UTF-8 or the encoding named or detected on the file's first MiB (with a note). Values
+  are read as text and parsed by the domain's one parser of each field type, so a column's type cannot change
+  between batches (``00123`` stays ``00123``); geometry from lon/lat or WKT as ``read_csv`` makes it.
+- GeoJSON, GeoPackage, Shapefile: GDAL through ``pyogrio.open_arrow`` (Arrow record batches); the file's
+  CRS (or the one given) is reprojected to WGS84 batch by batch.
+
+KML and zipped Shapefiles are not read in batches (``can_batch``): they are small in practice, and their
+repairs (placemark ids, legacy encodings) need the whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyogrio
+import shapely
+
+from mineaction.errors import InputError
+from mineaction.io.encodings import detect_encoding, normalise_encoding
+from mineaction.io.readers import (
+    CSV_SUFFIXES,
+    _name,
+    _to_wgs84,
+    _unknown_declared_crs,
+    check_crs,
+)
+from mineaction.io.readers_csv import _delimiter, csv_geometry
+
+__all__ = ["BATCH_SUFFIXES", "can_batch", "read_batches"]
+
+BATCH_SUFFIXES = frozenset({*CSV_SUFFIXES, ".geojson", ".json", ".gpkg", ".shp"})
+# What pandas reads as empty (its default na_values), so a batch has the empty cells the whole file has.
+_EMPTY = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>"]
+_EMPTY += ["N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+_SAMPLE = 1 << 20  # bytes of a CSV checked for its encoding before streaming
+
+
+def can_batch(path: Path) -> bool:
+    """Whether ``path`` can be read in batches (by its suffix; see the module docstring)."""
+    return path.suffix.lower() in BATCH_SUFFIXES
+
+
+def _csv_encoding(path: Path, encoding: str | None, notes: list[str]) -> str:
+    if encoding is not None:
+        try:
+            return normalise_encoding(encoding)
+        except ValueError as exc:
+            raise InputError(f"{path.name}: {exc}") from None
+    with path.open("rb") as stream:
+        sample = stream.read(_SAMPLE)
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not a letter cut at the sample's end
+            found = detect_encoding(sample)
+            if found is None:
+                raise InputError(
+                    f"{path.name}: not UTF-8 text and not in an encoding mineaction recognises; save it "
+                    "as UTF-8, or give its encoding (--encoding windows-1251, or encoding: in the mapping)"
+                ) from None
+            notes.append(f"{path.name} is not UTF-8: read as {found}; if letters look wrong, give --encoding")
+            return found
+    return "utf-8"
+
+
+def _csv_header(path: Path, encoding: str, sep: str) -> list[str]:
+    with path.open("rb") as stream:
+        line = stream.readline(1 << 20).decode(encoding, errors="replace")
+    return next(csv.reader(io.StringIO(line), delimiter=sep), [])
+
+
+def _csv_tables(path: Path, encoding: str | None, notes: list[str]) -> Iterator[pa.RecordBatch]:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name}: the file is empty; export the data again with a header row")
+    sep = _delimiter(path)
+    codec = _csv_encoding(path, encoding, notes)
+    names = _csv_header(path, codec, sep)
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, null_values=_EMPTY, strings_can_be_null=True
+    )
+    read = pacsv.ReadOptions(block_size=4 << 20, encoding=codec)
+    try:
+        reader = pacsv.open_csv(
+            path, read_options=read, parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=convert
+        )
+        yield from reader
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"{path.name}: cannot read as CSV ({first}); check the delimiter (comma), quoting, that every "
+            "row has as many values as the header, and the encoding (--encoding)"
+        ) from None
+
+
+def _rebatched(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Tables of exactly ``rows`` rows (the last one fewer) from batches of any size."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= rows:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held:
+        yield pa.Table.from_batches(pending)
+
+
+def _csv_batches(
+    path: Path, *, batch_rows: int, encoding: str | None, notes: list[str], **geometry: object
+) -> Iterator[pd.DataFrame]:
+    for table in _rebatched(_csv_tables(path, encoding, notes), batch_rows):
+        frame = table.to_pandas()
+        frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+        yield csv_geometry(frame, path, **geometry)  # type: ignore[arg-type]
+
+
+def _ogr_batches(
+    path: Path, *, layer: str | None, crs: str | None, encoding: str | None, batch_rows: int, notes: list[str]
+) -> Iterator[pd.DataFrame]:
+    try:
+        opened = pyogrio.open_arrow(
+            path, layer=layer, batch_size=batch_rows, encoding=encoding, use_pyarrow=True
+        )
+    except Exception as exc:  # GDAL's messages say what is broken; we add the file and the fix
+        raise InputError(
+            f"{_name(path)}: cannot read ({str(exc).strip().splitlines()[0][:300]}); check that the file is "
+            "complete and valid (e.g. open it in QGIS) and export it again"
+        ) from None
+    with opened as (meta, reader):
+        geometry = meta.get("geometry_name") or "wkb_geometry"
+        for batch in _rebatched(iter(reader), batch_rows):
+            try:
+                frame = batch.to_pandas()
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise InputError(
+                    f"{_name(path)}: text that is not UTF-8 ({str(exc)[:200]}); give its encoding "
+                    "(--encoding)"
+                ) from None
+            shapes = shapely.from_wkb(frame.pop(geometry).to_numpy()) if geometry in frame else None
+            spatial = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs=meta.get("crs")))
+            if crs is None:
+                _unknown_declared_crs(spatial, path, notes)
+            yield _to_wgs84(spatial, path, crs)
+
+
+def read_batches(
+    path: str | Path,
+    *,
+    batch_rows: int,
+    layer: str | None = None,
+    crs: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    require_geometry: bool = True,
+    encoding: str | None = None,
+    notes: list[str] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Frames of at most ``batch_rows`` rows of ``path``, in order, as ``read_table`` reads them whole.
+
+    Parameters are those of ``mineaction.io.readers.read_table``; ``notes`` (a list) receives what reading
+    assumed (an encoding detected, a CRS taken as WGS84), once each.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read in batches (``can_batch``), is missing or empty, has no coordinate columns
+        (CSV), an unknown CRS, or text that cannot be decoded.
+    """
+    path = Path(path)
+    said: list[str] = notes if notes is not None else []
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if not can_batch(path):
+        raise InputError(f"{_name(path)}: {path.suffix} files are not read in batches; import it whole")
+    if crs is not None:
+        check_crs(crs, what=_name(path))
+    if path.suffix.lower() in CSV_SUFFIXES:
+        yield from _csv_batches(
+            path,
+            batch_rows=batch_rows,
+            encoding=encoding,
+            notes=said,
+            crs=crs,
+            lon=lon,
+            lat=lat,
+            wkt=wkt,
+            require_geometry=require_geometry,
+        )
+        return
+    if encoding is not None:
+        try:
+            encoding = normalise_encoding(encoding)
+        except ValueError as exc:
+            raise InputError(f"{_name(path)}: {exc}") from None
+    yield from _ogr_batches(path, layer=layer, crs=crs, encoding=encoding, batch_rows=batch_rows, notes=said)
