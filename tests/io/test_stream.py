@@ -156,7 +156,7 @@ from mineaction.store import open_store
 store, source, marker = sys.argv[1:4]
 
 def pause(rows):
-    if rows >= 3 * int(sys.argv[4]):  # three batches written inside the transaction: wait to be killed
+    if rows >= 2 * int(sys.argv[4]):  # two batches written inside the transaction: wait to be killed
         Path(marker).write_text(str(rows))
         time.sleep(120)
 
@@ -167,20 +167,21 @@ with open_store(store) as target:
 
 
 def kill_mid_import(store: str, source: Path, folder: Path) -> None:
-    """Run an import in a child process and kill -9 it after its third batch."""
+    """Run an import in a child process and kill -9 it after its second batch."""
     marker = folder / "paused"
     child = subprocess.Popen([sys.executable, "-c", _CHILD, store, str(source), str(marker), str(BATCH)])
     try:
         deadline = time.monotonic() + 120
         while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert marker.exists(), f"the import did not reach its third batch (exit {child.poll()})"
+        assert marker.exists(), f"the import did not reach its second batch (exit {child.poll()})"
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     assert child.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_kill_9_mid_import_leaves_the_geopackage_as_it_was(tmp_path: Path, finds: gpd.GeoDataFrame) -> None:
     store_path = new_store(tmp_path / "store.gpkg")
     with open_store(store_path) as store:  # some records already there
@@ -194,6 +195,7 @@ def test_kill_9_mid_import_leaves_the_geopackage_as_it_was(tmp_path: Path, finds
     assert pyogrio.read_info(store_path, layer="finds")["features"] == 50  # GDAL reads it too
 
 
+@pytest.mark.slow
 @pytest.mark.postgis
 def test_postgis_batched_import_and_kill_9(tmp_path: Path, postgis_url: str, finds: gpd.GeoDataFrame) -> None:
     source = as_csv(finds, tmp_path / "finds.csv")
