@@ -5,6 +5,7 @@ points at low zoom, cached tiles made again after a write, and clear errors for 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -182,6 +183,11 @@ def test_finds_at_the_national_view_are_counts_per_cell_that_sum_to_the_finds(
     assert cells["count"].sum() == 5
     assert sorted(cells["count"]) == [1, 1, 3]
     assert cells.loc[cells["count"] == 3, "category"].tolist() == ["AP"]  # the cell's most common category
+    today = datetime.now(UTC).date()  # the history rebuilt at the end of today holds the same finds
+    then = _read(
+        tmp_path / "then", read_tile(store, TileQuery("finds", 8, x, y, as_of=today)), 8, x, y, "finds"
+    )
+    assert sorted(then["count"]) == [1, 1, 3]
     at_ten = _tile_of(46.95, 39.55, 10)
     finds = _read(tmp_path, read_tile(store, TileQuery("finds", 10, *at_ten)), 10, *at_ten, "finds")
     assert "EO-000001" in finds["id"].tolist()  # from zoom 10 the records themselves
