@@ -62,11 +62,16 @@ def ramp_png(values: np.ndarray, classes: Sequence[tuple[float, str]], *, alpha:
     return png_rgba(rgba)
 
 
-def greys_png(shade: np.ndarray, *, alpha: int = 110) -> bytes:
-    """Brightness 0-1 as a translucent grey (dark where shaded), NaN transparent: laid over the basemap."""
+def greys_png(shade: np.ndarray, *, flat: float = float(np.sin(np.radians(45.0))), alpha: int = 150) -> bytes:
+    """Brightness 0-1 as shadow and light laid over the basemap, NaN transparent: cells darker than flat
+    ground (``flat``, the brightness of level land) are black, brighter ones white, their opacity stretched
+    so that the 98th percentile of the departure from flat gets ``alpha`` (a low-relief DEM still shows)."""
     shade = np.asarray(shade, dtype=np.float64)
-    grey = np.clip(np.nan_to_num(shade, nan=1.0) * 255, 0, 255).astype(np.uint8)
-    rgba = np.stack([grey, grey, grey, np.full_like(grey, alpha)], axis=-1)
+    departure = np.nan_to_num(shade - flat, nan=0.0)
+    scale = float(np.percentile(np.abs(departure), 98)) or 1.0
+    strength = np.clip(np.abs(departure) / scale, 0.0, 1.0)
+    value = np.where(departure < 0, 0, 255).astype(np.uint8)
+    rgba = np.stack([value, value, value, (strength * alpha).astype(np.uint8)], axis=-1)
     rgba[~np.isfinite(shade)] = 0
     return png_rgba(rgba)
 

@@ -150,6 +150,11 @@ async def hillshade_image(query: Query, state: Server, store: LentStore, who: Ca
     return _image(entry, "no hillshade: the store holds no DEM (a context layer of kind dem)")
 
 
+def _security(path: str) -> dict[str, Any]:
+    """The risk layers need an account that may read the finds; the hillshade is public."""
+    return {"security": [{"bearerAuth": []}]} if path.startswith("/risk/") else {}
+
+
 def _paths(state: Any) -> dict[str, Any]:
     any_json = {"application/json": {"schema": {"type": "object"}}}
     image = {PNG: {"schema": {"type": "string", "format": "binary"}}}
@@ -170,6 +175,7 @@ def _paths(state: Any) -> dict[str, Any]:
         path: {
             "get": {
                 "summary": summary,
+                **_security(path),
                 "responses": {"200": {"description": "The layer", "content": any_json}, **failures},
             }
         }
@@ -183,6 +189,7 @@ def _paths(state: Any) -> dict[str, Any]:
         paths[path] = {
             "get": {
                 "summary": summary,
+                **_security(path),
                 "parameters": [version],
                 "responses": {
                     "200": {"description": "The image", "content": image},
