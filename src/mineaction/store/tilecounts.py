@@ -7,8 +7,8 @@ point, with ``count`` (the number of records in the cell) and the cell's most co
 colour property (ties: the first in sort order). No record's id or other field is read, so the tile is made
 from the points alone, and the map can draw the density of 100,000 finds as circles sized by their count.
 
-PostGIS groups in the database: the points in tile units (``ST_AsMVTGeom``, rounded to the unit), snapped to
-the cell grid (``ST_SnapToGrid``), ``count(*)`` and ``mode()`` per cell. The GeoPackage and memory stores read
+PostGIS groups in the database: the points in tile units (Web Mercator, rounded to the unit), rounded to the
+cell grid, ``count(*)`` and ``mode()`` per cell. The GeoPackage and memory stores read
 the points' coordinates and the colour property through the R-tree and group them with numpy in the same
 cells (rounded half to even, as PostGIS rounds). Every point of the tile's box, its buffer of ``BUFFER``
 units included, is counted once, so the counts of a tile sum to the number of its points.
@@ -30,6 +30,8 @@ __all__ = ["COUNTED", "COUNT_BELOW_ZOOM", "COUNT_CELL", "counted", "postgis_coun
 COUNTED = MappingProxyType({"finds": "category"})
 COUNT_BELOW_ZOOM = 10
 COUNT_CELL = 32  # tile units (a tile of 4,096 units is drawn 512 pixels wide)
+_HALF_WORLD_M = 20037508.342789244  # half the Web Mercator world's width, m
+_EARTH_RADIUS_M = 6378137.0  # the sphere of Web Mercator, m
 _SPAN = 1 << 20  # cells a tile's grid can hold along each axis, its buffer included, with room to spare
 _POINT_BLOB = 29  # a GeoPackage point: 8 bytes of header (no envelope), then WKB: order, type, x, y
 
@@ -39,23 +41,39 @@ def counted(kind: str, z: int) -> bool:
     return kind in COUNTED and z < COUNT_BELOW_ZOOM
 
 
-def postgis_counts(store: Any, query: Any, source: str, params: tuple[Any, ...], buffer: int) -> bytes:
-    """The counts tile of ``query`` made in PostGIS from ``source`` (the table, or its history at as_of)."""
+def postgis_counts(
+    store: Any,
+    query: Any,
+    source: str,
+    params: tuple[Any, ...],
+    *,
+    box: tuple[float, float, float, float],
+    origin: tuple[float, float],
+    scale: float,
+    buffer: int,
+) -> bytes:
+    """The counts tile of ``query`` made in PostGIS from ``source`` (the table, or its history at as_of).
+
+    ``box`` (west, south, east, north, degrees) chooses the rows through the GiST index; each point goes to
+    tile units by the spherical Mercator formulas (EPSG:3857, as ``python_counts`` does with pyproj) from
+    ``origin`` (the tile's west and north edges, m) at ``scale`` (units per m): plain arithmetic per point,
+    several times faster than ``ST_AsMVTGeom`` over 100,000 of them.
+    """
     prop = COUNTED[query.kind]
     live = " AND rn = 1 AND op <> 'delete'" if query.as_of is not None else ""
+    low, high = -buffer, EXTENT + buffer
     sql = (
-        "WITH tile AS (SELECT ST_TileEnvelope(?, ?, ?) AS env, "
-        "ST_Transform(ST_TileEnvelope(?, ?, ?, margin => ?), 4326) AS box), "
-        f"snapped AS (SELECT {prop} AS value, ST_SnapToGrid(ST_AsMVTGeom(ST_Transform(geom, 3857), "
-        f"tile.env, {EXTENT}, {buffer}, true), {COUNT_CELL}) AS g FROM {source}, tile "
-        f"WHERE geom && tile.box{live}), "
-        "cells AS (SELECT ST_X(g) AS cx, ST_Y(g) AS cy, count(*) AS count, "
-        "mode() WITHIN GROUP (ORDER BY value) AS value FROM snapped WHERE g IS NOT NULL GROUP BY 1, 2) "
+        f"WITH units AS (SELECT {prop} AS value, round((ST_X(geom) * {_HALF_WORLD_M} / 180 - ?) * ?) AS ux, "
+        f"round((? - ln(tan(radians(90 + ST_Y(geom)) / 2)) * {_EARTH_RADIUS_M}) * ?) AS uy FROM {source} "
+        f"WHERE geom && ST_MakeEnvelope(?, ?, ?, ?, 4326){live}), "
+        f"cells AS (SELECT round(ux / {COUNT_CELL}) AS cx, round(uy / {COUNT_CELL}) AS cy, count(*) AS count, "
+        "mode() WITHIN GROUP (ORDER BY value) AS value FROM units "
+        f"WHERE ux BETWEEN {low} AND {high} AND uy BETWEEN {low} AND {high} GROUP BY 1, 2) "
         f"SELECT ST_AsMVT(c, ?, {EXTENT}, 'g') FROM (SELECT count, value AS {prop}, "
-        "ST_MakePoint(cx, cy) AS g FROM cells) c"
+        f"ST_MakePoint(cx * {COUNT_CELL}, cy * {COUNT_CELL}) AS g FROM cells) c"
     )
-    z, x, y = query.z, query.x, query.y
-    rows = store.query(sql, [z, x, y, z, x, y, buffer / EXTENT, *params, query.kind])
+    west, north = origin
+    rows = store.query(sql, [west, scale, north, scale, *params, *box, query.kind])
     found = rows[0][0] if rows else None
     return bytes(found) if found else b""
 
@@ -72,7 +90,7 @@ def python_counts(
         return b""
     blobs, values = zip(*rows, strict=True)
     lon, lat = _coordinates(blobs, decode)
-    units = np.rint(np.column_stack(to_units(lon, lat)))  # as ST_AsMVTGeom rounds to the unit
+    units = np.rint(np.column_stack(to_units(lon, lat)))  # to the unit, half to even, as PostGIS rounds
     inside = np.all((units >= -buffer) & (units <= EXTENT + buffer), axis=1)
     if not inside.any():
         return b""

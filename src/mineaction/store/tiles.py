@@ -145,11 +145,15 @@ def _counts_tile(store: Any, schema: EntitySchema, query: TileQuery) -> bytes:
     from mineaction.store.gpkg import wkb_from_gpkg
     from mineaction.store.postgis import PostGISStore
 
-    if isinstance(store, PostGISStore):
-        source, params = _source(schema, query.as_of)
-        return postgis_counts(store, query, source, params, BUFFER)
     west, _, east, north = _mercator_bounds(query.z, query.x, query.y)
     scale = EXTENT / (east - west)
+    if isinstance(store, PostGISStore):
+        lon_w, lat_s, lon_e, lat_n = tile_bounds_lonlat(query.z, query.x, query.y, buffer=BUFFER)
+        box = (lon_w, max(lat_s, -85.06), lon_e, min(lat_n, 85.06))
+        source, params = _source(schema, query.as_of)
+        return postgis_counts(
+            store, query, source, params, box=box, origin=(west, north), scale=scale, buffer=BUFFER
+        )
 
     def to_units(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mx, my = _TO_MERCATOR.transform(lon, lat)
