@@ -21,7 +21,7 @@ import numpy as np
 
 __all__ = ["MEMORY_KEYS", "Spool", "int_keys"]
 
-MEMORY_KEYS = 500_000  # keys held in memory before they go to disk (12 MB)
+MEMORY_KEYS = 100_000  # keys held in memory before they go to disk (2.4 MB)
 _FILTER_BITS = 1 << 26  # 8 MiB of bits: about 4 % of lookups of new keys go to disk at 10 million keys
 _VARIABLES = 900  # values per IN (...) query: below SQLite's limit
 
