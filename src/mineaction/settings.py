@@ -69,6 +69,15 @@ class Settings:
         "risk model: memory one process may use for a grid, MB (larger grids go block by block on Dask, or "
         "to coarser cells in the report)",
     )
+    risk_background_gap_m: float = _setting(
+        2000.0,
+        "risk model, stores without survey or clearance results: background cells (labelled 0) lie at least "
+        "this far from every find and accident, m",
+    )
+    risk_background_ratio: float = _setting(
+        3.0,
+        "risk model, stores without survey or clearance results: background cells per event cell (0: none)",
+    )
     risk_block_m: float = _setting(5000.0, "risk model: side of the blocks held out in spatial validation, m")
     risk_cutoff_share: float = _setting(
         0.3,

@@ -156,5 +156,10 @@ def test_twin_surface_on_a_local_dask_cluster_equals_the_in_process_one(tiny_twi
     assert len(plan.blocks) > 4
     with dask_client(workers=2, worker_memory_mb=1024) as client:
         on_cluster = surface_array(inputs, model, plan, client=client)
+        # --scheduler: a second client joins the running cluster by its address, as on a cluster of machines
+        with dask_client(scheduler=client.scheduler.address) as joined:
+            assert joined.scheduler.address == client.scheduler.address
+            on_joined = surface_array(inputs, model, plan, client=joined)
     assert np.isfinite(reference).sum() > 30_000
     np.testing.assert_allclose(on_cluster, reference, rtol=1e-6, atol=1e-6, equal_nan=True)
+    np.testing.assert_array_equal(on_joined, on_cluster)

@@ -74,12 +74,21 @@ def test_no_section_without_events(store_of: Any) -> None:
     assert build_section(report_data(store_of({}))) is None
 
 
-def test_section_says_why_when_no_model_can_be_fitted(store_of: Any) -> None:
+@pytest.mark.slow
+def test_events_alone_give_a_background_model_that_says_so_or_the_reason_for_none(store_of: Any) -> None:
+    from mineaction.settings import Settings
+
     layers = scenario(0)
     layers.pop("truth")
     layers["activities"] = layers["activities"].iloc[:0]  # finds but no processed land: no negatives
     layers["hazardous_areas"] = layers["hazardous_areas"].iloc[:0]
-    data = report_data(store_of(layers, simulated=True))
+    store = store_of(layers, simulated=True)
+    data = report_data(store, settings=Settings(report_risk_cell_m=500.0))  # coarse: a fast fit
+    section = build_section(data)
+    assert data.risk is not None and section is not None and section.figures
+    assert data.risk.fit.metadata["label_basis"] == "presence-background"
+    assert "serve as background (label 0)" in section.body_html and "optimistic" in section.body_html
+    data = report_data(store, settings=Settings(risk_background_ratio=0.0))  # background turned off
     section = build_section(data)
     assert data.risk is None and section is not None and not section.figures
     assert "No risk model could be fitted" in section.body_html

@@ -139,3 +139,31 @@ def test_refit_after_new_survey_results_changes_the_surface(grid) -> None:
     assert np.abs(surfaces[1] - surfaces[0]).max() > 0.05
     # mines found where nothing was known raise the risk the refitted model gives that land
     assert surfaces[1][surveyed].mean() > surfaces[0][surveyed].mean() + 0.02
+
+
+def test_a_store_of_events_alone_learns_against_background_far_from_every_event(layers, grid) -> None:
+    from scipy.spatial import cKDTree
+
+    from mineaction.risk.labels import Background
+
+    events_only = {k: v for k, v in layers.items() if k not in ("activities", "hazardous_areas")}
+    assert not (reland_labels(grid, events_only) == 0).any()  # RELand labels alone cannot train
+    rule = Background(gap_m=500.0, ratio=2.0, seed=3)
+    cells = prepare_cells(events_only, grid=grid, cutoff=date(2021, 7, 1), background=rule)
+    assert cells.label_basis == "presence-background"
+    X, labels = cells.frame()
+    n_positive, n_background = int((labels == 1).sum()), len(cells.background)
+    assert 0 < n_background <= np.ceil(2.0 * n_positive) and int((labels == 0).sum()) == n_background
+    ever = np.flatnonzero(reland_labels(grid, events_only).ravel() == 1)
+    gap, _ = cKDTree(np.column_stack(grid.centres_of(ever))).query(
+        np.column_stack(grid.centres_of(cells.background))
+    )
+    assert gap.min() >= 500.0  # never beside an event of any date, before the cut-off or after
+    again = prepare_cells(events_only, grid=grid, cutoff=date(2021, 7, 1), background=rule)
+    assert np.array_equal(again.background, cells.background)  # the seed decides the draw
+    RiskModel(n_estimators=20).fit(X, labels)  # the model now has both classes to learn from
+    # a store with survey and clearance results keeps its RELand labels: no background is drawn
+    assert (
+        prepare_cells(layers, grid=grid, cutoff=date(2021, 7, 1), background=rule).label_basis
+        == "processed land"
+    )

@@ -166,6 +166,15 @@ def _body(res: RiskResults, simulated: bool) -> str:
     region = ev["schemes"].get("region", {})
     shuffled = ev["schemes"].get("shuffled", {})
     note = " All figures come from SIMULATED data." if simulated else ""
+    if ev.get("label_basis") == "presence-background":
+        gap_km = (ev.get("background_gap_m") or 0) / 1000
+        note += (
+            f" The store holds no survey or clearance results to learn land proven clear from, so "
+            f"{ev.get('background_cells', 0):,} cells at least {gap_km:g} km from every find and "
+            "accident serve as background (label 0): scores rank how much a cell resembles the event cells, "
+            "and the figures below measure the separation of event cells from that background, not from "
+            "cleared land; they are optimistic."
+        )
     return (
         f"<p>Gradient-boosted trees (LightGBM, calibrated) on {res.cell_m:g} m cells, trained on results "
         f"from {ev.get('cutoff')} on with features known before it.{note} On land it has never seen (whole "

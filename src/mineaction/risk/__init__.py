@@ -9,7 +9,7 @@ from mineaction.risk.cover import CellMask, cell_mask
 from mineaction.risk.engine import GridPlan, plan_grid, surface_array, surface_blocks
 from mineaction.risk.features import FeatureStack, compute_features, distance_to, feature_inputs
 from mineaction.risk.grid import Grid, grid_from_bounds
-from mineaction.risk.labels import reland_labels, truth_counts
+from mineaction.risk.labels import Background, reland_labels, truth_counts
 from mineaction.risk.metrics import capture_curve, false_alarms_per_positive, score_summary
 from mineaction.risk.model import BASELINES, Baseline, RiskModel, baseline_scores, require_columns
 from mineaction.risk.persist import ModelBundle, bundle_from_bytes, bundle_to_bytes
@@ -39,6 +39,7 @@ from mineaction.risk.window import FeatureInputs, Window
 
 __all__ = [
     "BASELINES",
+    "Background",
     "Baseline",
     "CellData",
     "CellMask",

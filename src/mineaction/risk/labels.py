@@ -4,11 +4,20 @@ A cell is **1** where a find or an accident (with a known location) lies in it; 
 clearance processed it (clearance, technical survey, battle-area clearance, non-technical survey that
 cancelled land, or a hazardous area released) and nothing was found; **-1** everywhere else. Unknown cells
 are never used as negatives. A time window keeps labels apart from the features made before the cut-off.
+
+A store of events alone (a national register of accidents and finds, with no survey or clearance results)
+has no known negatives, and RELand labels cannot train a model. ``Background`` then labels a random sample
+of the scored cells far from every known event as 0 (**presence-background** labels, as species-distribution
+models do without absence data): the model then ranks cells by how much they resemble event cells, and its
+validation figures measure the separation of event cells from that background, not from land proven clear
+(they are optimistic, since the background was chosen far from every event). Results say which basis was
+used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -18,9 +27,30 @@ import shapely
 from mineaction.risk.features import layer_geometries
 from mineaction.risk.grid import Grid
 
-__all__ = ["NEGATIVE_ACTIVITY_KINDS", "event_dates", "reland_labels", "truth_counts"]
+__all__ = [
+    "MIN_KNOWN_NEGATIVES",
+    "NEGATIVE_ACTIVITY_KINDS",
+    "Background",
+    "background_cells",
+    "event_dates",
+    "reland_labels",
+    "truth_counts",
+]
 
 NEGATIVE_ACTIVITY_KINDS = ("clearance", "TS", "BAC")
+#: Fewer known negatives (processed land, label 0) than this among the scored cells: background labels.
+MIN_KNOWN_NEGATIVES = 30
+
+
+@dataclass(frozen=True)
+class Background:
+    """How background cells are drawn where a store holds fewer than ``MIN_KNOWN_NEGATIVES`` known
+    negatives: cells at least ``gap_m`` m from every find and accident (of any date), ``ratio`` of them per
+    positive cell (all of them when fewer), drawn with ``seed``. ``ratio`` 0 draws none."""
+
+    gap_m: float = 2000.0
+    ratio: float = 3.0
+    seed: int = 0
 
 
 def _in_window(when: pd.Series, start: date | None, end: date | None) -> np.ndarray:
@@ -111,6 +141,39 @@ def reland_labels(
     labels[_negative_mask(grid, layers, start, end)] = 0
     labels[_positive_mask(grid, layers, start, end)] = 1
     return labels
+
+
+def background_cells(
+    grid: Grid, layers: Mapping[str, pd.DataFrame], labels: np.ndarray, rows: np.ndarray, rule: Background
+) -> np.ndarray:
+    """Flat (row-major) indices of the background cells among the scored ``rows``: none when the rows hold
+    ``MIN_KNOWN_NEGATIVES`` known negatives or more, or no positive, or ``rule.ratio`` is 0.
+
+    Parameters
+    ----------
+    labels : ndarray
+        The RELand labels of the grid (its shape), from which the positives and known negatives are counted.
+    rows : ndarray
+        Flat indices of the scored cells.
+    """
+    from scipy.spatial import cKDTree
+
+    scored = labels.ravel()[rows]
+    n_positive = int((scored == 1).sum())
+    if rule.ratio <= 0 or n_positive == 0 or int((scored == 0).sum()) >= MIN_KNOWN_NEGATIVES:
+        return np.array([], dtype=np.int64)
+    ever = np.flatnonzero(_positive_mask(grid, layers, None, None).ravel())  # events of every date
+    xs, ys = grid.centres_of(ever)
+    unknown = rows[scored == -1]
+    ux, uy = grid.centres_of(unknown)
+    distance, _ = cKDTree(np.column_stack([xs, ys])).query(
+        np.column_stack([ux, uy]), distance_upper_bound=rule.gap_m
+    )
+    far = unknown[~np.isfinite(distance)]
+    wanted = int(np.ceil(rule.ratio * n_positive))
+    if len(far) > wanted:
+        far = np.random.default_rng(rule.seed).choice(far, size=wanted, replace=False)
+    return np.sort(far).astype(np.int64)
 
 
 def truth_counts(grid: Grid, mines: pd.DataFrame) -> np.ndarray:

@@ -7,7 +7,7 @@ past events), labels use only results from it onwards. Predicting today's surfac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ from mineaction.risk.cover import cell_mask
 from mineaction.risk.engine import GridPlan, gather_features
 from mineaction.risk.features import FeatureStack, compute_features, feature_inputs, layer_geometries
 from mineaction.risk.grid import Grid, grid_from_bounds
-from mineaction.risk.labels import event_dates, reland_labels
+from mineaction.risk.labels import Background, background_cells, event_dates, reland_labels
 from mineaction.risk.model import RiskModel
 from mineaction.risk.validation import (
     block_folds,
@@ -59,6 +59,12 @@ class CellData:
     labels: np.ndarray
     mask: np.ndarray | None
     cutoff: date | None
+    background: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+
+    @property
+    def label_basis(self) -> str:
+        """``processed land`` (RELand labels) or ``presence-background`` (``mineaction.risk.labels``)."""
+        return "presence-background" if len(self.background) else "processed land"
 
     @property
     def grid(self) -> Grid:
@@ -133,19 +139,27 @@ def prepare_cells(
     record_weights: Mapping[str, float] | None = None,
     dem: DemSampler | np.ndarray | None = None,
     plan: GridPlan | None = None,
+    background: Background | None = None,
 ) -> CellData:
     """Features known before ``cutoff`` and labels from ``cutoff`` on, on ``grid`` (laid over the layers
     with ``cell_m`` m cells when not given), for the cells inside the area of interest within reach of
     evidence and hazards. A ``plan`` with the Dask engine gathers only those cells' features, block by
-    block, instead of whole-grid arrays."""
+    block, instead of whole-grid arrays. With too few known negatives, ``background`` (default
+    ``Background()``) labels cells far from every event 0 (``CellData.label_basis`` says so)."""
     grid = plan.grid if plan is not None else (grid or grid_for_layers(layers, cell_m=cell_m, crs=crs))
     labels = reland_labels(grid, layers, start=cutoff)
     if plan is not None and plan.engine != "numpy":
         inputs = feature_inputs(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
-        return CellData(gather_features(inputs, plan), labels, None, cutoff)
-    stack = compute_features(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
-    mask = plan.mask if plan is not None else cell_mask(grid, layers)
-    return CellData(stack, labels, mask.whole(), cutoff)
+        cells = CellData(gather_features(inputs, plan), labels, None, cutoff)
+    else:
+        stack = compute_features(grid, layers, cutoff=cutoff, record_weights=record_weights, dem=dem)
+        mask = plan.mask if plan is not None else cell_mask(grid, layers)
+        cells = CellData(stack, labels, mask.whole(), cutoff)
+    drawn = background_cells(grid, layers, labels, cells.rows, background or Background())
+    if len(drawn):
+        labels.ravel()[drawn] = 0  # reland_labels made this array for us alone
+        cells = CellData(cells.stack, labels, cells.mask, cutoff, drawn)
+    return cells
 
 
 def predict_surface(
@@ -179,6 +193,7 @@ def evaluate_layers(
     dem: DemSampler | np.ndarray | None = None,
     plan: GridPlan | None = None,
     random_state: int = 0,
+    background: Background | None = None,
 ) -> dict[str, Any]:
     """Shuffled, spatial-block, region and temporal validation side by side on a store's layers.
 
@@ -201,10 +216,14 @@ def evaluate_layers(
         The grid (else laid over the layers with ``cell_m`` m cells) and a DEM resampled to it, m.
     plan : GridPlan, optional
         The engine and scored cells of the grid (``mineaction.risk.engine.plan_grid``).
+    background : Background, optional
+        Background labels where known negatives are too few (``prepare_cells``); the temporal scheme's
+        labels get the same background cells.
     """
     from mineaction.risk.labels import truth_counts
 
     cutoff = cutoff or default_cutoff(layers)
+    rule = Background(seed=random_state) if background is None else background
     cells = prepare_cells(
         layers,
         grid=grid,
@@ -214,6 +233,7 @@ def evaluate_layers(
         record_weights=record_weights,
         dem=dem,
         plan=plan,
+        background=rule,
     )
     X, labels = cells.frame()
     grid, rows = cells.grid, cells.rows
@@ -223,8 +243,8 @@ def evaluate_layers(
     split = split or (_quantile_date(after, 0.5) if len(after) else None)
     temporal = None
     if split is not None:
-        train = reland_labels(grid, layers, start=cutoff, end=split).ravel()[rows]
-        test = reland_labels(grid, layers, start=split).ravel()[rows]
+        train = _with_background(reland_labels(grid, layers, start=cutoff, end=split), cells.background)[rows]
+        test = _with_background(reland_labels(grid, layers, start=split), cells.background)[rows]
         temporal = (train.astype(np.int64), test.astype(np.int64), split.isoformat())
     true = None if truth is None else truth_counts(grid, truth).ravel()[rows]
     blocks = block_ids(xs, ys, block_m=block_m)
@@ -249,6 +269,16 @@ def evaluate_layers(
             "block_m": block_m,
             "grid": grid.to_dict(),
             "features": list(X.columns),
+            "label_basis": cells.label_basis,
+            "background_cells": len(cells.background),
+            "background_gap_m": rule.gap_m if len(cells.background) else None,
         }
     )
     return result
+
+
+def _with_background(labels: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Flat labels with the background cells (unknown in every window: far from every event) set to 0."""
+    flat = labels.ravel()
+    flat[background] = 0
+    return flat

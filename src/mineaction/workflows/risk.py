@@ -22,6 +22,7 @@ from mineaction import __version__
 from mineaction.errors import ModelError
 from mineaction.io import DemSource, atomic_path, read_dem_source
 from mineaction.risk import (
+    Background,
     FeatureInputs,
     Grid,
     GridPlan,
@@ -245,6 +246,13 @@ def _grid_inputs(
     return layers, plan, cutoff, s.random_state if seed is None else seed
 
 
+def _background(snap: StoreSnapshot, seed: int) -> Background:
+    """Background labels for stores without survey or clearance results, from the settings
+    ``risk_background_gap_m`` and ``risk_background_ratio``."""
+    s = snap.settings
+    return Background(gap_m=s.risk_background_gap_m, ratio=s.risk_background_ratio, seed=seed)
+
+
 def _counts(labels: np.ndarray) -> dict[str, int]:
     return {
         "n_positive": int((labels == 1).sum()),
@@ -299,13 +307,20 @@ def fit_risk_model(
     layers, plan, cutoff, seed = _grid_inputs(snap, cell_m, cutoff, seed, engine)
     grid = plan.grid
     cells = prepare_cells(
-        layers, plan=plan, cutoff=cutoff, record_weights=_record_weights(snap, cutoff), dem=_dem(snap)
+        layers,
+        plan=plan,
+        cutoff=cutoff,
+        record_weights=_record_weights(snap, cutoff),
+        dem=_dem(snap),
+        background=_background(snap, seed),
     )
     X, labels = cells.frame()
     model = RiskModel(random_state=seed).fit(X, labels)
     meta = _metadata(
         model,
         labels,
+        label_basis=cells.label_basis,
+        background_cells=len(cells.background),
         cutoff=cutoff,
         simulated=snap.simulated,
         store=snap.url,
@@ -432,6 +447,7 @@ def evaluate_risk(
         plan=plan,
         truth=truth,
         random_state=seed,
+        background=_background(snap, seed),
     )
     return RiskEvaluation(figures, snap.simulated)
 
