@@ -199,6 +199,7 @@ def test_a_cached_tile_is_made_again_after_a_write(store: object, tmp_path: Path
     query = TileQuery("finds", ZOOM, x, y)
     cache = TileCache()
     first = cached_tile(store, query, cache, scope="viewer")
+    assert history_span(store, cache=cache)[1].startswith("2023-12-01")  # type: ignore[union-attr]
     if store.last_change("finds") is not None:  # type: ignore[attr-defined]  # (None: PostGIS mid-write)
         assert cached_tile(store, query, cache, scope="viewer") is first
         assert cache.hits == 1
@@ -217,6 +218,7 @@ def test_a_cached_tile_is_made_again_after_a_write(store: object, tmp_path: Path
     where = moved.set_index("id").geometry.set_crs("EPSG:3857", allow_override=True).to_crs("EPSG:4326")
     assert where["EO-000002"].distance(shapely.Point(46.97, 39.52)) < 1e-3
     assert moved.set_index("id")["category"]["EO-000002"] == "AP"
+    assert history_span(store, cache=cache)[1].startswith("2024-01-02")  # type: ignore[union-attr]
     store.delete("finds", ["EO-000003"], author="test", reason="SIMULATED tiles test")  # type: ignore[attr-defined]
     left = _read(
         tmp_path / "after", cached_tile(store, query, cache, scope="viewer").body, ZOOM, x, y, "finds"

@@ -22,6 +22,7 @@ afresh from the changed record.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import threading
 from collections import OrderedDict
@@ -366,8 +367,25 @@ def _plain(value: Any, flag: bool) -> Any:
     return value
 
 
-def history_span(store: Any) -> tuple[str | None, str | None]:
-    """The first and last ``changed_at`` (ISO text, UTC) of the history of the kinds that have tiles."""
+def history_span(store: Any, *, cache: TileCache | None = None) -> tuple[str | None, str | None]:
+    """The first and last ``changed_at`` (ISO text, UTC) of the history of the kinds that have tiles.
+
+    With a ``cache``, kept there under the last change of every such kind, as tiles are (the span needs a
+    scan of every history; the last changes are read from their indexes).
+    """
+    changes = tuple(store.last_change(kind) for kind in TILE_PROPERTIES) if cache is not None else (None,)
+    if cache is None or None in changes:
+        return _history_span(store)
+    key = ("history-span", *changes)
+    made = cache.get(key)
+    if made is None:
+        made = MadeTile.of(json.dumps(_history_span(store)).encode())
+        cache.put(key, made)
+    first, last = json.loads(made.body)
+    return first, last
+
+
+def _history_span(store: Any) -> tuple[str | None, str | None]:
     parts = " UNION ALL ".join(
         f"SELECT MIN(changed_at) AS lo, MAX(changed_at) AS hi FROM {entity(kind).table}_history"
         for kind in TILE_PROPERTIES

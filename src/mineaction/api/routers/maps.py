@@ -77,9 +77,9 @@ def record_history(kind: str, record_id: str, query: Query, store: LentStore, wh
 
 
 @router.get("/history-span")
-def span(query: Query, store: LentStore, who: Caller) -> Response:
+def span(query: Query, state: Server, store: LentStore, who: Caller) -> Response:
     reject_unknown(query, ())
-    first, last = history_span(store)
+    first, last = history_span(store, cache=state.tiles)
     return json_response({"first": first, "last": last})
 
 
