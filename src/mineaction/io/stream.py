@@ -20,6 +20,9 @@ batch is mapped, validated and written before the next is read, and only what mu
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -268,6 +271,22 @@ class _Rejects:
         self.rows += len(table)
 
 
+@contextlib.contextmanager
+def _returning_memory() -> Iterator[Callable[[], None]]:
+    """Arrow allocating from the system allocator (its default pool keeps freed memory for reuse) for the
+    import, and a function giving freed heap memory back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere), called after each batch: the next batch starts from the same height."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    trim = getattr(libc, "malloc_trim", None)
+    try:
+        yield (lambda: trim(0)) if trim is not None else (lambda: None)
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def _batches(
     path: Path,
     mapping: ColumnMapping,
@@ -368,7 +387,7 @@ def stream_import(
     repeats = _Repeats()
     rejects = _Rejects(rejects_path) if skip_invalid else None
     try:
-        with store.batched_writes():
+        with _returning_memory() as give_back, store.batched_writes():
             for frame in _batches(path, mapping, crs, encoding, batch_rows, notes):
                 first_row = tally.read + 1
                 _, reports = _one_batch(store, frame, first_row, mapping, (tally, repeats, rejects), today)
@@ -384,7 +403,7 @@ def stream_import(
                     write=write,
                 )
                 del reports
-                pa.default_memory_pool().release_unused()
+                give_back()
                 if on_batch is not None:
                     on_batch(tally.read)
             _refuse(path, tally, skip_invalid, rejects)
