@@ -224,3 +224,7 @@ def test_every_geometry_gets_the_area_of_interest_check_and_huge_polygons_a_warn
         {"layer_kind": ["river"]}, geometry=[shapely.LineString([(45.0, 39.0), (52.0, 39.5)])], crs=4326
     )
     assert check(lines, "context_layers").ok  # reference lines may run beyond the area
+    # a corrupt file's polygon with a vertex at 1e300 degrees: refused as outside, never an exception
+    beyond = shapely.Polygon([(44.0, 40.0), (1e300, 40.0), (45.0, 41.0)])
+    far = gpd.GeoDataFrame({"hazard_kind": ["SHA"], "status": ["open"]}, geometry=[beyond], crs=4326)
+    assert [i.field for i in check(far, "hazardous_areas").errors] == ["geometry"]

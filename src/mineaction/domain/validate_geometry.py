@@ -171,7 +171,12 @@ def _check_sizes(schema: EntitySchema, geoms: np.ndarray, usable: np.ndarray, ou
         return
     bounds = shapely.bounds(geoms)
     box_deg2 = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
-    candidates = usable & np.isin(shapely.get_type_id(geoms), [3, 6]) & (np.nan_to_num(box_deg2) > 0.05)
+    on_earth = (  # beyond these the area-of-interest check refuses the row; no edge to follow
+        (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+    )
+    candidates = (
+        usable & on_earth & np.isin(shapely.get_type_id(geoms), [3, 6]) & (np.nan_to_num(box_deg2) > 0.05)
+    )
     if not candidates.any():
         return
     import geopandas as gpd
