@@ -2,14 +2,14 @@
 
 A campaign of a thousand imports spends most of its time importing pandas, GeoPandas and GDAL in each new
 process (about 3 s quiet, 10 s or more on a loaded machine). ``ForkServer`` starts one server process that
-imports ``mineaction`` (its io, store and workflows) once and then, for each command, forks a child that runs ``mineaction.cli.main:main``
-with its standard output and error sent to files, as the console script would. The server process is
-single-threaded (a fork from a threaded process may inherit held locks); each benchmark thread owns one
-server. The child is a new process, so what a command does to it (a crash signal, an abort, memory) is seen
-by its exit status exactly as with ``subprocess``: ``returncode`` is negative for a signal, and a command
-over its time limit is killed and reported as timed out.
+imports ``mineaction`` (its io, store and workflows) once and then, for each command, forks a child that runs
+``mineaction.cli.main:main`` with its standard output and error sent to files, as the console script would.
+The server process is single-threaded (a fork from a threaded process may inherit held locks); each benchmark
+thread owns one server. The child is a new process, so what a command does to it (a crash signal, an abort,
+memory) is seen by its exit status exactly as with ``subprocess``: ``returncode`` is negative for a signal,
+and a command over its time limit is killed and reported as timed out.
 
-Used by ``bench_hostile_import.py`` (``--fork``).
+Used by ``bench_hostile_import.py`` (unless ``--no-fork``).
 """
 
 from __future__ import annotations
