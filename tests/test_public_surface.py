@@ -304,6 +304,7 @@ PINNED: dict[str, tuple[str, ...]] = {
         "FundingFigures",
         "Hillshade",
         "JsonResult",
+        "LAYER_KINDS",
         "LandRelease",
         "MAX_ATTACHMENT_BYTES",
         "MAX_REPORT_RECORDS",

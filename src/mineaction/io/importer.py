@@ -134,6 +134,20 @@ def _needs_geometry(mapping: ColumnMapping) -> bool:
     return any(s.geometry is not None and s.geometry_required for s in schemas)
 
 
+def _reader_options(mapping: ColumnMapping, crs: str | None, encoding: str | None) -> dict[str, Any]:
+    """The readers' options a mapping sets (``read_table`` and ``read_batches`` take the same ones);
+    ``crs`` and ``encoding`` given on the command line win over the mapping's."""
+    return {
+        "layer": mapping.layer,
+        "crs": crs or mapping.crs,
+        "lon": mapping.lon,
+        "lat": mapping.lat,
+        "wkt": mapping.wkt,
+        "require_geometry": _needs_geometry(mapping),
+        "encoding": encoding or mapping.encoding,
+    }
+
+
 def _read_sources(
     path: Path, mapping: ColumnMapping | None, crs: str | None, encoding: str | None
 ) -> list[_Source]:
@@ -157,16 +171,7 @@ def _read_sources(
             )
             for layer in layers
         ]
-    frame = read_table(
-        path,
-        layer=mapping.layer,
-        crs=crs or mapping.crs,
-        lon=mapping.lon,
-        lat=mapping.lat,
-        wkt=mapping.wkt,
-        require_geometry=_needs_geometry(mapping),
-        encoding=encoding or mapping.encoding,
-    )
+    frame = read_table(path, **_reader_options(mapping, crs, encoding))
     return [_source(path.name, frame, mapping)]
 
 

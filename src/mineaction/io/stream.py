@@ -41,7 +41,7 @@ from mineaction.io.batches import read_batches
 from mineaction.io.importer import (
     ImportResult,
     KindCounts,
-    _needs_geometry,
+    _reader_options,
     _rejects_table,
     _Source,
     _source,
@@ -295,18 +295,7 @@ def _batches(
     batch_rows: int,
     notes: list[str],
 ) -> Iterator[pd.DataFrame]:
-    return read_batches(
-        path,
-        batch_rows=batch_rows,
-        layer=mapping.layer,
-        crs=crs or mapping.crs,
-        lon=mapping.lon,
-        lat=mapping.lat,
-        wkt=mapping.wkt,
-        require_geometry=_needs_geometry(mapping),
-        encoding=encoding or mapping.encoding,
-        notes=notes,
-    )
+    return read_batches(path, batch_rows=batch_rows, notes=notes, **_reader_options(mapping, crs, encoding))
 
 
 def _write_batch(

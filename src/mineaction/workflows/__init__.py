@@ -83,6 +83,7 @@ from mineaction.workflows.review import (
     show_report,
 )
 from mineaction.workflows.risk import (
+    LAYER_KINDS,
     RiskBlocks,
     RiskEvaluation,
     RiskFit,
@@ -115,6 +116,7 @@ __all__ = [
     "FundingFigures",
     "Hillshade",
     "JsonResult",
+    "LAYER_KINDS",
     "LandRelease",
     "MAX_ATTACHMENT_BYTES",
     "MAX_REPORT_RECORDS",

@@ -39,15 +39,6 @@ __all__ = ["CACHE", "router"]
 router = APIRouter()
 #: The computed layers of this process, by store, layer and the store's last change.
 CACHE = ResultCache(size=6)
-_RISK_KINDS = (
-    "context_layers",
-    "assets",
-    "minefield_records",
-    "hazardous_areas",
-    "finds",
-    "accidents",
-    "activities",
-)
 PNG = "image/png"
 
 
@@ -81,9 +72,11 @@ def _compute_risk(store: Any, state: Any) -> dict[str, Any]:
 
 
 def _risk_entry(store: Any, state: Any) -> dict[str, Any]:
+    from mineaction.workflows import LAYER_KINDS  # the kinds the risk model reads: their changes renew it
+
     name = f"risk/{state.settings.report_risk_cell_m}"
     entry: dict[str, Any] = kept(
-        state, store, name, lambda: _compute_risk(store, state), kinds=_RISK_KINDS, cache=CACHE
+        state, store, name, lambda: _compute_risk(store, state), kinds=LAYER_KINDS, cache=CACHE
     )
     return entry
 
