@@ -9,7 +9,12 @@ from sklearn.metrics import roc_auc_score
 
 from mineaction.errors import InputError
 from mineaction.risk.metrics import capture_curve
-from mineaction.risk.uncertainty import group_bootstrap_metrics, weighted_roc_auc
+from mineaction.risk.uncertainty import (
+    _Ranked,
+    _weighted_capture,
+    group_bootstrap_metrics,
+    weighted_roc_auc,
+)
 
 
 def test_weighted_roc_auc_matches_sklearn_with_ties_and_repeated_rows() -> None:
@@ -52,3 +57,25 @@ def test_one_group_gives_no_interval_and_mismatched_lengths_are_refused() -> Non
     assert one["roc_auc"]["value"] == 1.0 and one["roc_auc"]["low"] is None and one["n_groups"] == 1
     with pytest.raises(InputError, match="one value per cell"):
         group_bootstrap_metrics(np.arange(3.0), np.zeros(3), np.zeros(4))
+
+
+def test_resamples_scored_after_one_sort_equal_the_metrics_computed_afresh() -> None:
+    """The bootstrap sorts the cells once and weights them per resample; each resample's ROC-AUC and
+    capture must be those computed from scratch with the same weights (ties, NaN scores, unknown cells,
+    groups drawn twice or not at all)."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    scores = rng.integers(0, 40, n).astype(float)  # many ties
+    scores[rng.uniform(size=n) < 0.05] = np.nan
+    labels = rng.choice([-1, 0, 1], size=n, p=[0.5, 0.3, 0.2])
+    codes = rng.integers(0, 60, n)
+    ranked = _Ranked(scores, labels, codes)
+    for _ in range(20):
+        draws = np.bincount(rng.integers(0, 60, 60), minlength=60).astype(float)
+        weights = draws[codes]
+        assert ranked.roc_auc(draws) == pytest.approx(weighted_roc_auc(scores, labels, weights), rel=1e-12)
+        assert ranked.capture(draws, 10.0) == pytest.approx(
+            _weighted_capture(scores, (labels == 1).astype(float), weights, 10.0), rel=1e-12
+        )
+    nothing = np.zeros(60)
+    assert ranked.roc_auc(nothing) is None and ranked.capture(nothing, 10.0) is None
