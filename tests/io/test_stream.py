@@ -120,6 +120,30 @@ def test_every_issue_is_reported_with_rows_counted_over_the_file(
     pd.testing.assert_frame_equal(issues["batched"], issues["whole"], check_dtype=False)
 
 
+def test_a_file_of_another_area_is_refused_with_its_extent_as_a_whole_file_is(
+    tmp_path: Path, finds: gpd.GeoDataFrame
+) -> None:
+    """Every row outside the store's area (the finds moved 60 degrees west, into Colombia's longitudes): the
+    batched refusal names the rows' extent, ready for ``init --aoi``, as the whole-file one does."""
+    moved = finds.copy()
+    moved["geometry"] = shapely.transform(finds.geometry.values, lambda xy: xy - [120.0, 34.0])
+    source = as_csv(moved, tmp_path / "elsewhere.csv")
+    messages = {}
+    for name, batch_rows in (("whole", None), ("batched", BATCH)):
+        store_path = new_store(tmp_path / f"{name}.gpkg")
+        with open_store(store_path) as store, pytest.raises(ValidationError) as caught:
+            import_file(store, source, kind="finds", batch_rows=batch_rows, **WHO)
+        messages[name] = str(caught.value)
+    west, south, east, north = shapely.total_bounds(moved.geometry.values)
+    for text in messages.values():
+        assert "1,200 of 1,200 rows: geometry outside the area of interest" in text
+        assert "mineaction init STORE --aoi W,S,E,N (these rows lie within " in text
+    hint = messages["whole"].split("these rows lie within ")[1].split(")")[0]
+    assert hint == messages["batched"].split("these rows lie within ")[1].split(")")[0]
+    w, s, e, n = (float(v) for v in hint.split(","))
+    assert w <= west and s <= south and e >= east and n >= north and e - w < (east - west) + 0.2
+
+
 def test_rejects_file_gets_every_rejected_row(tmp_path: Path, finds: gpd.GeoDataFrame) -> None:
     source = as_csv(with_errors(finds), tmp_path / "finds.csv")
     tables, stored = {}, {}

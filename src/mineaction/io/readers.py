@@ -28,7 +28,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyogrio
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -88,6 +87,8 @@ def _first_line(exc: BaseException) -> str:
 
 def list_layers(path: str | Path) -> list[str]:
     """Names of the layers of a spatial file (a GeoPackage may hold several)."""
+    import pyogrio  # GDAL is loaded only by what reads through it (see _read_ogr)
+
     path = Path(path)
     try:
         return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
@@ -165,6 +166,8 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDa
 
 def _read_ogr(path: Path, layer: str | None, encoding: str | None, notes: list[str]) -> pd.DataFrame:
     """One layer through GDAL; what GDAL warns about while reading (a ring it closed) becomes a note."""
+    import pyogrio  # here, not at the top: GDAL adds about 30 MB to every process that imports it
+
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -14,13 +14,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from mineaction.domain.issues import ValidationReport
 
-__all__ = ["MainError", "main_error", "refusal_message"]
+__all__ = [
+    "OUTSIDE",
+    "MainError",
+    "extent_of",
+    "main_error",
+    "outside_bounds",
+    "outside_rows",
+    "refusal_message",
+]
 
-_OUTSIDE = "outside the area of interest"
+OUTSIDE = "outside the area of interest"
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class MainError:
     def sentence(self) -> str:
         """``36,491 of 36,527 rows: geometry outside the area of interest (...); <fix>``."""
         fix = self.fix
-        if self.reason.startswith(_OUTSIDE):
+        if self.reason.startswith(OUTSIDE):
             fix = "if the data lie elsewhere, create a store for their area: "
             fix += "mineaction init STORE --aoi W,S,E,N"
             if self.extent is not None:
@@ -46,19 +55,30 @@ class MainError:
         return f"{self.rows:,} of {self.of:,} rows: {self.field} {self.reason}; {fix}"
 
 
-def _extent(
+def outside_bounds(
     reports: Sequence[tuple[str, ValidationReport]], rows_by_kind: dict[str, np.ndarray]
-) -> tuple[float, float, float, float] | None:
-    """Extent of the given rows' geometries, rounded outwards to 0.1 degree, leaving out strays (rows farther
-    from the 1st to 99th percentile box than its own size, such as a lost minus sign)."""
-    boxes = []
+) -> np.ndarray:
+    """Bounds (west, south, east, north) of the given rows' geometries, one row per geometry present."""
+    boxes = [np.empty((0, 4))]
     for kind, report in reports:
         frame = report.frame
         if kind not in rows_by_kind or "geometry" not in frame or report.rows is None:
             continue
         picked = np.asarray(frame.geometry.array, dtype=object)[np.isin(report.rows, rows_by_kind[kind])]
         boxes.append(shapely.bounds(picked[~shapely.is_missing(picked)]))
-    bounds = np.concatenate(boxes) if boxes else np.empty((0, 4))
+    return np.concatenate(boxes)
+
+
+def outside_rows(issues: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Rows of each kind with an error of geometry outside the area of interest (``issues``: a report's
+    frame)."""
+    errors = issues[(issues["severity"] == "error") & issues["reason"].astype(str).str.startswith(OUTSIDE)]
+    return {str(k): part["row"].to_numpy(dtype=np.int64) for k, part in errors.groupby("kind", sort=False)}
+
+
+def extent_of(bounds: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Extent of ``bounds`` (rows of west, south, east, north), rounded outwards to 0.1 degree, leaving out
+    strays (rows farther from the 1st to 99th percentile box than its own size, such as a lost minus sign)."""
     bounds = bounds[np.isfinite(bounds).all(axis=1)]
     if not len(bounds):
         return None
@@ -92,11 +112,11 @@ def main_error(reports: Sequence[tuple[str, ValidationReport]], rows: int) -> Ma
     reason = str(chosen["reason"].iloc[0])
     fix = str(chosen["fix"].value_counts().index[0])
     extent = None
-    if reason.startswith(_OUTSIDE):
+    if reason.startswith(OUTSIDE):
         by_kind = {
             str(k): part["row"].to_numpy(dtype=np.int64) for k, part in chosen.groupby("kind", sort=False)
         }
-        extent = _extent(reports, by_kind)
+        extent = extent_of(outside_bounds(reports, by_kind))
     return MainError(count, rows, str(field), reason, fix, extent)  # type: ignore[arg-type]
 
 

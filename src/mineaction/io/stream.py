@@ -48,7 +48,7 @@ from mineaction.io.importer import (
     _validate,
 )
 from mineaction.io.mapping import ColumnMapping
-from mineaction.io.refusals import MainError
+from mineaction.io.refusals import OUTSIDE, MainError, extent_of, outside_bounds, outside_rows
 from mineaction.store.base import Store
 from mineaction.store.spool import Spool, int_keys
 
@@ -57,6 +57,7 @@ __all__ = ["BATCH_ROWS", "KEPT_ISSUES", "STREAM_BYTES", "stream_import"]
 STREAM_BYTES = 50 * 2**20  # files larger than this (bytes) are imported in batches
 BATCH_ROWS = 25_000  # rows of a batch, unless asked otherwise (peak memory grows about 2 MB a 1,000 rows)
 KEPT_ISSUES = 100_000  # issues kept in the report of a streamed import (all are counted)
+KEPT_BOXES = 100_000  # bounds of rows outside the area of interest kept for the refusal's extent (a sample)
 _SHAPE = r"-?\d[\d,.]*"  # numbers in a reason, left out when reasons are grouped
 
 
@@ -77,6 +78,19 @@ class _Tally:
     examples: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     first_error: str | None = None
     first_warning: str | None = None
+    outside: list[np.ndarray] = field(default_factory=list)  # bounds of rows outside the area, a sample
+    outside_step: int = 1  # every outside_step-th row's bounds are kept
+
+    def add_outside(self, reports: dict[str, ValidationReport], issues: pd.DataFrame) -> None:
+        """Keep the bounds of this batch's rows outside the area of interest, for the refusal's extent: all of
+        them up to ``KEPT_BOXES``, then every second, fourth ... row (a sample spread over the whole file)."""
+        rows = outside_rows(issues)
+        if not rows:
+            return
+        self.outside.append(outside_bounds(list(reports.items()), rows)[:: self.outside_step])
+        if sum(len(b) for b in self.outside) > KEPT_BOXES:
+            self.outside = [np.concatenate(self.outside)[::2]]
+            self.outside_step *= 2
 
     def add_issues(self, issues: pd.DataFrame) -> None:
         """Count ``issues`` (one batch's, sorted by row) and keep them while fewer than ``KEPT_ISSUES``."""
@@ -120,7 +134,10 @@ class _Tally:
         if count * 2 <= self.routed:
             return None
         reason, fix = self.examples[(fld, key)]
-        return MainError(count, self.routed, fld, reason, fix)
+        extent = (
+            extent_of(np.concatenate(self.outside)) if reason.startswith(OUTSIDE) and self.outside else None
+        )
+        return MainError(count, self.routed, fld, reason, fix, extent)
 
     def refusal(self, *, skip_invalid: bool, rejects: str | None) -> str:
         """One line saying that nothing was stored and why (``refusals.refusal_message``'s form)."""
@@ -339,7 +356,9 @@ def _one_batch(
     for kind, report in reports.items():
         reports[kind] = report.with_issues(repeats.issues(tally.label, kind, report))
     merged = ValidationReport.merge(list(reports.values()))
-    tally.add_issues(merged.to_frame())
+    issues = merged.to_frame()
+    tally.add_issues(issues)
+    tally.add_outside(reports, issues)
     rows = [np.asarray(r.rows) for r in reports.values() if r.rows is not None]
     tally.routed += len(np.unique(np.concatenate(rows))) if rows else 0
     tally.read += len(frame)

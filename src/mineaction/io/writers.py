@@ -16,7 +16,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from mineaction.domain.schema import ENTITIES, entity
@@ -69,6 +68,8 @@ def write_gpkg(
     path: str | Path, frames: Mapping[str, pd.DataFrame], *, include_personal: bool = False
 ) -> dict[str, int]:
     """Write each kind's frame as a layer named after the kind into a new GeoPackage; rows per layer."""
+    import pyogrio  # GDAL is loaded only by what writes through it (about 30 MB)
+
     path = Path(path)
     path.unlink(missing_ok=True)
     written = {}
@@ -81,6 +82,8 @@ def write_gpkg(
 
 def write_geojson(path: str | Path, frame: pd.DataFrame, kind: str, *, include_personal: bool = False) -> int:
     """Write one kind's frame as GeoJSON (EPSG:4326; kinds without geometry get null geometries)."""
+    import pyogrio  # GDAL is loaded only by what writes through it (about 30 MB)
+
     plain = to_plain_frame(frame, kind, include_personal=include_personal)
     Path(path).unlink(missing_ok=True)
     pyogrio.write_dataframe(plain, path, driver="GeoJSON")

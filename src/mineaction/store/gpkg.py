@@ -49,9 +49,10 @@ _WGS84_WKT = (
     'AUTHORITY["EPSG","4326"]]'
 )
 _CACHE_KIB = 65536  # page cache, KiB: holds the content-key index of a large store during updates
-_LOAD_CACHE_KIB = 16384  # page cache, KiB, while a load rebuilds the indexes (appends need few pages)
+_LOAD_CACHE_KIB = 4096  # page cache, KiB, while a load rebuilds the indexes (appends need few pages)
 # Boxes a write in batches holds for the R-tree (24 bytes each) to pack them at its end; past that they are
-# packed into it then and later ones appended (bounded memory; about 35 us a box on the development machine)
+# packed into it at the next write's start and later ones appended a slice at a time (bounded memory; about
+# 35 us a box on the development machine)
 DEFERRED_BOXES = 1_000_000
 _APPEND_SLICE = 65_536  # boxes appended to an R-tree per slice of Python rows
 _RTREE_EXTENSION = ("gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only")
@@ -191,6 +192,7 @@ class GeoPackageStore(SQLStore):
         super().__init__(url or self.path, conn)
         self._bulk: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
         self._deferred: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # per table, batched
+        self._appending: set[str] = set()  # tables whose R-tree a write in batches already filled once
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         try:
@@ -281,10 +283,13 @@ class GeoPackageStore(SQLStore):
         """Large writes: the R-tree insert trigger (and, when the table at least doubles, the content-key
         index) are dropped for the write and the index rebuilt and the R-tree filled from vectorised bounds
         at its end, instead of one Python trigger call per row."""
+        table = schema.table
+        held = sum(len(f) for f in self._deferred.get(table, ([], []))[0])
+        if held > (_APPEND_SLICE if table in self._appending else DEFERRED_BOXES):
+            self._flush_boxes(table)  # before this write's rows are encoded: the peak stays low
         if schema.geometry is None or rows < 64:
             yield
             return
-        table = schema.table
         existing = int(self.query(f"SELECT COUNT(*) FROM {table}")[0][0])
         trigger = f"rtree_{table}_geom_insert"
         self.execute(f"DROP TRIGGER {trigger}")
@@ -313,13 +318,11 @@ class GeoPackageStore(SQLStore):
             self._set_cache(_LOAD_CACHE_KIB if self._batched is not None else _CACHE_KIB)
 
     def _defer_boxes(self, table: str, fids: np.ndarray, boxes: np.ndarray) -> None:
-        """Hold the boxes of one write of a batched write for its end (or index them now, past
-        ``DEFERRED_BOXES``)."""
+        """Hold the boxes of one write of a batched write for its end (or for the next write's start, past
+        ``DEFERRED_BOXES``: see ``bulk_load``)."""
         held = self._deferred.setdefault(table, ([], []))
         held[0].append(fids)
         held[1].append(boxes)
-        if sum(len(f) for f in held[0]) > DEFERRED_BOXES:
-            self._flush_boxes(table)
 
     def _flush_boxes(self, table: str) -> None:
         """Index the held boxes of ``table``: packed with the stored ones while those are few, else
@@ -327,11 +330,20 @@ class GeoPackageStore(SQLStore):
         fids_held, boxes_held = self._deferred.get(table, ([], []))
         if not fids_held:
             return
-        fids, boxes = np.concatenate(fids_held), np.concatenate(boxes_held)
-        fids_held.clear()
-        boxes_held.clear()
-        stored = int(self.query(f"SELECT COUNT(*) FROM rtree_{table}_geom")[0][0])
-        self._index_boxes(table, fids, boxes, repack=stored <= DEFERRED_BOXES)
+        n = sum(len(f) for f in fids_held)
+        fids, boxes = np.empty(n, dtype=np.int64), np.empty((n, 4), dtype=np.float32)
+        at = 0
+        while fids_held:  # each held part is let go once copied: the boxes are in memory once, not twice
+            part_fids, part_boxes = fids_held.pop(0), boxes_held.pop(0)
+            fids[at : at + len(part_fids)], boxes[at : at + len(part_fids)] = part_fids, part_boxes
+            at += len(part_fids)
+        del part_fids, part_boxes
+        repack = table not in self._appending
+        if repack:
+            stored = int(self.query(f"SELECT COUNT(*) FROM rtree_{table}_geom")[0][0])
+            repack = stored <= DEFERRED_BOXES
+        self._appending.add(table)
+        self._index_boxes(table, fids, boxes, repack=repack)
 
     def finish_batched(self) -> None:
         """Fill the R-trees with the boxes a write in batches held (inside its transaction)."""
@@ -340,6 +352,7 @@ class GeoPackageStore(SQLStore):
 
     def discard_batched(self) -> None:
         self._deferred.clear()
+        self._appending.clear()
         self._set_cache(_CACHE_KIB)
 
     def _set_cache(self, kib: int) -> None:

@@ -36,15 +36,17 @@ def outward_float32(boxes: np.ndarray) -> np.ndarray:
 
 
 def _str_order(boxes: np.ndarray, capacity: int) -> np.ndarray:
-    """Sort-tile-recursive order of ``boxes`` for nodes of ``capacity`` cells."""
+    """Sort-tile-recursive order of ``boxes`` for nodes of ``capacity`` cells: by x, cut into vertical
+    slices of whole nodes, by y within each slice (one slice sorted at a time: few temporary arrays)."""
     n = len(boxes)
     nodes = math.ceil(n / capacity)
     per_slice = math.ceil(math.sqrt(nodes)) * capacity
-    cx, cy = boxes[:, 0] + boxes[:, 1], boxes[:, 2] + boxes[:, 3]
-    by_x = np.argsort(cx, kind="stable")
-    slice_of = np.empty(n, dtype=np.int64)
-    slice_of[by_x] = np.arange(n) // per_slice
-    return np.lexsort((cy, slice_of))
+    order = np.argsort(boxes[:, 0] + boxes[:, 1], kind="stable")
+    cy = boxes[:, 2] + boxes[:, 3]
+    for start in range(0, n, per_slice):
+        part = order[start : start + per_slice]
+        part[:] = part[np.argsort(cy[part], kind="stable")]
+    return order
 
 
 def _union(boxes: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -63,7 +65,9 @@ def _levels(ids: np.ndarray, boxes: np.ndarray, capacity: int) -> list[tuple[np.
     levels = []
     while True:
         order = _str_order(boxes, capacity)
-        ids, boxes = ids[order], boxes[order]
+        ids[:] = ids[order]  # in place: a second copy of a million boxes would stay alive until the end
+        boxes[:] = boxes[order]
+        del order
         levels.append((ids, boxes))
         if len(ids) <= capacity:
             return levels
@@ -106,7 +110,8 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     maxy].
 
     Runs inside the caller's transaction; ``boxes`` in float64 are rounded outwards to float32 (float32
-    boxes, e.g. from ``outward_float32``, are taken as they are).
+    boxes, e.g. from ``outward_float32``, are taken as they are). ``ids`` and float32 ``boxes`` are put in
+    the tree's order in place, to hold one copy of them only: pass arrays you no longer need.
     """
     size = int(conn.execute(f"SELECT length(data) FROM {name}_node WHERE nodeno = 1").fetchone()[0])
     capacity = (size - 4) // _CELL.itemsize
@@ -131,10 +136,11 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
         f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)", _node_rows(levels, numbers, capacity, size)
     )
     leaf_ids = levels[0][0]
-    leaf_nodes = np.repeat(numbers[0], capacity)[: len(leaf_ids)]
     levels.clear()  # the boxes are in the nodes now
     by_rowid = np.argsort(leaf_ids, kind="stable")  # appending in key order is several times faster
-    leaf_ids, leaf_nodes = leaf_ids[by_rowid], leaf_nodes[by_rowid]
+    leaf_nodes = np.repeat(numbers[0], capacity)[by_rowid]
+    leaf_ids[:] = leaf_ids[by_rowid]
+    del by_rowid
     conn.executemany(f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)", parents)
     conn.executemany(f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", _pairs(leaf_ids, leaf_nodes))
 

@@ -5,7 +5,7 @@ given twice, a report sent twice), but holding every key of the file in memory w
 the file. ``Spool`` keeps, per key, the number of times it was seen and the first row it was seen on: the
 newest ``MEMORY_KEYS`` keys in memory, the older ones in a private temporary SQLite database (deleted when
 closed, even after a crash: it is never named on disk), so memory stays bounded whatever the file's size. A
-fixed-size bit filter (8 MiB, made with the database) answers "certainly not on disk" for most keys without a
+fixed-size bit filter (2 MiB, made with the database) answers "certainly not on disk" for many keys without a
 query.
 
 Keys are 64-bit integers (``int_keys`` turns text or 16-byte digests into them) or text.
@@ -22,7 +22,7 @@ import numpy as np
 __all__ = ["MEMORY_KEYS", "Spool", "int_keys"]
 
 MEMORY_KEYS = 100_000  # keys held in memory before they go to disk (2.4 MB)
-_FILTER_BITS = 1 << 26  # 8 MiB of bits: about 4 % of lookups of new keys go to disk at 10 million keys
+_FILTER_BITS = 1 << 24  # 2 MiB of bits: about 45 % of lookups of new keys go to disk at 10 million keys
 _VARIABLES = 900  # values per IN (...) query: below SQLite's limit
 
 
@@ -64,7 +64,7 @@ class Spool:
     def _disk(self) -> sqlite3.Connection:
         if self._db is None:
             self._db = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
-            for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8192"):
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -2048"):
                 self._db.execute(f"PRAGMA {pragma}")
             self._db.execute("CREATE TABLE seen (k INTEGER PRIMARY KEY, n INTEGER NOT NULL, first INTEGER)")
             self._filter = np.zeros(_FILTER_BITS // 8, dtype=np.uint8)
