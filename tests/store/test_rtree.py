@@ -7,26 +7,51 @@ import sqlite3
 import numpy as np
 import pytest
 
-from mineaction.store.rtree import load_rtree, outward_float32
+from mineaction.store.recordfile import RecordFile
+from mineaction.store.rtree import (
+    CELL_RECORD,
+    cell_records,
+    load_rtree,
+    load_rtree_from_file,
+    outward_float32,
+)
 
 
-def _tree(n: int, seed: int = 1) -> tuple[sqlite3.Connection, np.ndarray]:
+def _tree(
+    n: int, seed: int = 1, *, on_disk: bool = False, stacked: int = 0
+) -> tuple[sqlite3.Connection, np.ndarray]:
+    """A tree of ``n`` random boxes near Azerbaijan (and ``stacked`` more, all equal), packed in memory or
+    from a file with a small memory budget (so the sort on disk and the slice-by-slice packing run)."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)")
     rng = np.random.default_rng(seed)
     x, y, w = rng.uniform(46, 47.5, n), rng.uniform(39, 40.5, n), rng.uniform(0, 0.01, n)
-    boxes = np.column_stack([x, x + w, y, y + w])
+    boxes = np.vstack(
+        [np.column_stack([x, x + w, y, y + w]), np.tile([46.7, 46.7, 39.7, 39.7], (stacked, 1))]
+    )
+    ids = np.arange(1, len(boxes) + 1)
     conn.execute("BEGIN")
-    load_rtree(conn, "r", np.arange(1, n + 1), boxes)
+    if on_disk:
+        with RecordFile(CELL_RECORD) as cells:
+            for start in range(0, len(ids), 10_000):
+                part = slice(start, start + 10_000)
+                cells.append(cell_records(ids[part], outward_float32(boxes[part])))
+            load_rtree_from_file(conn, "r", cells, memory_records=1_000)
+    else:
+        load_rtree(conn, "r", ids, boxes)
     conn.execute("COMMIT")
     return conn, boxes
 
 
-@pytest.mark.parametrize("n", [0, 1, 51, 52, 2_700, 140_000])
-def test_packed_tree_is_valid_and_exact(n: int) -> None:
-    conn, boxes = _tree(n)
+@pytest.mark.parametrize(
+    ("n", "on_disk", "stacked"),
+    [(0, False, 0), (1, False, 0), (51, False, 0), (52, False, 0), (2_700, False, 0), (140_000, False, 0)]
+    + [(0, True, 0), (900, True, 0), (60_000, True, 0), (30_000, True, 20_000)],
+)
+def test_packed_tree_is_valid_and_exact(n: int, on_disk: bool, stacked: int) -> None:
+    conn, boxes = _tree(n, on_disk=on_disk, stacked=stacked)
     assert conn.execute("SELECT rtreecheck('r')").fetchone()[0] == "ok"
-    assert conn.execute("SELECT COUNT(*) FROM r").fetchone()[0] == n
+    assert conn.execute("SELECT COUNT(*) FROM r").fetchone()[0] == len(boxes)
     for q in ((46.5, 46.6, 39.5, 39.6), (46.0, 47.5, 39.0, 40.5), (10.0, 11.0, 10.0, 11.0)):
         got = sorted(
             r[0]

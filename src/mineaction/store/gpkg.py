@@ -5,13 +5,12 @@ The file is a real OGC GeoPackage 1.3 that GDAL and QGIS open as layers: ``appli
 (each kind with a geometry as ``features``, everything else as ``attributes``), ``gpkg_geometry_columns``,
 GeoPackage binary geometries (a ``GP`` header with an envelope, then ISO WKB) and one R-tree spatial index per
 feature table with the triggers of the specification, registered in ``gpkg_extensions``. The ``ST_MinX``...
-and
-``ST_IsEmpty`` functions those triggers call are registered on every connection this module opens.
+and ``ST_IsEmpty`` functions those triggers call are registered on every connection this module opens.
 
-Bulk inserts drop the R-tree insert trigger, insert, fill the R-tree from vectorised bounds (packing it anew
-with ``store.rtree.load_rtree`` when the batch is large) and recreate the trigger, all inside the write's
-transaction. ``journal_mode=DELETE`` means a failed write leaves the file
-byte-for-byte unchanged.
+Bulk inserts drop the R-tree insert trigger, insert, fill the R-tree from vectorised bounds kept on disk
+(packing it anew with ``store.rtree.load_rtree_from_file`` when the new rows are many) and recreate the
+trigger, all inside the write's transaction; a write in batches fills it once, at its end.
+``journal_mode=DELETE`` means a failed write leaves the file byte-for-byte unchanged.
 
 ``MemoryStore`` is the same store on SQLite ``:memory:``: for tests and scratch work; it vanishes on close.
 """
@@ -31,7 +30,8 @@ import shapely
 from mineaction.domain.schema import EntitySchema
 from mineaction.errors import StoreError
 from mineaction.store.codec import EncodedFrame
-from mineaction.store.rtree import load_rtree, outward_float32
+from mineaction.store.recordfile import RecordFile
+from mineaction.store.rtree import CELL_RECORD, cell_records, load_rtree_from_file, outward_float32
 from mineaction.store.sql import SQLStore
 
 __all__ = ["GeoPackageStore", "MemoryStore", "gpkg_blobs", "wkb_from_gpkg"]
@@ -50,10 +50,9 @@ _WGS84_WKT = (
 )
 _CACHE_KIB = 65536  # page cache, KiB: holds the content-key index of a large store during updates
 _LOAD_CACHE_KIB = 4096  # page cache, KiB, while a load rebuilds the indexes (appends need few pages)
-# Boxes a write in batches holds for the R-tree (24 bytes each) to pack them at its end; past that they are
-# packed into it at the next write's start and later ones appended a slice at a time (bounded memory; about
-# 35 us a box on the development machine)
-DEFERRED_BOXES = 1_000_000
+# An R-tree holding more than this many times the new boxes takes them one by one (about 35 us a box on the
+# development machine); else it is packed anew with them (about 3 us a box, more cells than memory included)
+_REPACK_RATIO = 10
 _APPEND_SLICE = 65_536  # boxes appended to an R-tree per slice of Python rows
 _RTREE_EXTENSION = ("gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only")
 _TYPES = {
@@ -190,9 +189,8 @@ class GeoPackageStore(SQLStore):
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         super().__init__(url or self.path, conn)
-        self._bulk: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
-        self._deferred: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}  # per table, batched
-        self._appending: set[str] = set()  # tables whose R-tree a write in batches already filled once
+        self._bulk: dict[str, RecordFile] = {}  # boxes of the rows of a bulk write, per table
+        self._deferred: dict[str, RecordFile] = {}  # boxes of a write in batches, per table, for its end
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         try:
@@ -281,12 +279,10 @@ class GeoPackageStore(SQLStore):
     @contextlib.contextmanager
     def bulk_load(self, schema: EntitySchema, rows: int) -> Iterator[None]:
         """Large writes: the R-tree insert trigger (and, when the table at least doubles, the content-key
-        index) are dropped for the write and the index rebuilt and the R-tree filled from vectorised bounds
-        at its end, instead of one Python trigger call per row."""
+        index) are dropped for the write; the new rows' boxes go to a file on disk and fill the R-tree at
+        the write's end (at the end of a write in batches, for all its writes at once), instead of one
+        Python trigger call per row."""
         table = schema.table
-        held = sum(len(f) for f in self._deferred.get(table, ([], []))[0])
-        if held > (_APPEND_SLICE if table in self._appending else DEFERRED_BOXES):
-            self._flush_boxes(table)  # before this write's rows are encoded: the peak stays low
         if schema.geometry is None or rows < 64:
             yield
             return
@@ -298,61 +294,52 @@ class GeoPackageStore(SQLStore):
             self.execute(f"DROP INDEX {table}_content_key")
         if rebuild_keys or self._batched is not None:
             self._set_cache(_LOAD_CACHE_KIB)
-        self._bulk[table] = ([], [])
+        cells = self._deferred.get(table)
+        if cells is None:
+            cells = RecordFile(CELL_RECORD)
+            if self._batched is not None:
+                self._deferred[table] = cells
+        self._bulk[table] = cells
         try:
             yield
-            fids, boxes = self._bulk[table]
             if rebuild_keys:
                 self.execute(f"CREATE INDEX {table}_content_key ON {table} (content_key)")
-            all_fids = np.concatenate([np.zeros(0, np.int64), *fids])
-            all_boxes = np.concatenate([np.zeros((0, 4), np.float32), *boxes])
-            fids.clear()
-            boxes.clear()  # only the joined arrays are kept while the R-tree is filled
-            if self._batched is not None:  # a write in batches: the R-tree is filled at its end
-                self._defer_boxes(table, all_fids, all_boxes)
-            else:
-                self._index_boxes(table, all_fids, all_boxes, repack=len(all_fids) * 10 >= existing)
+            if self._batched is None:
+                self._index_cells(table, cells)
             self.execute(f"CREATE TRIGGER {trigger} {_rtree_triggers(table)[trigger]}")
-        finally:
+        finally:  # a failed write is rolled back with its whole transaction, trigger and index included
             self._bulk.pop(table, None)
+            if self._batched is None:
+                cells.close()
             self._set_cache(_LOAD_CACHE_KIB if self._batched is not None else _CACHE_KIB)
 
-    def _defer_boxes(self, table: str, fids: np.ndarray, boxes: np.ndarray) -> None:
-        """Hold the boxes of one write of a batched write for its end (or for the next write's start, past
-        ``DEFERRED_BOXES``: see ``bulk_load``)."""
-        held = self._deferred.setdefault(table, ([], []))
-        held[0].append(fids)
-        held[1].append(boxes)
-
-    def _flush_boxes(self, table: str) -> None:
-        """Index the held boxes of ``table``: packed with the stored ones while those are few, else
-        appended."""
-        fids_held, boxes_held = self._deferred.get(table, ([], []))
-        if not fids_held:
+    def _index_cells(self, table: str, cells: RecordFile) -> None:
+        """Add the boxes of new rows (``cells``) to the R-tree of ``table``: appended when they are few next
+        to the stored ones, else packed anew with them (in memory bounded whatever their number)."""
+        rtree = f"rtree_{table}_geom"
+        if not len(cells):
             return
-        n = sum(len(f) for f in fids_held)
-        fids, boxes = np.empty(n, dtype=np.int64), np.empty((n, 4), dtype=np.float32)
-        at = 0
-        while fids_held:  # each held part is let go once copied: the boxes are in memory once, not twice
-            part_fids, part_boxes = fids_held.pop(0), boxes_held.pop(0)
-            fids[at : at + len(part_fids)], boxes[at : at + len(part_fids)] = part_fids, part_boxes
-            at += len(part_fids)
-        del part_fids, part_boxes
-        repack = table not in self._appending
-        if repack:
-            stored = int(self.query(f"SELECT COUNT(*) FROM rtree_{table}_geom")[0][0])
-            repack = stored <= DEFERRED_BOXES
-        self._appending.add(table)
-        self._index_boxes(table, fids, boxes, repack=repack)
+        stored = int(self.query(f"SELECT COUNT(*) FROM {rtree}")[0][0])
+        if stored > _REPACK_RATIO * len(cells):
+            for _, part in cells.chunks(size=_APPEND_SLICE):
+                rows = np.column_stack([part["id"].astype(float), part["box"].astype(float)]).tolist()
+                self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
+            return
+        cursor = self.execute(f"SELECT id, minx, maxx, miny, maxy FROM {rtree}")
+        while stored_rows := cursor.fetchmany(_APPEND_SLICE):  # stored boxes are float32 already: exact
+            boxes = np.array(stored_rows, dtype=np.float64)
+            cells.append(cell_records(boxes[:, 0].astype(np.int64), boxes[:, 1:].astype(np.float32)))
+        load_rtree_from_file(self._conn, rtree, cells)
 
     def finish_batched(self) -> None:
-        """Fill the R-trees with the boxes a write in batches held (inside its transaction)."""
-        for table in list(self._deferred):
-            self._flush_boxes(table)
+        """Fill the R-trees with the boxes of a write in batches (inside its transaction)."""
+        for table, cells in self._deferred.items():
+            self._index_cells(table, cells)
 
     def discard_batched(self) -> None:
+        for cells in self._deferred.values():
+            cells.close()
         self._deferred.clear()
-        self._appending.clear()
         self._set_cache(_CACHE_KIB)
 
     def _set_cache(self, kib: int) -> None:
@@ -374,27 +361,9 @@ class GeoPackageStore(SQLStore):
         fids = np.arange(first, first + len(geometry), dtype=np.int64)
         super().insert_rows(table, ["fid", *names], [fids.tolist(), *columns])
         present = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry)
-        self._bulk[table][0].append(fids[present])
-        # float32 rounded outwards, as the R-tree stores them: half the memory of the float64 bounds
-        self._bulk[table][1].append(outward_float32(shapely.bounds(geometry[present])[:, [0, 2, 1, 3]]))
-
-    def _index_boxes(self, table: str, fids: np.ndarray, boxes: np.ndarray, *, repack: bool) -> None:
-        """Add boxes [minx, maxx, miny, maxy] (float32, rounded outwards) of new rows to the R-tree: packed
-        anew with the old ones for large batches, else appended."""
-        rtree = f"rtree_{table}_geom"
-        if not repack:
-            for start in range(0, len(fids), _APPEND_SLICE):
-                part = slice(start, start + _APPEND_SLICE)
-                rows = np.column_stack([fids[part].astype(float), boxes[part].astype(float)]).tolist()
-                self.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", rows)
-            return
-        old = np.array(self.query(f"SELECT id, minx, maxx, miny, maxy FROM {rtree}"), dtype=np.float64)
-        old = old.reshape(-1, 5)
-        if len(old):  # stored boxes are float32 values already: exact in float32
-            fids = np.concatenate([old[:, 0].astype(np.int64), fids])
-            boxes = np.concatenate([old[:, 1:].astype(np.float32), boxes])
-        del old
-        load_rtree(self._conn, rtree, fids, boxes)
+        # float32 rounded outwards, as the R-tree stores them
+        boxes = outward_float32(shapely.bounds(geometry[present])[:, [0, 2, 1, 3]])
+        self._bulk[table].append(cell_records(fids[present], boxes))
 
 
 class MemoryStore(GeoPackageStore):

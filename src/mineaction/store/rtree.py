@@ -4,11 +4,13 @@ Inserting a million boxes one by one into an R*Tree costs tens of seconds; packi
 into vertical slices, by y within a slice, fill nodes in that order, repeat one level up) and writing the
 ``<name>_node``, ``<name>_parent`` and ``<name>_rowid`` tables takes about a second and gives a better tree.
 The node layout is SQLite's (``ext/rtree/rtree.c``): a node is a blob of the tree's node size; it starts
-with the
-tree depth (root only) and the cell count as big-endian 16-bit integers, then cells of a big-endian 64-bit id
-(rowid in leaves, child node number above) and 2 x 2 big-endian 32-bit floats (minx, maxx, miny, maxy),
-rounded
-outwards so every box contains its geometry. ``rtreecheck()`` validates the result in the tests.
+with the tree depth (root only) and the cell count as big-endian 16-bit integers, then cells of a big-endian
+64-bit id (rowid in leaves, child node number above) and 2 x 2 big-endian 32-bit floats (minx, maxx, miny,
+maxy), rounded outwards so every box contains its geometry. ``rtreecheck()`` validates the result in the
+tests.
+
+``load_rtree_from_file`` does the same for cells on disk, a slice at a time, for more cells than memory
+should hold (a write in batches of ten million rows).
 
 Works for 2-dimensional REAL R*Trees (``USING rtree(id, minx, maxx, miny, maxy)``, the GeoPackage layout).
 """
@@ -21,9 +23,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["load_rtree", "outward_float32"]
+from mineaction.store.recordfile import MEMORY_RECORDS, RecordFile, sort_records
 
-_CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])
+__all__ = ["CELL_RECORD", "cell_records", "load_rtree", "load_rtree_from_file", "outward_float32"]
+
+_CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])  # a cell as SQLite stores it in a node
+CELL_RECORD = np.dtype([("id", "<i8"), ("box", "<f4", (4,))])  # a cell on disk, for load_rtree_from_file
+_LEAF_RECORD = np.dtype([("rowid", "<i8"), ("node", "<i8")])
 
 
 def outward_float32(boxes: np.ndarray) -> np.ndarray:
@@ -76,11 +82,12 @@ def _levels(ids: np.ndarray, boxes: np.ndarray, capacity: int) -> list[tuple[np.
         ids = np.arange(len(starts), dtype=np.int64)  # placeholder child numbers, renumbered in _number
 
 
-def _number(levels: list[tuple[np.ndarray, np.ndarray]], capacity: int) -> list[np.ndarray]:
-    """Node numbers per level (root is 1) and the child ids of upper levels rewritten to those numbers."""
+def _number(levels: list[tuple[np.ndarray, np.ndarray]], capacity: int, first: int = 2) -> list[np.ndarray]:
+    """Node numbers per level (from ``first`` on; the root is 1) and the child ids of upper levels rewritten
+    to those numbers (level 0's cell ids are left as they are)."""
     counts = [math.ceil(len(ids) / capacity) for ids, _ in levels]
     numbers: list[np.ndarray] = []
-    next_number = 2
+    next_number = first
     for count in counts[:-1]:
         numbers.append(np.arange(next_number, next_number + count, dtype=np.int64))
         next_number += count
@@ -92,10 +99,14 @@ def _number(levels: list[tuple[np.ndarray, np.ndarray]], capacity: int) -> list[
 
 
 def _node_rows(
-    levels: list[tuple[np.ndarray, np.ndarray]], numbers: list[np.ndarray], capacity: int, size: int
+    levels: list[tuple[np.ndarray, np.ndarray]],
+    numbers: list[np.ndarray],
+    capacity: int,
+    size: int,
+    depth: int,
 ) -> Iterator[tuple[int, bytes]]:
-    """(node number, node blob) of every node, built one at a time (never all blobs at once)."""
-    depth = len(levels) - 1
+    """(node number, node blob) of every node, built one at a time (never all blobs at once); the root
+    (number 1) carries the tree's ``depth``."""
     for (cell_ids, cell_boxes), node_numbers in zip(levels, numbers, strict=True):
         for k, number in enumerate(node_numbers.tolist()):
             part = slice(k * capacity, (k + 1) * capacity)
@@ -103,6 +114,28 @@ def _node_rows(
             cells["id"], cells["box"] = cell_ids[part], cell_boxes[part]
             head = (depth if number == 1 else 0).to_bytes(2, "big") + len(cells).to_bytes(2, "big")
             yield number, (head + cells.tobytes()).ljust(size, b"\0")
+
+
+def _parent_rows(
+    levels: list[tuple[np.ndarray, np.ndarray]], numbers: list[np.ndarray], capacity: int, first_level: int
+) -> list[tuple[int, int]]:
+    """(child node, parent node) of the cells of the levels from ``first_level`` on (cells that are nodes)."""
+    parents: list[tuple[int, int]] = []
+    for level in range(first_level, len(levels)):
+        cell_ids, node_numbers = levels[level][0], numbers[level]
+        parents.extend(
+            zip(cell_ids.tolist(), np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist(), strict=True)
+        )
+    return parents
+
+
+def _emptied(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
+    """Empty the R*Tree ``name``; its node size in bytes and cells per node."""
+    size = int(conn.execute(f"SELECT length(data) FROM {name}_node WHERE nodeno = 1").fetchone()[0])
+    conn.execute(f"DELETE FROM {name}_node")
+    conn.execute(f"DELETE FROM {name}_parent")
+    conn.execute(f"DELETE FROM {name}_rowid")
+    return size, (size - 4) // _CELL.itemsize
 
 
 def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.ndarray) -> None:
@@ -113,11 +146,7 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     boxes, e.g. from ``outward_float32``, are taken as they are). ``ids`` and float32 ``boxes`` are put in
     the tree's order in place, to hold one copy of them only: pass arrays you no longer need.
     """
-    size = int(conn.execute(f"SELECT length(data) FROM {name}_node WHERE nodeno = 1").fetchone()[0])
-    capacity = (size - 4) // _CELL.itemsize
-    conn.execute(f"DELETE FROM {name}_node")
-    conn.execute(f"DELETE FROM {name}_parent")
-    conn.execute(f"DELETE FROM {name}_rowid")
+    size, capacity = _emptied(conn, name)
     boxes32 = boxes if boxes.dtype == np.float32 else outward_float32(np.asarray(boxes, dtype=np.float64))
     levels = (
         _levels(np.asarray(ids, dtype=np.int64), boxes32, capacity)
@@ -126,14 +155,10 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     )
     del boxes32
     numbers = _number(levels, capacity)
-    parents: list[tuple[int, int]] = []
-    for level in range(1, len(levels)):
-        cell_ids, node_numbers = levels[level][0], numbers[level]
-        parents.extend(
-            zip(cell_ids.tolist(), np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist(), strict=True)
-        )
+    parents = _parent_rows(levels, numbers, capacity, first_level=1)
     conn.executemany(
-        f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)", _node_rows(levels, numbers, capacity, size)
+        f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)",
+        _node_rows(levels, numbers, capacity, size, depth=len(levels) - 1),
     )
     leaf_ids = levels[0][0]
     levels.clear()  # the boxes are in the nodes now
@@ -143,6 +168,96 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     del by_rowid
     conn.executemany(f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)", parents)
     conn.executemany(f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", _pairs(leaf_ids, leaf_nodes))
+
+
+def cell_records(ids: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """``ids`` and their float32 ``boxes`` [minx, maxx, miny, maxy] as ``load_rtree_from_file`` takes them."""
+    records = np.empty(len(ids), dtype=CELL_RECORD)
+    records["id"], records["box"] = ids, boxes
+    return records
+
+
+def load_rtree_from_file(
+    conn: sqlite3.Connection, name: str, cells: RecordFile, *, memory_records: int = MEMORY_RECORDS
+) -> None:
+    """``load_rtree`` for cells on disk (records of ``CELL_RECORD``, boxes as float32 rounded outwards), in
+    memory bounded whatever their number.
+
+    The same packing, done a part at a time: the cells are sorted by the centre's x on disk
+    (``sort_records``), then each vertical slice is read, sorted by y and written as leaf nodes; only the
+    leaves' boxes (one for up to 51 cells) stay in memory to pack the levels above. ``cells`` serves as
+    scratch space: close it after. Up to ``memory_records`` cells are packed in memory by ``load_rtree``.
+    """
+    if len(cells) <= memory_records:
+        records = cells.read(0, len(cells))
+        load_rtree(conn, name, records["id"].copy(), records["box"].copy())
+        return
+    size, capacity = _emptied(conn, name)
+    per_slice = math.ceil(math.sqrt(math.ceil(len(cells) / capacity))) * capacity
+    leaf_numbers: list[np.ndarray] = []
+    leaf_boxes: list[np.ndarray] = []
+    next_leaf = 2  # the root is 1
+    with (
+        sort_records(cells, _x_centre, memory_records=memory_records) as by_x,
+        RecordFile(_LEAF_RECORD) as leaf_of,
+    ):
+        for _, part in by_x.chunks(size=per_slice):
+            part = part[np.argsort(_y_centre(part), kind="stable")]
+            starts = np.arange(0, len(part), capacity)
+            numbers = np.arange(next_leaf, next_leaf + len(starts), dtype=np.int64)
+            next_leaf += len(starts)
+            level = [(part["id"], part["box"])]
+            conn.executemany(
+                f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)",
+                _node_rows(level, [numbers], capacity, size, depth=0),
+            )
+            leaf_numbers.append(numbers)
+            leaf_boxes.append(_union(part["box"], starts))
+            leaf_of.append(_leaf_records(part["id"], np.repeat(numbers, capacity)[: len(part)]))
+        by_x.close()  # its disk space is no longer needed for the rowid sort
+        _load_upper(conn, name, np.concatenate(leaf_numbers), np.concatenate(leaf_boxes), capacity, size)
+        with sort_records(
+            leaf_of, _rowid, memory_records=memory_records
+        ) as by_rowid:  # appending in key order is faster
+            for _, part in by_rowid.chunks():
+                conn.executemany(
+                    f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)",
+                    _pairs(part["rowid"], part["node"]),
+                )
+
+
+def _load_upper(
+    conn: sqlite3.Connection, name: str, leaves: np.ndarray, boxes: np.ndarray, capacity: int, size: int
+) -> None:
+    """Pack and write the nodes above the leaves (numbered ``leaves``, with their ``boxes``)."""
+    levels = _levels(leaves, boxes, capacity)
+    numbers = _number(levels, capacity, first=int(leaves.max()) + 1)
+    conn.executemany(
+        f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)",
+        _node_rows(levels, numbers, capacity, size, depth=len(levels)),
+    )
+    conn.executemany(
+        f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)",
+        _parent_rows(levels, numbers, capacity, first_level=0),
+    )
+
+
+def _x_centre(records: np.ndarray) -> np.ndarray:
+    return records["box"][:, 0].astype(np.float64) + records["box"][:, 1]
+
+
+def _y_centre(records: np.ndarray) -> np.ndarray:
+    return records["box"][:, 2].astype(np.float64) + records["box"][:, 3]
+
+
+def _rowid(records: np.ndarray) -> np.ndarray:
+    return records["rowid"]
+
+
+def _leaf_records(rowids: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    records = np.empty(len(rowids), dtype=_LEAF_RECORD)
+    records["rowid"], records["node"] = rowids, nodes
+    return records
 
 
 def _pairs(first: np.ndarray, second: np.ndarray, step: int = 65_536) -> Iterator[tuple[int, int]]:
