@@ -9,7 +9,9 @@ gives for the same rows; only one batch (plus the reader's buffer) is in memory 
   are read as text and parsed by the domain's one parser of each field type, so a column's type cannot change
   between batches (``00123`` stays ``00123``); geometry from lon/lat or WKT as ``read_csv`` makes it.
 - GeoJSON, GeoPackage, Shapefile: GDAL through ``pyogrio.open_arrow`` (Arrow record batches); the file's
-  CRS (or the one given) is reprojected to WGS84 batch by batch.
+  CRS (or the one given) is reprojected to WGS84 batch by batch. A GeoJSON FeatureCollection goes to GDAL a
+  part of ``batch_rows`` features at a time (``io.geojson_parts``: GDAL's own reader keeps 50 bytes for each
+  feature of the file); a property first seen in a later part is empty in the batches before it.
 
 KML and zipped Shapefiles are not read in batches (``can_batch``): they are small in practice, and their
 repairs (placemark ids, legacy encodings) need the whole file.
@@ -17,10 +19,12 @@ repairs (placemark ids, legacy encodings) need the whole file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -30,6 +34,7 @@ import shapely
 
 from mineaction.errors import InputError
 from mineaction.io.encodings import detect_encoding, normalise_encoding
+from mineaction.io.geojson_parts import feature_collection_parts
 from mineaction.io.readers import (
     CSV_SUFFIXES,
     _name,
@@ -92,7 +97,7 @@ def _csv_tables(path: Path, encoding: str | None, notes: list[str]) -> Iterator[
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names}, null_values=_EMPTY, strings_can_be_null=True
     )
-    read = pacsv.ReadOptions(block_size=4 << 20, encoding=codec)
+    read = pacsv.ReadOptions(block_size=1 << 20, encoding=codec)
     try:
         reader = pacsv.open_csv(
             path, read_options=read, parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=convert
@@ -132,34 +137,65 @@ def _csv_batches(
 
 
 def _ogr_batches(
-    path: Path, *, layer: str | None, crs: str | None, encoding: str | None, batch_rows: int, notes: list[str]
+    path: Path,
+    *,
+    layer: str | None,
+    crs: str | None,
+    encoding: str | None,
+    batch_rows: int,
+    notes: list[str],
+    columns: Sequence[str],
 ) -> Iterator[pd.DataFrame]:
-    import pyogrio  # GDAL is loaded only for the files read through it: a CSV import stays 30 MB smaller
-
-    try:
-        opened = pyogrio.open_arrow(
-            path, layer=layer, batch_size=batch_rows, encoding=encoding, use_pyarrow=True
-        )
-    except Exception as exc:  # GDAL's messages say what is broken; we add the file and the fix
-        raise InputError(
-            f"{_name(path)}: cannot read ({str(exc).strip().splitlines()[0][:300]}); check that the file is "
-            "complete and valid (e.g. open it in QGIS) and export it again"
-        ) from None
-    with opened as (meta, reader):
-        geometry = meta.get("geometry_name") or "wkb_geometry"
-        for batch in _rebatched(iter(reader), batch_rows):
-            try:
-                frame = batch.to_pandas()
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                raise InputError(
-                    f"{_name(path)}: text that is not UTF-8 ({str(exc)[:200]}); give its encoding "
-                    "(--encoding)"
-                ) from None
+    parts = None
+    if path.suffix.lower() in (".geojson", ".json") and layer is None and encoding in (None, "utf-8"):
+        parts = feature_collection_parts(path, features=batch_rows)  # GDAL given a part at a time
+    seen: dict[str, None] = {}  # every property seen so far, in order
+    for source in [path] if parts is None else (io.BytesIO(part) for part in parts):
+        for frame, meta in _arrow_frames(source, path, layer, encoding, batch_rows):
+            if parts is not None:  # a property missing from this part's features is empty in them
+                seen.update(dict.fromkeys(frame.columns))
+                names = [*seen, *(c for c in columns if c not in seen)]
+                frame = frame.assign(**{c: None for c in names if c not in frame.columns})[names]
+            geometry = meta.get("geometry_name") or "wkb_geometry"
             shapes = shapely.from_wkb(frame.pop(geometry).to_numpy()) if geometry in frame else None
             spatial = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs=meta.get("crs")))
             if crs is None:
                 _unknown_declared_crs(spatial, path, notes)
             yield _to_wgs84(spatial, path, crs)
+    never = [c for c in columns if c not in seen]
+    if parts is not None and never:
+        raise InputError(
+            f"{_name(path)}: no feature has the property {never[0]!r}, which the mapping reads; the "
+            f"properties are: {', '.join(seen)}"
+        )
+
+
+def _arrow_frames(
+    source: Path | io.BytesIO, path: Path, layer: str | None, encoding: str | None, batch_rows: int
+) -> Iterator[tuple[pd.DataFrame, dict[str, Any]]]:
+    """(frame with the geometry as WKB, GDAL's metadata) of each batch GDAL reads from ``source``."""
+    import pyogrio  # GDAL is loaded only for the files read through it: a CSV import stays 30 MB smaller
+
+    with contextlib.ExitStack() as opened:
+        try:
+            meta, reader = opened.enter_context(
+                pyogrio.open_arrow(
+                    source, layer=layer, batch_size=batch_rows, encoding=encoding, use_pyarrow=True
+                )
+            )
+        except Exception as exc:  # GDAL's messages say what is broken; we add the file and the fix
+            raise InputError(
+                f"{_name(path)}: cannot read ({str(exc).strip().splitlines()[0][:300]}); check that the file "
+                "is complete and valid (e.g. open it in QGIS) and export it again"
+            ) from None
+        for batch in _rebatched(iter(reader), batch_rows):
+            try:
+                yield batch.to_pandas(), meta
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise InputError(
+                    f"{_name(path)}: text that is not UTF-8 ({str(exc)[:200]}); give its encoding "
+                    "(--encoding)"
+                ) from None
 
 
 def read_batches(
@@ -174,11 +210,13 @@ def read_batches(
     require_geometry: bool = True,
     encoding: str | None = None,
     notes: list[str] | None = None,
+    columns: Sequence[str] = (),
 ) -> Iterator[pd.DataFrame]:
     """Frames of at most ``batch_rows`` rows of ``path``, in order, as ``read_table`` reads them whole.
 
     Parameters are those of ``mineaction.io.readers.read_table``; ``notes`` (a list) receives what reading
-    assumed (an encoding detected, a CRS taken as WGS84), once each.
+    assumed (an encoding detected, a CRS taken as WGS84), once each. ``columns`` (those a mapping reads) are
+    in every batch of a GeoJSON FeatureCollection, empty where a part of it lacks them, as in the whole file.
 
     Raises
     ------
@@ -212,4 +250,6 @@ def read_batches(
             encoding = normalise_encoding(encoding)
         except ValueError as exc:
             raise InputError(f"{_name(path)}: {exc}") from None
-    yield from _ogr_batches(path, layer=layer, crs=crs, encoding=encoding, batch_rows=batch_rows, notes=said)
+    yield from _ogr_batches(
+        path, layer=layer, crs=crs, encoding=encoding, batch_rows=batch_rows, notes=said, columns=columns
+    )

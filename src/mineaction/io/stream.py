@@ -55,7 +55,7 @@ from mineaction.store.spool import Spool, int_keys
 __all__ = ["BATCH_ROWS", "KEPT_ISSUES", "STREAM_BYTES", "stream_import"]
 
 STREAM_BYTES = 50 * 2**20  # files larger than this (bytes) are imported in batches
-BATCH_ROWS = 25_000  # rows of a batch, unless asked otherwise (peak memory grows about 2 MB a 1,000 rows)
+BATCH_ROWS = 10_000  # rows of a batch, unless asked otherwise (peak memory grows about 2.5 MB a 1,000 rows)
 KEPT_ISSUES = 100_000  # issues kept in the report of a streamed import (all are counted)
 KEPT_BOXES = 100_000  # bounds of rows outside the area of interest kept for the refusal's extent (a sample)
 _SHAPE = r"-?\d[\d,.]*"  # numbers in a reason, left out when reasons are grouped
@@ -312,7 +312,9 @@ def _batches(
     batch_rows: int,
     notes: list[str],
 ) -> Iterator[pd.DataFrame]:
-    return read_batches(path, batch_rows=batch_rows, notes=notes, **_reader_options(mapping, crs, encoding))
+    columns = sorted(set().union(*(k.source_columns() for k in mapping.kinds)))
+    options = _reader_options(mapping, crs, encoding)
+    return read_batches(path, batch_rows=batch_rows, notes=notes, columns=columns, **options)
 
 
 def _write_batch(
