@@ -97,7 +97,7 @@ def _csv_tables(path: Path, encoding: str | None, notes: list[str]) -> Iterator[
     convert = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names}, null_values=_EMPTY, strings_can_be_null=True
     )
-    read = pacsv.ReadOptions(block_size=1 << 20, encoding=codec)
+    read = pacsv.ReadOptions(block_size=1 << 20, encoding=codec, use_threads=False)
     try:
         reader = pacsv.open_csv(
             path, read_options=read, parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=convert
@@ -131,7 +131,7 @@ def _csv_batches(
     path: Path, *, batch_rows: int, encoding: str | None, notes: list[str], **geometry: object
 ) -> Iterator[pd.DataFrame]:
     for table in _rebatched(_csv_tables(path, encoding, notes), batch_rows):
-        frame = table.to_pandas()
+        frame = table.to_pandas(use_threads=False)
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         yield csv_geometry(frame, path, **geometry)  # type: ignore[arg-type]
 
@@ -190,7 +190,7 @@ def _arrow_frames(
             ) from None
         for batch in _rebatched(iter(reader), batch_rows):
             try:
-                yield batch.to_pandas(), meta
+                yield batch.to_pandas(use_threads=False), meta
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise InputError(
                     f"{_name(path)}: text that is not UTF-8 ({str(exc)[:200]}); give its encoding "

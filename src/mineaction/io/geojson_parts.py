@@ -29,7 +29,7 @@ from mineaction.errors import InputError
 __all__ = ["OPENING_BYTES", "feature_collection_parts"]
 
 OPENING_BYTES = 1 << 24  # the "features" member must start within the file's first 16 MiB
-_BLOCK = 1 << 22  # bytes of the file read at a time
+_BLOCK = 1 << 20  # bytes of the file read at a time
 _LARGEST = 1 << 26  # characters of the largest feature (GDAL's default limit is 200 MB)
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
