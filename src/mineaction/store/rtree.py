@@ -118,15 +118,12 @@ def _node_rows(
 
 def _parent_rows(
     levels: list[tuple[np.ndarray, np.ndarray]], numbers: list[np.ndarray], capacity: int, first_level: int
-) -> list[tuple[int, int]]:
-    """(child node, parent node) of the cells of the levels from ``first_level`` on (cells that are nodes)."""
-    parents: list[tuple[int, int]] = []
+) -> Iterator[tuple[int, int]]:
+    """(child node, parent node) of the cells of the levels from ``first_level`` on (cells that are nodes), a
+    slice at a time."""
     for level in range(first_level, len(levels)):
         cell_ids, node_numbers = levels[level][0], numbers[level]
-        parents.extend(
-            zip(cell_ids.tolist(), np.repeat(node_numbers, capacity)[: len(cell_ids)].tolist(), strict=True)
-        )
-    return parents
+        yield from _pairs(cell_ids, np.repeat(node_numbers, capacity)[: len(cell_ids)])
 
 
 def _emptied(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
@@ -155,10 +152,13 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     )
     del boxes32
     numbers = _number(levels, capacity)
-    parents = _parent_rows(levels, numbers, capacity, first_level=1)
     conn.executemany(
         f"INSERT INTO {name}_node (nodeno, data) VALUES (?, ?)",
         _node_rows(levels, numbers, capacity, size, depth=len(levels) - 1),
+    )
+    conn.executemany(
+        f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)",
+        _parent_rows(levels, numbers, capacity, first_level=1),
     )
     leaf_ids = levels[0][0]
     levels.clear()  # the boxes are in the nodes now
@@ -166,7 +166,6 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     leaf_nodes = np.repeat(numbers[0], capacity)[by_rowid]
     leaf_ids[:] = leaf_ids[by_rowid]
     del by_rowid
-    conn.executemany(f"INSERT INTO {name}_parent (nodeno, parentnode) VALUES (?, ?)", parents)
     conn.executemany(f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", _pairs(leaf_ids, leaf_nodes))
 
 
