@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -132,6 +132,18 @@ class Spool:
         if len(self._keys) > self._limit:
             self._spill()
 
+    def _rows(self, step: int = 8_192) -> Iterator[tuple[int, int, int]]:
+        """(key, count, first row) of the keys in memory, as Python values a slice at a time (never three
+        lists of 100,000 ints at once)."""
+        for at in range(0, len(self._keys), step):
+            part = slice(at, at + step)
+            yield from zip(
+                self._keys[part].tolist(),
+                self._counts[part].tolist(),
+                self._firsts[part].tolist(),
+                strict=True,
+            )
+
     def _spill(self) -> None:
         """Move the keys held in memory to disk (added to the counts there; first rows kept)."""
         db = self._disk()
@@ -141,7 +153,7 @@ class Spool:
         db.executemany(
             "INSERT INTO seen (k, n, first) VALUES (?, ?, ?) "
             "ON CONFLICT (k) DO UPDATE SET n = n + excluded.n",
-            zip(self._keys.tolist(), self._counts.tolist(), self._firsts.tolist(), strict=True),
+            self._rows(),
         )
         db.execute("COMMIT")
         self._keys = np.empty(0, dtype=np.int64)
