@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 
 from mineaction.errors import InputError
-from mineaction.io import geojson_parts
+from mineaction.io import batches, geojson_parts
 from mineaction.io.batches import read_batches
 from mineaction.io.geojson_parts import feature_collection_parts
 
@@ -75,16 +75,21 @@ def test_parts_hold_the_rows_of_the_whole_file(
     assert parts.geometry.geom_equals(whole.geometry).all()
 
 
-def test_batches_of_parts_carry_a_late_property_and_the_mapped_columns(tmp_path: Path) -> None:
+@pytest.mark.parametrize("part_features", [2_000, 2])  # a part a batch; two parts a batch
+def test_batches_of_parts_carry_a_late_property_and_the_mapped_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part_features: int
+) -> None:
+    monkeypatch.setattr(batches, "_PART_FEATURES", part_features)
     features = _features(9)
     for feature in features[:-1]:
         del feature["properties"]["note"]  # type: ignore[attr-defined]
     path = _write(tmp_path / "finds.geojson", features, compact=True)
-    batches = list(read_batches(path, batch_rows=4, columns=["note"]))
-    assert [len(b) for b in batches] == [4, 4, 1]
-    assert all("note" in b.columns for b in batches)
-    assert batches[0]["note"].isna().all() and batches[2]["note"].tolist() == ["late"]
-    assert batches[0].crs.to_epsg() == 4326  # reprojected from the file's EPSG:3857
+    read = list(read_batches(path, batch_rows=4, columns=["note"]))
+    assert [len(b) for b in read] == [4, 4, 1]
+    assert all("note" in b.columns for b in read)
+    assert read[0]["note"].isna().all() and read[2]["note"].tolist() == ["late"]
+    assert read[1]["name"].tolist() == [f"Füzuli – {i} «ə»" for i in range(4, 8)]
+    assert read[0].crs.to_epsg() == 4326  # reprojected from the file's EPSG:3857
 
 
 def test_a_mapped_property_no_feature_has_is_refused(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ BATCH_SUFFIXES = frozenset({*CSV_SUFFIXES, ".geojson", ".json", ".gpkg", ".shp"}
 # What pandas reads as empty (its default na_values), so a batch has the empty cells the whole file has.
 _EMPTY = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>"]
 _EMPTY += ["N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+_PART_FEATURES = 2_000  # features of a GeoJSON FeatureCollection GDAL reads at a time
 _SAMPLE = 1 << 20  # bytes of a CSV checked for its encoding before streaming
 
 
@@ -146,28 +148,53 @@ def _ogr_batches(
     notes: list[str],
     columns: Sequence[str],
 ) -> Iterator[pd.DataFrame]:
-    parts = None
+    frames = None
     if path.suffix.lower() in (".geojson", ".json") and layer is None and encoding in (None, "utf-8"):
-        parts = feature_collection_parts(path, features=batch_rows)  # GDAL given a part at a time
+        frames = _geojson_frames(path, batch_rows)  # GDAL given a part at a time
+    parted = frames is not None
     seen: dict[str, None] = {}  # every property seen so far, in order
-    for source in [path] if parts is None else (io.BytesIO(part) for part in parts):
-        for frame, meta in _arrow_frames(source, path, layer, encoding, batch_rows):
-            if parts is not None:  # a property missing from this part's features is empty in them
-                seen.update(dict.fromkeys(frame.columns))
-                names = [*seen, *(c for c in columns if c not in seen)]
-                frame = frame.assign(**{c: None for c in names if c not in frame.columns})[names]
-            geometry = meta.get("geometry_name") or "wkb_geometry"
-            shapes = shapely.from_wkb(frame.pop(geometry).to_numpy()) if geometry in frame else None
-            spatial = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs=meta.get("crs")))
-            if crs is None:
-                _unknown_declared_crs(spatial, path, notes)
-            yield _to_wgs84(spatial, path, crs)
+    for frame, meta in frames or _arrow_frames(path, path, layer, encoding, batch_rows):
+        if parted:  # a property missing from this part's features is empty in them
+            seen.update(dict.fromkeys(frame.columns))
+            names = [*seen, *(c for c in columns if c not in seen)]
+            frame = frame.assign(**{c: None for c in names if c not in frame.columns})[names]
+        geometry = meta.get("geometry_name") or "wkb_geometry"
+        shapes = shapely.from_wkb(frame.pop(geometry).to_numpy()) if geometry in frame else None
+        spatial = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs=meta.get("crs")))
+        if crs is None:
+            _unknown_declared_crs(spatial, path, notes)
+        yield _to_wgs84(spatial, path, crs)
     never = [c for c in columns if c not in seen]
-    if parts is not None and never:
+    if parted and never:
         raise InputError(
             f"{_name(path)}: no feature has the property {never[0]!r}, which the mapping reads; the "
             f"properties are: {', '.join(seen)}"
         )
+
+
+def _geojson_frames(path: Path, batch_rows: int) -> Iterator[tuple[pd.DataFrame, dict[str, Any]]] | None:
+    """Frames of at most ``batch_rows`` rows of a GeoJSON FeatureCollection, each read by GDAL from ``k``
+    parts of at most ``_PART_FEATURES`` features (``io.geojson_parts``), or None when the file is not read
+    so (GDAL parses a small file whole, in about ten times its size: small parts keep that low)."""
+    k = math.ceil(batch_rows / _PART_FEATURES)
+    parts = feature_collection_parts(path, features=max(1, batch_rows // k))
+    if parts is None:
+        return None
+
+    def grouped(parts: Iterator[bytes]) -> Iterator[tuple[pd.DataFrame, dict[str, Any]]]:
+        held: list[pd.DataFrame] = []
+        meta: dict[str, Any] = {}
+        for part in parts:
+            read = list(_arrow_frames(io.BytesIO(part), path, None, None, batch_rows))  # one frame a part
+            held += [frame for frame, _ in read]
+            meta = read[-1][1] if read else meta
+            if len(held) >= k:
+                yield (held[0] if len(held) == 1 else pd.concat(held, ignore_index=True)), meta
+                held = []
+        if held:
+            yield (held[0] if len(held) == 1 else pd.concat(held, ignore_index=True)), meta
+
+    return grouped(parts)
 
 
 def _arrow_frames(
