@@ -9,9 +9,10 @@ gives for the same rows; only one batch (plus the reader's buffer) is in memory 
   are read as text and parsed by the domain's one parser of each field type, so a column's type cannot change
   between batches (``00123`` stays ``00123``); geometry from lon/lat or WKT as ``read_csv`` makes it.
 - GeoJSON, GeoPackage, Shapefile: GDAL through ``pyogrio.open_arrow`` (Arrow record batches); the file's
-  CRS (or the one given) is reprojected to WGS84 batch by batch. A GeoJSON FeatureCollection goes to GDAL a
-  part of ``batch_rows`` features at a time (``io.geojson_parts``: GDAL's own reader keeps 50 bytes for each
-  feature of the file); a property first seen in a later part is empty in the batches before it.
+  CRS (or the one given) is reprojected to WGS84 batch by batch. A GeoJSON FeatureCollection goes to GDAL
+  2,000 features at a time (``io.geojson_parts``: GDAL's own reader keeps 50 bytes for each feature of the
+  file), parts grouped into batches; a property first seen in a later part is missing from (so empty in) the
+  batches before it, except the columns a mapping reads, which every batch has.
 
 KML and zipped Shapefiles are not read in batches (``can_batch``): they are small in practice, and their
 repairs (placemark ids, legacy encodings) need the whole file.
