@@ -121,14 +121,13 @@ def _sort_region(
     cursor = offsets[:-1].copy()
     for _, part in source.chunks(start, stop, size=chunk):
         bins = _bins(key(part), low, high)
-        order = np.argsort(bins, kind="stable")
-        part, bins = part[order], bins[order]
-        edges = np.flatnonzero(np.diff(bins)) + 1  # where a run of one interval ends
-        starts, ends = np.concatenate([[0], edges]).tolist(), np.concatenate([edges, [len(part)]]).tolist()
-        for first, last in zip(starts, ends, strict=True):
-            b = int(bins[first])
-            target.write(int(cursor[b]), part[first:last])
-            cursor[b] += last - first
+        order = np.argsort(bins, kind="stable")  # the chunk's records interval by interval
+        sizes = np.bincount(bins, minlength=BINS)
+        ends = np.cumsum(sizes)
+        del bins
+        for b in np.flatnonzero(sizes).tolist():  # each interval's records copied out on their own
+            target.write(int(cursor[b]), part[order[ends[b] - sizes[b] : ends[b]]])
+            cursor[b] += sizes[b]
     for b in np.flatnonzero(counts).tolist():
         first, last = int(offsets[b]), int(offsets[b + 1])
         if last - first <= limit:
