@@ -46,3 +46,17 @@ def test_int_keys_are_stable_and_tell_texts_apart() -> None:
     first = int_keys(["EO-000001", "EO-000002", "EO-000001"])
     assert first[0] == first[2] != first[1]
     assert int_keys(["EO-000001"])[0] == first[0]
+
+
+def test_lookups_of_any_size_compile_few_statements() -> None:
+    """Each distinct SQL text is a statement the connection keeps (100 KB or more for a long IN list):
+    lookups of 300 different sizes must not make 300 texts."""
+    with Spool(memory_keys=10) as spool:
+        spool.add(np.arange(1_000, dtype=np.int64))  # spilled: later lookups query the disk
+        assert spool._db is not None
+        lengths: set[int] = set()  # the trace shows values in place of the placeholders: count them
+        spool._db.set_trace_callback(lambda sql: lengths.add(sql.count(",")))
+        for size in range(1, 301):
+            seen, _ = spool.lookup(np.arange(size, dtype=np.int64) * 3)
+            assert seen.tolist() == [1 if k < 1_000 else 0 for k in (np.arange(size) * 3).tolist()]
+        assert 0 < len(lengths) <= 8

@@ -20,6 +20,7 @@ import pandas as pd
 from mineaction.domain.schema import OWNER_FIELD, EntitySchema
 from mineaction.errors import PermissionDenied
 from mineaction.store.audit import Origin, current_origin
+from mineaction.store.inlists import in_lists
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SQLStore
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["confine_delete", "confine_write"]
 
 _OWNER = OWNER_FIELD.name
-_CHUNK = 900
 
 
 def _refuse(origin: Origin, what: str) -> PermissionDenied:
@@ -37,9 +37,7 @@ def _refuse(origin: Origin, what: str) -> PermissionDenied:
 
 def _stored_owners(store: SQLStore, kind: str, ids: Sequence[str]) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        marks = ", ".join("?" for _ in chunk)
+    for marks, chunk in in_lists(ids):
         found.update(store.query(f"SELECT id, {_OWNER} FROM {kind} WHERE id IN ({marks})", chunk))
     return found
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mineaction.domain.schema import EntitySchema, Field
+from mineaction.store.inlists import in_lists
 
 if TYPE_CHECKING:
     from mineaction.store.sql import SQLStore
@@ -35,8 +36,6 @@ __all__ = [
     "stored_fields",
     "write_personal",
 ]
-
-_CHUNK = 900
 
 
 def personal_fields(schema: EntitySchema) -> tuple[Field, ...]:
@@ -99,9 +98,8 @@ def write_personal(
     if not fields or not len(ids):
         return
     k = schema.table
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        store.execute(f"DELETE FROM {k}_personal WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+    for marks, chunk in in_lists(ids):
+        store.execute(f"DELETE FROM {k}_personal WHERE id IN ({marks})", chunk)
     rows = [
         (rid, *(values[name][j] for name in fields))
         for j, rid in enumerate(ids)
@@ -122,12 +120,11 @@ def record_personal_history(
         return
     k = schema.table
     picked = ", ".join(f"p.{name}" for name in fields)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
+    for marks, chunk in in_lists(ids):
         store.execute(
             f"INSERT INTO {k}_personal_history (record_revision, id, {', '.join(fields)}) "
             f"SELECT h.revision, h.id, {picked} FROM {k}_history h JOIN {k}_personal p ON p.id = h.id "
-            f"WHERE h.revision > ? AND h.id IN ({', '.join('?' for _ in chunk)}) ORDER BY h.revision",
+            f"WHERE h.revision > ? AND h.id IN ({marks}) ORDER BY h.revision",
             (after_revision, *chunk),
         )
 

@@ -19,11 +19,12 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from mineaction.store.inlists import in_lists
+
 __all__ = ["MEMORY_KEYS", "Spool", "int_keys"]
 
 MEMORY_KEYS = 100_000  # keys held in memory before they go to disk (2.4 MB)
 _FILTER_BITS = 1 << 24  # 2 MiB of bits: about 45 % of lookups of new keys go to disk at 10 million keys
-_VARIABLES = 900  # values per IN (...) query: below SQLite's limit
 
 
 def int_keys(values: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -91,9 +92,7 @@ class Spool:
         byte, bit = self._bits(keys)
         wanted = np.unique(keys[(self._filter[byte] & bit) != 0]).tolist()
         found: dict[int, tuple[int, int]] = {}
-        for start in range(0, len(wanted), _VARIABLES):
-            part = wanted[start : start + _VARIABLES]
-            marks = ", ".join("?" for _ in part)
+        for marks, part in in_lists(wanted):
             for k, n, first in self._db.execute(f"SELECT k, n, first FROM seen WHERE k IN ({marks})", part):
                 found[k] = (n, first)
         return found

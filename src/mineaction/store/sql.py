@@ -34,6 +34,7 @@ from mineaction.store.base import Store, WriteResult
 from mineaction.store.codec import EncodedFrame, decode_columns, encode_frame, format_instant, parse_cutoff
 from mineaction.store.files import StoredFiles
 from mineaction.store.guard import checked_frame
+from mineaction.store.inlists import in_lists
 from mineaction.store.keys import KeySet, RepeatNumbers, SpooledRepeatNumbers
 from mineaction.store.migrations import VERSION_TABLE
 from mineaction.store.ownership import confine_delete, confine_write
@@ -52,7 +53,6 @@ from mineaction.store.writes import IdLog, KnownRecords, WritePlan, plan_write
 __all__ = ["REVISION_FIELDS", "SQLStore"]
 
 REVISION_FIELDS = ("op", "changed_at", "author", "reason", "revision_source_doc")
-_CHUNK = 900
 CHUNK_ROWS = 50_000  # rows encoded and written at a time: bounds the memory of large writes
 _LOOKUP_ROWS = 20_000  # above this, live ids and keys are loaded whole rather than looked up
 _REVISION_LEAD = (
@@ -473,9 +473,8 @@ class SQLStore(StoredFiles, Store):
 
     def _query_in(self, select: str, column: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start : start + _CHUNK]
-            rows += self.query(f"{select} WHERE {column} IN ({', '.join('?' for _ in chunk)})", chunk)
+        for marks, chunk in in_lists(values):
+            rows += self.query(f"{select} WHERE {column} IN ({marks})", chunk)
         return rows
 
     def _next_number(self, kind: str) -> int:
@@ -636,9 +635,7 @@ class SQLStore(StoredFiles, Store):
         with self.transaction():
             confine_delete(self, kind, wanted)
             present: set[str] = set()
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                marks = ", ".join("?" for _ in chunk)
+            for marks, chunk in in_lists(wanted):
                 present.update(
                     r[0] for r in self.query(f"SELECT id FROM {kind} WHERE id IN ({marks})", chunk)
                 )
