@@ -94,8 +94,9 @@ def test_batches_of_parts_carry_a_late_property_and_the_mapped_columns(
 
 def test_a_mapped_property_no_feature_has_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path / "finds.geojson", _features(5), compact=True)
-    with pytest.raises(InputError, match="no feature has the property 'district'"):
+    with pytest.raises(InputError, match="no feature has the property 'district'") as refused:
         list(read_batches(path, batch_rows=2, columns=["district"]))
+    assert str(refused.value).endswith("the properties are: name, depth_cm, note")
 
 
 def test_what_is_not_a_feature_collection_is_left_to_gdal(tmp_path: Path) -> None:
@@ -124,3 +125,35 @@ def test_a_crs_after_the_features_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path / "finds.geojson", _features(3), compact=True, crs_last=True)
     with pytest.raises(InputError, match="crs member comes after the features"):
         list(feature_collection_parts(path, features=2) or [])
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "]",  # the closing brace cut off
+        "], ",
+        ']}\n{"type": "Feature"}',  # text appended
+        '], "bbox": [1, 2, 3, 4]',  # a member, then the end
+        '], "bbox" [1, 2]}',  # a member without its colon
+    ],
+)
+def test_a_file_that_does_not_close_as_a_collection_is_refused(tmp_path: Path, ending: str) -> None:
+    path = _write(tmp_path / "finds.geojson", _features(3), compact=True)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.rindex("]")] + ending, encoding="utf-8")
+    with pytest.raises(InputError, match="does not close as a FeatureCollection"):
+        list(feature_collection_parts(path, features=2) or [])
+
+
+@pytest.mark.parametrize("ending", ["]}", "] }\n\n", '], "bbox": [1, 2, 3, 4], "note": {"a": "}"}\n}'])
+def test_members_and_whitespace_after_the_features_are_accepted(tmp_path: Path, ending: str) -> None:
+    path = _write(tmp_path / "finds.geojson", _features(3), compact=True)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.rindex("]")] + ending, encoding="utf-8")
+    assert (
+        sum(
+            len(pyogrio.read_dataframe(io.BytesIO(p)))
+            for p in feature_collection_parts(path, features=2) or []
+        )
+        == 3
+    )

@@ -154,12 +154,14 @@ def _ogr_batches(
         frames = _geojson_frames(path, batch_rows)  # GDAL given a part at a time
     parted = frames is not None
     seen: dict[str, None] = {}  # every property seen so far, in order
+    geometries: set[str] = set()  # GDAL's geometry column: not a property
     for frame, meta in frames or _arrow_frames(path, path, layer, encoding, batch_rows):
         if parted:  # a property missing from this part's features is empty in them
             seen.update(dict.fromkeys(frame.columns))
             names = [*seen, *(c for c in columns if c not in seen)]
             frame = frame.assign(**{c: None for c in names if c not in frame.columns})[names]
         geometry = meta.get("geometry_name") or "wkb_geometry"
+        geometries.add(geometry)
         shapes = shapely.from_wkb(frame.pop(geometry).to_numpy()) if geometry in frame else None
         spatial = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs=meta.get("crs")))
         if crs is None:
@@ -169,7 +171,7 @@ def _ogr_batches(
     if parted and never:
         raise InputError(
             f"{_name(path)}: no feature has the property {never[0]!r}, which the mapping reads; the "
-            f"properties are: {', '.join(seen)}"
+            f"properties are: {', '.join(c for c in seen if c not in geometries)}"
         )
 
 

@@ -13,7 +13,9 @@ to judge as it would in the whole file.
 
 ``feature_collection_parts`` returns None for a file that does not open as a FeatureCollection with its
 ``features`` member in its first ``OPENING_BYTES`` (a single Feature, a GeoJSON sequence, a huge member
-first): those are read by GDAL whole, as before.
+first): those are read by GDAL whole, as before. A file that is cut short, or does not close as a
+FeatureCollection after its features, is refused as GDAL would refuse it whole (after the last part: the
+import that reads the parts is one transaction, so nothing of it is kept).
 """
 
 from __future__ import annotations
@@ -149,21 +151,31 @@ def _parts(stream: BinaryIO, text: _Text, start: int, features: int, name: str) 
 
 
 def _check_closing(text: _Text, at: int, name: str) -> None:
-    """Members after ``features`` hold nothing a part needs; a ``crs`` there would apply to features already
-    read, so it is refused. (The rest of the closing is not checked.)"""
+    """After the features' ``]``: more members (``crs`` refused: it would apply to features already read),
+    the closing ``}`` and nothing but whitespace, as GDAL would want of the whole file."""
     while True:
         at = text.skip(at, ",")
         if text.text[at : at + 1] != '"':
-            return
+            break
         try:
             key, at = text.value(at)
             at = text.skip(at)
+            if text.text[at : at + 1] != ":":
+                break
             _, after = text.value(text.skip(at + 1))
         except json.JSONDecodeError:
-            return
+            break
         if key == "crs":
             raise InputError(
                 f"{name}: the crs member comes after the features; move it before them (or "
                 "export the file again with GDAL or QGIS) to import the file in batches"
             )
         at = after
+    if text.text[at : at + 1] == "}" and text.skip(at + 1) == len(text.text):
+        return
+    found = repr(text.text[at : at + 20]) if at < len(text.text) else "the end of the file"
+    raise InputError(
+        f"{name}: after the features the file does not close as a FeatureCollection (found {found} where "
+        "a member or the closing } was expected); the file may be truncated or have text appended: export "
+        "it again"
+    )
