@@ -12,6 +12,10 @@ Files larger than 50 MiB are imported in batches (``mineaction.io.stream``), as 
 ``--large N`` (``make bench`` gives 10,000,000) the same is done again for N finds, generated and written a
 chunk at a time (the 10,000,000-row GeoJSON is about 3.4 GB: check the free space of the temporary folder).
 
+After the CSV runs of each size, an import of the same CSV into a store already holding its first 1,000
+finds is killed (SIGKILL) once about a tenth of it is written inside its transaction; the store must reopen
+exactly as it was (every row of the finds, their history and R-tree, and SQLite's integrity check).
+
 Writes ``<out>/import.json`` and prints a table. Usage::
 
     python benchmarks/bench_import.py [--n 1000000] [--large 10000000] [--out bench-out] [--seed 7] [--keep]
@@ -149,6 +153,76 @@ def measure(command: list[str]) -> dict[str, float]:
     return {"seconds": round(result["seconds"], 2), "peak_mb": round(result["peak_kib"] / 1024, 1)}
 
 
+def _store_state(path: Path) -> dict[str, object]:
+    """What must not change when an import is killed: the finds, their history and R-tree rows (a digest of
+    every row) and SQLite's integrity check. Opening the store read-write rolls back an interrupted
+    transaction, as the next command on it would."""
+    import hashlib
+    import sqlite3
+
+    digest = hashlib.blake2b(digest_size=16)
+    with sqlite3.connect(path) as db:
+        counts = {}
+        for table, order in (("finds", "fid"), ("finds_history", "revision"), ("rtree_finds_geom", "id")):
+            rows = db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            counts[table] = len(rows)
+            digest.update(repr(rows).encode())
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    return {"rows": counts, "digest": digest.hexdigest(), "integrity": integrity}
+
+
+def kill_mid_import(source: Path, folder: Path, mineaction: str, n: int) -> dict[str, object]:
+    """kill -9 an import of ``source`` (CSV) into a store already holding 1,000 finds, once the store file
+    has grown by about a tenth of the whole import (rows written inside its transaction), and check that the
+    store reopens exactly as it was."""
+    store, first = folder / "killed.gpkg", folder / "first.csv"
+    with source.open() as lines, first.open("w") as out:
+        out.writelines(line for _, line in zip(range(1_001), lines, strict=False))
+    subprocess.run([mineaction, "init", str(store)], check=True, capture_output=True)
+    subprocess.run(
+        [mineaction, "import", str(store), str(first), "--kind", "finds", "--reason", "before the kill"],
+        check=True,
+        capture_output=True,
+    )
+    before, size = _store_state(store), store.stat().st_size
+    threshold = size + n * 60  # a stored find takes about 600 bytes
+    child = subprocess.Popen(
+        [mineaction, "import", str(store), str(source), "--kind", "finds", "--reason", "killed"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started = time.perf_counter()
+    while child.poll() is None and store.stat().st_size < threshold:
+        time.sleep(0.05)
+    grown = store.stat().st_size - size
+    killed = child.poll() is None
+    child.kill()
+    child.wait()
+    elapsed = time.perf_counter() - started
+    after = _store_state(store)
+    for path in (store, first):
+        path.unlink(missing_ok=True)
+    return {
+        "killed": killed,
+        "after_s": round(elapsed, 1),
+        "store_grew_mb": round(grown / 2**20, 1),
+        "rows_before": before["rows"],
+        "unchanged": after == before,
+        "integrity": after["integrity"],
+    }
+
+
+def _kill_line(kill: dict[str, object], n: int) -> str:
+    if not kill["killed"]:
+        return f"kill -9 of the {n:,}-row CSV import: not done, the import finished first"
+    state = "as it was" if kill["unchanged"] else "CHANGED"
+    return (
+        f"kill -9 of the {n:,}-row CSV import after {kill['after_s']} s, the store file "
+        f"{kill['store_grew_mb']} MB larger: reopened {state} ({kill['rows_before']}; integrity "
+        f"{kill['integrity']})"
+    )
+
+
 def run_one(fmt: str, source: Path, folder: Path, mineaction: str) -> dict[str, object]:
     """Time mineaction's import and ogr2ogr on one input file."""
     store, plain = folder / f"store_{fmt}.gpkg", folder / f"ogr_{fmt}.gpkg"
@@ -206,6 +280,9 @@ def run_size(
             result = run_one(fmt, inputs[fmt], folder, mineaction)
             for name in ("store", "ogr"):  # the next format's run needs the disk space
                 (folder / f"{name}_{fmt}.gpkg").unlink(missing_ok=True)
+            if fmt == "csv":
+                result["kill_9"] = kill = kill_mid_import(inputs[fmt], folder, mineaction, n)
+                print(_kill_line(kill, n), flush=True)
             results.append({"n": n, **result})
     finally:
         if keep:
