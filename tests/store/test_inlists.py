@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import Point
 
+from mineaction.store import init_store
 from mineaction.store.inlists import IN_LIST_SIZE, in_lists
 
 
@@ -35,3 +40,27 @@ def test_a_padded_list_selects_the_same_rows() -> None:
         for (k,) in db.execute(f"SELECT k FROM t WHERE k IN ({marks})", part)
     ]
     assert sorted(found) == [k for k in wanted if k % 3 == 0]
+
+
+def test_a_write_in_batches_of_any_size_keeps_few_statement_texts(tmp_path: Path) -> None:
+    """Each batch of a write in batches looks its keys up with IN lists; batches of 60 different sizes must
+    not leave 60 texts per query in the connection's statement cache."""
+    lengths: dict[str, set[int]] = {}
+
+    def seen(sql: str) -> None:  # the trace shows values in place of the placeholders: count them
+        for shape, values in re.findall(r"(\w+ IN )\(([^()]*)\)", sql):
+            lengths.setdefault(shape, set()).add(values.count(",") + 1)
+
+    with init_store(tmp_path / "store.gpkg") as store:
+        store._conn.set_trace_callback(seen)  # type: ignore[attr-defined]
+        with store.batched_writes():
+            for size in range(1, 61):
+                finds = gpd.GeoDataFrame(
+                    {"category": ["AP"] * size, "found_on": ["2023-04-05"] * size},
+                    geometry=[Point(46.5 + i / 1000, 39.6 + size / 1000) for i in range(size)],
+                    crs=4326,
+                )
+                store.write("finds", finds, author="test", reason="batches of every size")
+        assert len(store.read("finds")) == sum(range(1, 61))
+    assert lengths  # the lookups were seen
+    assert all(len(sizes) <= 4 for sizes in lengths.values()), lengths  # 8, 16, 32, 64 at most
