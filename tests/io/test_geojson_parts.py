@@ -157,3 +157,35 @@ def test_members_and_whitespace_after_the_features_are_accepted(tmp_path: Path, 
         )
         == 3
     )
+
+
+def test_a_broken_feature_is_refused_without_reading_on() -> None:
+    """A feature broken in its middle is the file's error, not a block's end: refused at once, not after
+    reading up to 64 MiB more of the file in the hope that it completes."""
+    good = json.dumps(_features(1)[0])
+    body = '{"type": "FeatureCollection", "features": [' + good.replace('"Point"', '"Point" "x"')
+    body += ", " + ", ".join([good] * 20_000) + "]}"  # about 5 MiB: several blocks
+    text = geojson_parts._Text(io.BytesIO(body.encode()))
+    start = geojson_parts._opening(text)
+    assert start is not None
+    with pytest.raises(json.JSONDecodeError, match="delimiter"):
+        text.value(start)
+    assert len(text.text) <= 2 * (1 << 20)  # one block read, not the file
+
+
+@pytest.mark.parametrize("block", [3, 5, 7, 11, 13])
+def test_escapes_and_literals_cut_by_a_block_end_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """Blocks of a few bytes cut every \\uXXXX escape, number and literal somewhere: none is taken for an
+    error of the file."""
+    monkeypatch.setattr(geojson_parts, "_BLOCK", block)
+    features = _features(9)
+    for i, feature in enumerate(features):
+        feature["properties"].update(  # type: ignore[attr-defined]
+            {"flag": i % 2 == 0, "ratio": -1.5e-3 * i, "sign": "😀" * i, "none": None}
+        )
+    path = tmp_path / "finds.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": CRS_3857, "features": features}))
+    assert "\\ud83d\\ude00" in path.read_text() and "\\u0259" in path.read_text()  # escaped, not UTF-8
+    assert len(_read_parts(path, 4)) == 9

@@ -33,6 +33,7 @@ __all__ = ["OPENING_BYTES", "feature_collection_parts"]
 OPENING_BYTES = 1 << 24  # the "features" member must start within the file's first 16 MiB
 _BLOCK = 1 << 20  # bytes of the file read at a time
 _LARGEST = 1 << 26  # characters of the largest feature (GDAL's default limit is 200 MB)
+_CUT = 16  # an error this close to the text's end may be a value cut by the block's end (\ud83d\ude00: 12)
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
 
@@ -68,12 +69,14 @@ class _Text:
 
     def value(self, at: int) -> tuple[object, int]:
         """The JSON value starting at ``at`` and the index after it, reading more while it may only be
-        incomplete (up to ``_LARGEST`` characters: past that it is broken, not cut by the block's end)."""
+        cut by the block's end: the decoder stopped at the end of the text, or inside a string (up to
+        ``_LARGEST`` characters). An error well before the end is the file's own: raised at once."""
         while True:
             try:
                 return _DECODER.raw_decode(self.text, at)
-            except json.JSONDecodeError:
-                if len(self.text) - at > _LARGEST or not self.more():
+            except json.JSONDecodeError as exc:
+                cut = exc.pos >= len(self.text) - _CUT or exc.msg.startswith("Unterminated string")
+                if not cut or len(self.text) - at > _LARGEST or not self.more():
                     raise
 
 
