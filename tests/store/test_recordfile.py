@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mineaction.store.recordfile import RecordFile, sort_records
+from mineaction.store.recordfile import RecordFile, python_rows, sort_records
 
 RECORD = np.dtype([("key", "<f8"), ("n", "<i8")])
 
@@ -63,3 +63,11 @@ def test_sort_keeps_every_record_in_key_order(limit: int) -> None:
 def test_sorting_nothing_gives_nothing() -> None:
     with RecordFile(RECORD) as file, sort_records(file, _key) as ordered:
         assert len(ordered) == 0
+
+
+def test_python_rows_gives_every_row_once_as_python_values() -> None:
+    keys, counts = np.arange(10, dtype=np.int64) * 7, np.arange(10, dtype=np.int64)
+    rows = list(python_rows(keys, counts, step=3))  # slices of 3, 3, 3 and 1
+    assert rows == [(7 * i, i) for i in range(10)]
+    assert all(type(v) is int for row in rows for v in row)
+    assert list(python_rows(keys[:0], counts[:0])) == []

@@ -87,18 +87,27 @@ def _opening(text: _Text) -> int | None:
         return None
     at += 1
     while at < OPENING_BYTES:
-        at = text.skip(at, ",")
-        if text.text[at : at + 1] != '"':
+        member = _member(text, at)
+        if member is None:
             return None
-        key, at = text.value(at)
-        at = text.skip(at)
-        if text.text[at : at + 1] != ":":
-            return None
-        at = text.skip(at + 1)
+        key, at = member
         if key == "features":
             return at + 1 if text.text[at : at + 1] == "[" else None
         _, at = text.value(at)
     return None
+
+
+def _member(text: _Text, at: int) -> tuple[object, int] | None:
+    """The key of the object member at ``at`` (after any comma) and where its value starts, or None when
+    no ``"key":`` is there."""
+    at = text.skip(at, ",")
+    if text.text[at : at + 1] != '"':
+        return None
+    key, at = text.value(at)
+    at = text.skip(at)
+    if text.text[at : at + 1] != ":":
+        return None
+    return key, text.skip(at + 1)
 
 
 def feature_collection_parts(path: Path, *, features: int) -> Iterator[bytes] | None:
@@ -157,15 +166,12 @@ def _check_closing(text: _Text, at: int, name: str) -> None:
     """After the features' ``]``: more members (``crs`` refused: it would apply to features already read),
     the closing ``}`` and nothing but whitespace, as GDAL would want of the whole file."""
     while True:
-        at = text.skip(at, ",")
-        if text.text[at : at + 1] != '"':
-            break
         try:
-            key, at = text.value(at)
-            at = text.skip(at)
-            if text.text[at : at + 1] != ":":
+            member = _member(text, at)
+            if member is None:
                 break
-            _, after = text.value(text.skip(at + 1))
+            key, start = member
+            _, after = text.value(start)
         except json.JSONDecodeError:
             break
         if key == "crs":
@@ -174,6 +180,7 @@ def _check_closing(text: _Text, at: int, name: str) -> None:
                 "export the file again with GDAL or QGIS) to import the file in batches"
             )
         at = after
+    at = text.skip(at, ",")
     if text.text[at : at + 1] == "}" and text.skip(at + 1) == len(text.text):
         return
     found = repr(text.text[at : at + 20]) if at < len(text.text) else "the end of the file"

@@ -22,10 +22,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
-__all__ = ["CHUNK_RECORDS", "MEMORY_RECORDS", "RecordFile", "sort_records"]
+__all__ = ["CHUNK_RECORDS", "MEMORY_RECORDS", "RecordFile", "python_rows", "sort_records"]
 
 CHUNK_RECORDS = 1 << 18  # records read or written at a time (6 MiB of 24-byte records)
 MEMORY_RECORDS = 1 << 18  # an interval of at most this many records is sorted in memory
@@ -151,3 +152,10 @@ def _bins(values: np.ndarray, low: float, high: float) -> np.ndarray:
     """Interval number of each key: monotone in the key, so intervals are in key order."""
     scaled = (np.asarray(values, dtype=np.float64) - low) * (BINS / (high - low))
     return np.clip(scaled.astype(np.int64), 0, BINS - 1)
+
+
+def python_rows(*columns: np.ndarray, step: int = 65_536) -> Iterator[tuple[Any, ...]]:
+    """Rows of equally long numpy arrays as tuples of Python values (for ``executemany``), converted a slice
+    of ``step`` rows at a time: never a list of every value at once."""
+    for start in range(0, len(columns[0]) if columns else 0, step):
+        yield from zip(*(column[start : start + step].tolist() for column in columns), strict=True)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from mineaction.store.recordfile import MEMORY_RECORDS, RecordFile, sort_records
+from mineaction.store.recordfile import MEMORY_RECORDS, RecordFile, python_rows, sort_records
 
 __all__ = ["CELL_RECORD", "cell_records", "load_rtree", "load_rtree_from_file", "outward_float32"]
 
@@ -123,7 +123,7 @@ def _parent_rows(
     slice at a time."""
     for level in range(first_level, len(levels)):
         cell_ids, node_numbers = levels[level][0], numbers[level]
-        yield from _pairs(cell_ids, np.repeat(node_numbers, capacity)[: len(cell_ids)])
+        yield from python_rows(cell_ids, np.repeat(node_numbers, capacity)[: len(cell_ids)])
 
 
 def _emptied(conn: sqlite3.Connection, name: str) -> tuple[int, int]:
@@ -166,7 +166,9 @@ def load_rtree(conn: sqlite3.Connection, name: str, ids: np.ndarray, boxes: np.n
     leaf_nodes = np.repeat(numbers[0], capacity)[by_rowid]
     leaf_ids[:] = leaf_ids[by_rowid]
     del by_rowid
-    conn.executemany(f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", _pairs(leaf_ids, leaf_nodes))
+    conn.executemany(
+        f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)", python_rows(leaf_ids, leaf_nodes)
+    )
 
 
 def cell_records(ids: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -221,7 +223,7 @@ def load_rtree_from_file(
             for _, part in by_rowid.chunks():
                 conn.executemany(
                     f"INSERT INTO {name}_rowid (rowid, nodeno) VALUES (?, ?)",
-                    _pairs(part["rowid"], part["node"]),
+                    python_rows(part["rowid"], part["node"]),
                 )
 
 
@@ -257,11 +259,3 @@ def _leaf_records(rowids: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     records = np.empty(len(rowids), dtype=_LEAF_RECORD)
     records["rowid"], records["node"] = rowids, nodes
     return records
-
-
-def _pairs(first: np.ndarray, second: np.ndarray, step: int = 65_536) -> Iterator[tuple[int, int]]:
-    """Rows of two integer arrays as Python tuples, a slice at a time (never a million ints at once)."""
-    for start in range(0, len(first), step):
-        yield from zip(
-            first[start : start + step].tolist(), second[start : start + step].tolist(), strict=True
-        )

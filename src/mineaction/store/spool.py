@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from mineaction.store.inlists import in_lists
+from mineaction.store.recordfile import python_rows
 
 __all__ = ["MEMORY_KEYS", "Spool", "int_keys"]
 
@@ -131,18 +132,6 @@ class Spool:
         if len(self._keys) > self._limit:
             self._spill()
 
-    def _rows(self, step: int = 8_192) -> Iterator[tuple[int, int, int]]:
-        """(key, count, first row) of the keys in memory, as Python values a slice at a time (never three
-        lists of 100,000 ints at once)."""
-        for at in range(0, len(self._keys), step):
-            part = slice(at, at + step)
-            yield from zip(
-                self._keys[part].tolist(),
-                self._counts[part].tolist(),
-                self._firsts[part].tolist(),
-                strict=True,
-            )
-
     def _spill(self) -> None:
         """Move the keys held in memory to disk (added to the counts there; first rows kept)."""
         db = self._disk()
@@ -152,7 +141,7 @@ class Spool:
         db.executemany(
             "INSERT INTO seen (k, n, first) VALUES (?, ?, ?) "
             "ON CONFLICT (k) DO UPDATE SET n = n + excluded.n",
-            self._rows(),
+            python_rows(self._keys, self._counts, self._firsts, step=8_192),  # not 3 lists of 100,000
         )
         db.execute("COMMIT")
         self._keys = np.empty(0, dtype=np.int64)
